@@ -1,0 +1,1 @@
+"""Subcommands of the ``pid-bench`` command line, one module each."""

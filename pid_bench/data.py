@@ -1,0 +1,265 @@
+"""``MultimodalDataset``: modalities, task labels, splits and ground-truth interactions."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pid_bench.info.result import ATOMS
+from pid_bench.io import atomic_path
+
+__all__ = ["MultimodalDataset", "GROUND_TRUTH_COLUMNS", "SPLITS"]
+
+#: Columns of ``MultimodalDataset.ground_truth`` (bits), indexed by task name.
+GROUND_TRUTH_COLUMNS = (*ATOMS, "total")
+
+#: Split names. ``"pretrain"`` is optional: where absent, self-supervised training uses
+#: ``"train"``. Probes are fitted on ``"train"`` and scored on ``"test"``.
+SPLITS = ("pretrain", "train", "test")
+
+
+def _as_labels(name: str, labels: object, n: int) -> np.ndarray:
+    arr = np.asarray(labels)
+    if arr.shape != (n,):
+        raise ValueError(f"task {name!r} must have one label per sample, shape ({n},); "
+                         f"received shape {arr.shape}")
+    if arr.dtype.kind not in "iub":
+        raise ValueError(f"task {name!r} must hold integer class labels 0..K-1; received "
+                         f"dtype {arr.dtype}")
+    if arr.size and arr.min() < 0:
+        raise ValueError(f"task {name!r} labels must be >= 0; received minimum {arr.min()}")
+    return arr.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class MultimodalDataset:
+    """Samples of several modalities with named classification tasks.
+
+    Attributes
+    ----------
+    modalities : mapping of str to numpy.ndarray
+        Modality name -> array of shape (n, ...) (vectors (n, d), images (n, C, H, W)),
+        in a fixed order: the first is X1, the second X2.
+    tasks : mapping of str to numpy.ndarray
+        Task name -> integer labels of shape (n,), classes 0..K-1.
+    split_of : numpy.ndarray of str, shape (n,)
+        Split of each sample, one of ``SPLITS``.
+    ground_truth : pandas.DataFrame
+        Index: task names; columns ``redundancy, unique1, unique2, synergy, total`` in bits,
+        the exact decomposition of each task under the probe distribution (NaN where unknown).
+    n_classes : mapping of str to int
+        Number of classes per task.
+    name : str
+        Short name used in result tables.
+    latents : mapping of str to numpy.ndarray
+        Optional discrete latent factors, name -> (n,) integer codes.
+    source_latents : tuple of str sequences, optional
+        Which latents each modality carries, e.g. ``(("r", "u1"), ("r", "u2"))``; lets
+        ``model_pid`` decompose over exact latent states.
+    metadata : mapping
+        Generator name and arguments, JSON-serialisable.
+    """
+
+    modalities: Mapping[str, np.ndarray]
+    tasks: Mapping[str, np.ndarray]
+    split_of: np.ndarray
+    ground_truth: pd.DataFrame
+    n_classes: Mapping[str, int]
+    name: str = "custom"
+    latents: Mapping[str, np.ndarray] = field(default_factory=dict)
+    source_latents: tuple[Sequence[str], ...] | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(self.modalities) < 2:
+            raise ValueError(f"a multimodal dataset needs at least 2 modalities; received "
+                             f"{len(self.modalities)} ({list(self.modalities)})")
+        sizes = {k: np.asarray(v).shape[0] if np.ndim(v) else 0 for k, v in self.modalities.items()}
+        n = next(iter(sizes.values()))
+        if len(set(sizes.values())) != 1:
+            raise ValueError(f"all modalities must have the same number of samples; received {sizes}")
+        for k, v in self.modalities.items():
+            arr = np.asarray(v)
+            if arr.ndim < 2:
+                raise ValueError(f"modality {k!r} must have shape (n, ...) with at least 2 axes; "
+                                 f"received shape {arr.shape}")
+            if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+                raise ValueError(f"modality {k!r} contains NaN or inf")
+        if not self.tasks:
+            raise ValueError("a dataset needs at least one task")
+        for k, v in self.tasks.items():
+            _as_labels(k, v, n)
+        split_of = np.asarray(self.split_of)
+        if split_of.shape != (n,):
+            raise ValueError(f"split_of must have shape ({n},); received {split_of.shape}")
+        unknown = set(np.unique(split_of).tolist()) - set(SPLITS)
+        if unknown:
+            raise ValueError(f"split names must be among {SPLITS}; received {sorted(unknown)}")
+        missing = set(self.tasks) - set(self.n_classes)
+        if missing:
+            raise ValueError(f"n_classes is missing tasks {sorted(missing)}")
+        for k, v in self.tasks.items():
+            if np.asarray(v).size and int(np.max(v)) >= self.n_classes[k]:
+                raise ValueError(f"task {k!r} has label {int(np.max(v))} but n_classes "
+                                 f"{self.n_classes[k]}")
+        cols = list(self.ground_truth.columns)
+        if cols != list(GROUND_TRUTH_COLUMNS):
+            raise ValueError(f"ground_truth columns must be {list(GROUND_TRUTH_COLUMNS)}; "
+                             f"received {cols}")
+        extra = set(self.ground_truth.index) - set(self.tasks)
+        if extra:
+            raise ValueError(f"ground_truth has rows for unknown tasks {sorted(extra)}")
+        for k, v in self.latents.items():
+            if np.asarray(v).shape != (n,):
+                raise ValueError(f"latent {k!r} must have shape ({n},); received {np.asarray(v).shape}")
+        if self.source_latents is not None:
+            names = {x for group in self.source_latents for x in group}
+            if names - set(self.latents):
+                raise ValueError(f"source_latents names unknown latents {sorted(names - set(self.latents))}")
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_arrays(cls, x1: np.ndarray, x2: np.ndarray, *more: np.ndarray,
+                    tasks: Mapping[str, np.ndarray], ground_truth: pd.DataFrame | None = None,
+                    names: Sequence[str] | None = None, test_fraction: float = 0.2,
+                    split_of: np.ndarray | None = None, seed: int = 0,
+                    name: str = "custom") -> "MultimodalDataset":
+        """Wrap your own arrays, so that every part of pid-bench runs on them.
+
+        Parameters
+        ----------
+        x1, x2, *more : numpy.ndarray, shape (n, ...)
+            The modalities, same n.
+        tasks : mapping of str to array of shape (n,)
+            Task name -> labels (any hashable values; re-coded to 0..K-1 in sorted order).
+        ground_truth : pandas.DataFrame, optional
+            Known decomposition per task (columns as ``GROUND_TRUTH_COLUMNS``); NaN if absent.
+        names : sequence of str, optional
+            Modality names; ``x1, x2, ...`` by default.
+        test_fraction : float, default 0.2
+            Fraction of samples put in the test split (ignored when ``split_of`` is given).
+        split_of : array of str, shape (n,), optional
+            Explicit split of each sample.
+        seed : int, default 0
+            Seed of the random split.
+        name : str, default "custom"
+            Name of the dataset in result tables.
+        """
+        arrays = (x1, x2, *more)
+        names = tuple(names) if names is not None else tuple(f"x{i + 1}" for i in range(len(arrays)))
+        if len(names) != len(arrays):
+            raise ValueError(f"names must have one entry per modality ({len(arrays)}); received {len(names)}")
+        mods = {k: np.asarray(v) for k, v in zip(names, arrays)}
+        n = mods[names[0]].shape[0] if mods[names[0]].ndim else 0
+        if not tasks:
+            raise ValueError("tasks must name at least one task, e.g. tasks={'label': y}")
+        coded, n_classes = {}, {}
+        for k, v in tasks.items():
+            arr = np.asarray(v)
+            if arr.shape != (n,):
+                raise ValueError(f"task {k!r} must have shape ({n},); received {arr.shape}")
+            values, codes = np.unique(arr, return_inverse=True)
+            coded[k], n_classes[k] = codes.astype(np.int64), len(values)
+        if split_of is None:
+            if not 0 < test_fraction < 1:
+                raise ValueError(f"test_fraction must be in (0, 1); received {test_fraction}")
+            rng = np.random.default_rng(seed)
+            split_of = np.full(n, "train", dtype="<U8")
+            split_of[rng.permutation(n)[: int(round(test_fraction * n))]] = "test"
+        if ground_truth is None:
+            ground_truth = pd.DataFrame(np.nan, index=pd.Index(list(coded), name="task"),
+                                        columns=list(GROUND_TRUTH_COLUMNS))
+        return cls(modalities=mods, tasks=coded, split_of=np.asarray(split_of).astype("<U8"),
+                   ground_truth=ground_truth, n_classes=n_classes, name=name)
+
+    # ------------------------------------------------------------------ access
+    @property
+    def n_samples(self) -> int:
+        """Number of samples n over all splits."""
+        return int(self.split_of.shape[0])
+
+    @property
+    def modality_names(self) -> tuple[str, ...]:
+        """Modality names in order."""
+        return tuple(self.modalities)
+
+    def has_split(self, name: str) -> bool:
+        """Whether any sample belongs to split ``name``."""
+        return bool(np.any(self.split_of == name))
+
+    def split(self, name: str) -> "MultimodalDataset":
+        """The samples of one split, as a dataset of their own.
+
+        ``"pretrain"`` falls back to ``"train"`` where the dataset has no pretraining split.
+        """
+        if name not in SPLITS:
+            raise ValueError(f"unknown split {name!r}; known splits: {', '.join(SPLITS)}")
+        if name == "pretrain" and not self.has_split("pretrain"):
+            name = "train"
+        return self.subset(np.flatnonzero(self.split_of == name))
+
+    def subset(self, index: np.ndarray) -> "MultimodalDataset":
+        """The samples at integer positions ``index``."""
+        idx = np.asarray(index)
+        return MultimodalDataset(
+            modalities={k: np.asarray(v)[idx] for k, v in self.modalities.items()},
+            tasks={k: np.asarray(v)[idx] for k, v in self.tasks.items()},
+            split_of=self.split_of[idx], ground_truth=self.ground_truth,
+            n_classes=dict(self.n_classes), name=self.name,
+            latents={k: np.asarray(v)[idx] for k, v in self.latents.items()},
+            source_latents=self.source_latents, metadata=self.metadata)
+
+    def __len__(self) -> int:
+        return self.n_samples
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{k}: {tuple(np.shape(v))}" for k, v in self.modalities.items())
+        counts = {s: int(np.sum(self.split_of == s)) for s in SPLITS if self.has_split(s)}
+        return (f"MultimodalDataset(name={self.name!r}, {shapes}, tasks={list(self.tasks)}, "
+                f"splits={counts})")
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the dataset to one ``.npz`` file, atomically."""
+        arrays: dict[str, np.ndarray] = {"split_of": self.split_of}
+        arrays.update({f"modality/{k}": np.asarray(v) for k, v in self.modalities.items()})
+        arrays.update({f"task/{k}": np.asarray(v) for k, v in self.tasks.items()})
+        arrays.update({f"latent/{k}": np.asarray(v) for k, v in self.latents.items()})
+        header = {
+            "format": "pid-bench-dataset/1", "name": self.name,
+            "modalities": list(self.modalities), "tasks": list(self.tasks),
+            "latents": list(self.latents), "n_classes": {k: int(v) for k, v in self.n_classes.items()},
+            "source_latents": None if self.source_latents is None else [list(g) for g in self.source_latents],
+            "ground_truth": json.loads(self.ground_truth.to_json(orient="split")),
+            "metadata": self.metadata,
+        }
+        arrays["header"] = np.array(json.dumps(header))
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, **arrays)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> "MultimodalDataset":
+        """Read a dataset written by :meth:`save`."""
+        with np.load(path, allow_pickle=False) as data:
+            if "header" not in data:
+                raise ValueError(f"{os.fspath(path)!r} is not a pid-bench dataset (no header entry)")
+            header = json.loads(str(data["header"]))
+            gt = header["ground_truth"]
+            ground_truth = pd.DataFrame(gt["data"], index=pd.Index(gt["index"], name="task"),
+                                        columns=gt["columns"], dtype=float)
+            return cls(
+                modalities={k: data[f"modality/{k}"] for k in header["modalities"]},
+                tasks={k: data[f"task/{k}"] for k in header["tasks"]},
+                split_of=data["split_of"], ground_truth=ground_truth,
+                n_classes=header["n_classes"], name=header["name"],
+                latents={k: data[f"latent/{k}"] for k in header["latents"]},
+                source_latents=None if header["source_latents"] is None
+                else tuple(tuple(g) for g in header["source_latents"]),
+                metadata=header["metadata"])
