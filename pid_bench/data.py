@@ -24,17 +24,22 @@ GROUND_TRUTH_COLUMNS = (*ATOMS, "total")
 SPLITS = ("pretrain", "train", "test")
 
 
-def _as_labels(name: str, labels: object, n: int) -> np.ndarray:
+def _check_task(name: str, labels: object, n: int, n_classes: int) -> None:
     arr = np.asarray(labels)
     if arr.shape != (n,):
         raise ValueError(f"task {name!r} must have one label per sample, shape ({n},); "
                          f"received shape {arr.shape}")
+    if n_classes == 0:
+        if arr.dtype.kind not in "iuf" or not np.all(np.isfinite(arr)):
+            raise ValueError(f"continuous task {name!r} (n_classes 0) must hold finite numbers; "
+                             f"received dtype {arr.dtype}")
+        return
     if arr.dtype.kind not in "iub":
         raise ValueError(f"task {name!r} must hold integer class labels 0..K-1; received "
                          f"dtype {arr.dtype}")
-    if arr.size and arr.min() < 0:
-        raise ValueError(f"task {name!r} labels must be >= 0; received minimum {arr.min()}")
-    return arr.astype(np.int64)
+    if arr.size and (arr.min() < 0 or arr.max() >= n_classes):
+        raise ValueError(f"task {name!r} labels must lie in 0..{n_classes - 1}; received range "
+                         f"{arr.min()}..{arr.max()}")
 
 
 @dataclass(frozen=True)
@@ -47,14 +52,15 @@ class MultimodalDataset:
         Modality name -> array of shape (n, ...) (vectors (n, d), images (n, C, H, W)),
         in a fixed order: the first is X1, the second X2.
     tasks : mapping of str to numpy.ndarray
-        Task name -> integer labels of shape (n,), classes 0..K-1.
+        Task name -> labels of shape (n,): integer classes 0..K-1, or finite floats for a
+        continuous target (``n_classes`` 0).
     split_of : numpy.ndarray of str, shape (n,)
         Split of each sample, one of ``SPLITS``.
     ground_truth : pandas.DataFrame
         Index: task names; columns ``redundancy, unique1, unique2, synergy, total`` in bits,
         the exact decomposition of each task under the probe distribution (NaN where unknown).
     n_classes : mapping of str to int
-        Number of classes per task.
+        Number of classes per task; 0 marks a continuous target.
     name : str
         Short name used in result tables.
     latents : mapping of str to numpy.ndarray
@@ -93,8 +99,6 @@ class MultimodalDataset:
                 raise ValueError(f"modality {k!r} contains NaN or inf")
         if not self.tasks:
             raise ValueError("a dataset needs at least one task")
-        for k, v in self.tasks.items():
-            _as_labels(k, v, n)
         split_of = np.asarray(self.split_of)
         if split_of.shape != (n,):
             raise ValueError(f"split_of must have shape ({n},); received {split_of.shape}")
@@ -105,9 +109,7 @@ class MultimodalDataset:
         if missing:
             raise ValueError(f"n_classes is missing tasks {sorted(missing)}")
         for k, v in self.tasks.items():
-            if np.asarray(v).size and int(np.max(v)) >= self.n_classes[k]:
-                raise ValueError(f"task {k!r} has label {int(np.max(v))} but n_classes "
-                                 f"{self.n_classes[k]}")
+            _check_task(k, v, n, int(self.n_classes[k]))
         cols = list(self.ground_truth.columns)
         if cols != list(GROUND_TRUTH_COLUMNS):
             raise ValueError(f"ground_truth columns must be {list(GROUND_TRUTH_COLUMNS)}; "
