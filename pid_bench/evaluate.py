@@ -1,0 +1,424 @@
+"""Linear probes on frozen embeddings: how much of each task's information a representation holds.
+
+For every task of a :class:`~pid_bench.data.MultimodalDataset`, a linear probe is fitted on the
+embeddings of the ``"train"`` split and scored on ``"test"``:
+
+* classification tasks: multinomial logistic regression on standardised embeddings, its inverse
+  regularisation ``C`` chosen by held-out cross-entropy on a validation part carved from
+  ``"train"`` with the seed, then refitted on all of ``"train"``. Reported: balanced accuracy (%),
+  the test cross-entropy CE (bits) and the captured information
+  ``I(Z; Y) >= H(Y) - CE``, where H(Y) is the entropy of the empirical label distribution of
+  the test split. The bound holds for any probe (the cross-entropy of any predictor upper-bounds
+  H(Y | Z); McAllester and Stratos 2020 discuss such variational bounds); it is clipped at 0,
+  since I(Z; Y) >= 0 as well. ``captured_fraction`` divides it by the task's ground-truth total
+  I(X1, X2; Y).
+* continuous tasks (``n_classes`` 0): a ridge probe, its penalty chosen on the same validation
+  part, and the Gaussian bound ``1/2 log2(var(Y) / MSE)``: the information a Gaussian channel with
+  that error variance carries, a lower bound on I(Z; Y) when Y is Gaussian (h(Y) is then
+  1/2 log2(2 pi e var(Y)) and h(Y | Z) <= 1/2 log2(2 pi e MSE)); for other targets it is an
+  estimate. Reported with ``r2`` = 1 - MSE / var(Y).
+
+Balanced accuracy uses the decision argmax_k p(k | z) / pi_k, with pi the class frequencies of the
+training split: the rule that maximises balanced accuracy for calibrated probabilities, so one
+fit (by cross-entropy) serves both numbers, also on imbalanced tasks such as the binary synergy
+task with positives at rate 1/K.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import train_test_split
+
+from pid_bench.data import GROUND_TRUTH_COLUMNS, SPLITS, MultimodalDataset
+from pid_bench.info.shannon import entropy
+
+__all__ = [
+    "RESULT_COLUMNS",
+    "METRIC_UNITS",
+    "ProbeSettings",
+    "measure",
+    "probe_classification",
+    "probe_regression",
+    "probe_callback",
+]
+
+#: Columns of every result table, in order (see docs/architecture.md, "Result tables").
+RESULT_COLUMNS = ("dataset", "task", "method", "seed", "epoch", "metric", "value", "unit",
+                  "chance", *(f"gt_{c}" for c in GROUND_TRUTH_COLUMNS))
+
+#: Metric name -> unit.
+METRIC_UNITS = {
+    "balanced_accuracy": "%",
+    "captured_bits": "bits",
+    "captured_fraction": "fraction",
+    "cross_entropy_bits": "bits",
+    "r2": "fraction",
+}
+
+#: Splits the probes need: fitted on the first, scored on the second.
+_PROBE_SPLITS = ("train", "test")
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    """How probes are fitted.
+
+    Attributes
+    ----------
+    c_grid : tuple of float
+        Inverse L2 strengths tried for logistic regression (on standardised features).
+    alpha_grid : tuple of float
+        Ridge penalties tried for continuous tasks (on standardised features).
+    validation_fraction : float
+        Fraction of ``"train"`` held out to choose the regularisation.
+    max_iter : int
+        L-BFGS iterations per logistic fit. A fit stopped early is still a valid probe: the
+        bound holds for any predictor, so convergence warnings are not raised.
+    """
+
+    c_grid: tuple[float, ...] = (1e-3, 1e-2, 1e-1, 1.0, 10.0)
+    alpha_grid: tuple[float, ...] = (1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
+    validation_fraction: float = 0.2
+    max_iter: int = 300
+
+    def __post_init__(self) -> None:
+        for name in ("c_grid", "alpha_grid"):
+            grid = tuple(getattr(self, name))
+            if not grid or not all(np.isfinite(g) and g > 0 for g in grid):
+                raise ValueError(f"{name} must be a non-empty sequence of positive numbers; "
+                                 f"received {grid!r}")
+            object.__setattr__(self, name, tuple(float(g) for g in sorted(grid)))
+        if not 0 < self.validation_fraction < 1:
+            raise ValueError(f"validation_fraction must be in (0, 1); received "
+                             f"{self.validation_fraction!r}")
+        if int(self.max_iter) < 1:
+            raise ValueError(f"max_iter must be a positive integer; received {self.max_iter!r}")
+
+
+# ---------------------------------------------------------------------------- input checks
+def _check_embedding(name: str, z: object, n_rows: int) -> np.ndarray:
+    try:
+        arr = np.asarray(z, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"embeddings for {name} must be a numeric array of shape (n, d); "
+                         f"received {type(z).__name__}") from None
+    if arr.ndim != 2:
+        raise ValueError(f"embeddings for {name} must have shape (n, d); received shape {arr.shape}")
+    if arr.shape[0] != n_rows:
+        raise ValueError(f"embeddings for {name} must have one row per sample ({n_rows} rows); "
+                         f"received {arr.shape[0]} rows")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"embeddings for {name} contain {int(np.sum(~np.isfinite(arr)))} NaN or "
+                         f"inf entries")
+    return arr
+
+
+def _split_embeddings(embeddings: Mapping[str, object] | object,
+                      dataset: MultimodalDataset) -> dict[str, np.ndarray]:
+    counts = {s: int(np.sum(dataset.split_of == s)) for s in SPLITS}
+    for s in _PROBE_SPLITS:
+        if counts[s] == 0:
+            raise ValueError(f"dataset {dataset.name!r} has no {s!r} samples; probes need both "
+                             f"'train' and 'test' splits")
+    if isinstance(embeddings, Mapping):
+        unknown = set(embeddings) - set(SPLITS)
+        if unknown:
+            raise ValueError(f"embeddings keys must be split names among {SPLITS}; received "
+                             f"unknown {sorted(map(str, unknown))}")
+        missing = [s for s in _PROBE_SPLITS if s not in embeddings]
+        if missing:
+            raise ValueError(f"embeddings must hold the splits {list(_PROBE_SPLITS)}; missing "
+                             f"{missing}")
+        return {s: _check_embedding(f"split {s!r}", embeddings[s], counts[s]) for s in _PROBE_SPLITS}
+    whole = _check_embedding("the whole dataset", embeddings, dataset.n_samples)
+    return {s: whole[dataset.split_of == s] for s in _PROBE_SPLITS}
+
+
+def _standardise(z_fit: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
+    mean = z_fit.mean(axis=0)
+    std = z_fit.std(axis=0)
+    std[std < 1e-12] = 1.0
+    return [(z - mean) / std for z in (z_fit, *others)]
+
+
+def _carve(y: np.ndarray, fraction: float, seed: int, stratify: bool) -> tuple[np.ndarray, np.ndarray]:
+    index = np.arange(y.shape[0])
+    if stratify:
+        _, counts = np.unique(y, return_counts=True)
+        stratify = bool(counts.min() >= 2 and round(fraction * y.shape[0]) >= counts.size)
+    return train_test_split(index, test_size=fraction, random_state=seed,
+                            stratify=y if stratify else None)
+
+
+def _seed_int(seed: int | np.random.Generator) -> int:
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(2**31 - 1))
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed must be an int or numpy.random.Generator; received {seed!r}")
+    return int(seed)
+
+
+# ---------------------------------------------------------------------------- probes
+def _class_probabilities(model: LogisticRegression, z: np.ndarray, n_classes: int) -> np.ndarray:
+    proba = np.zeros((z.shape[0], n_classes))
+    proba[:, model.classes_] = model.predict_proba(z)
+    return proba
+
+
+def _cross_entropy_bits(proba: np.ndarray, y: np.ndarray) -> float:
+    return float(-np.mean(np.log2(np.maximum(proba[np.arange(y.shape[0]), y], 1e-300))))
+
+
+def _fit_logistic(z: np.ndarray, y: np.ndarray, c: float, max_iter: int,
+                  previous: LogisticRegression | None) -> LogisticRegression:
+    model = previous if previous is not None else LogisticRegression(max_iter=max_iter,
+                                                                     warm_start=True)
+    model.set_params(C=c)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(z, y)
+    return model
+
+
+def probe_classification(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray,
+                         y_test: np.ndarray, *, n_classes: int,
+                         seed: int | np.random.Generator = 0,
+                         settings: ProbeSettings | None = None) -> dict[str, float]:
+    """Fit a multinomial logistic probe on (z_train, y_train) and score it on the test pairs.
+
+    Parameters
+    ----------
+    z_train, z_test : numpy.ndarray, shape (n_train, d) and (n_test, d)
+        Frozen embeddings.
+    y_train, y_test : numpy.ndarray of int, shape (n_train,) and (n_test,)
+        Labels in 0..n_classes-1. Every class present in ``y_test`` must occur in ``y_train``.
+    n_classes : int
+        Number of classes K >= 2.
+    seed : int or numpy.random.Generator, default 0
+        Seed of the validation split used to choose ``C``.
+    settings : ProbeSettings, optional
+        Regularisation grid, validation fraction and iterations.
+
+    Returns
+    -------
+    dict
+        ``balanced_accuracy`` (%), ``cross_entropy_bits`` (test CE, bits), ``entropy_bits``
+        (H of the test labels, bits), ``captured_bits`` (max(0, H - CE), bits) and ``c`` (the
+        chosen inverse regularisation).
+    """
+    settings = settings or ProbeSettings()
+    y_train = np.asarray(y_train).astype(np.int64)
+    y_test = np.asarray(y_test).astype(np.int64)
+    seen = np.unique(y_train)
+    if seen.size < 2:
+        raise ValueError(f"a probe needs at least 2 classes in the training split; received "
+                         f"only {seen.tolist()}")
+    unseen = sorted(set(np.unique(y_test).tolist()) - set(seen.tolist()))
+    if unseen:
+        raise ValueError(f"classes {unseen} occur in the test split but never in the training "
+                         f"split; the probe cannot predict them")
+    z_train, z_test = _standardise(np.asarray(z_train, float), np.asarray(z_test, float))
+    fit_idx, val_idx = _carve(y_train, settings.validation_fraction, _seed_int(seed), True)
+    best_c, best_ce, model = settings.c_grid[0], np.inf, None
+    for c in settings.c_grid:
+        model = _fit_logistic(z_train[fit_idx], y_train[fit_idx], c, settings.max_iter, model)
+        ce = _cross_entropy_bits(_class_probabilities(model, z_train[val_idx], n_classes),
+                                 y_train[val_idx])
+        if ce < best_ce:
+            best_c, best_ce = c, ce
+    final = _fit_logistic(z_train, y_train, best_c, settings.max_iter, None)
+    proba = _class_probabilities(final, z_test, n_classes)
+    prior = np.bincount(y_train, minlength=n_classes) / y_train.shape[0]
+    with np.errstate(divide="ignore"):
+        decision = np.where(prior > 0, proba / np.where(prior > 0, prior, 1.0), -np.inf)
+    predicted = decision.argmax(axis=1)
+    recalls = [np.mean(predicted[y_test == k] == k) for k in np.unique(y_test)]
+    ce = _cross_entropy_bits(proba, y_test)
+    h = float(entropy(np.bincount(y_test, minlength=n_classes), normalize=True))
+    return {"balanced_accuracy": 100.0 * float(np.mean(recalls)), "cross_entropy_bits": ce,
+            "entropy_bits": h, "captured_bits": max(0.0, h - ce), "c": best_c}
+
+
+def probe_regression(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray,
+                     y_test: np.ndarray, *, seed: int | np.random.Generator = 0,
+                     settings: ProbeSettings | None = None) -> dict[str, float]:
+    """Fit a ridge probe on (z_train, y_train) and score it on the test pairs.
+
+    Parameters
+    ----------
+    z_train, z_test : numpy.ndarray, shape (n_train, d) and (n_test, d)
+        Frozen embeddings.
+    y_train, y_test : numpy.ndarray of float, shape (n_train,) and (n_test,)
+        Continuous targets.
+    seed : int or numpy.random.Generator, default 0
+        Seed of the validation split used to choose the penalty.
+    settings : ProbeSettings, optional
+        Penalty grid and validation fraction.
+
+    Returns
+    -------
+    dict
+        ``mse`` (test mean squared error, squared units of Y), ``variance`` (of the test
+        targets), ``r2`` (1 - mse / variance), ``captured_bits`` (max(0, 1/2 log2(variance /
+        mse)), bits) and ``alpha`` (the chosen penalty).
+    """
+    settings = settings or ProbeSettings()
+    y_train = np.asarray(y_train, float)
+    y_test = np.asarray(y_test, float)
+    z_train, z_test = _standardise(np.asarray(z_train, float), np.asarray(z_test, float))
+    fit_idx, val_idx = _carve(y_train, settings.validation_fraction, _seed_int(seed), False)
+    errors = [np.mean((Ridge(alpha=a).fit(z_train[fit_idx], y_train[fit_idx])
+                       .predict(z_train[val_idx]) - y_train[val_idx]) ** 2)
+              for a in settings.alpha_grid]
+    alpha = settings.alpha_grid[int(np.argmin(errors))]
+    mse = float(np.mean((Ridge(alpha=alpha).fit(z_train, y_train).predict(z_test) - y_test) ** 2))
+    var = float(np.var(y_test))
+    if var <= 0:
+        raise ValueError("a continuous task needs test targets with positive variance; received "
+                         "a constant target")
+    bits = 0.5 * np.log2(var / mse) if mse > 0 else np.inf
+    return {"mse": mse, "variance": var, "r2": 1.0 - mse / var,
+            "captured_bits": max(0.0, float(bits)), "alpha": alpha}
+
+
+# ---------------------------------------------------------------------------- tables
+def _task_rows(task: str, n_classes: int, scores: dict[str, float],
+               truth: pd.Series) -> list[dict[str, Any]]:
+    total = float(truth["total"])
+    fraction = scores["captured_bits"] / total if np.isfinite(total) and total > 0 else np.nan
+    if n_classes:
+        values = {"balanced_accuracy": (scores["balanced_accuracy"], 100.0 / n_classes),
+                  "captured_bits": (scores["captured_bits"], 0.0),
+                  "captured_fraction": (fraction, 0.0),
+                  "cross_entropy_bits": (scores["cross_entropy_bits"], scores["entropy_bits"])}
+    else:
+        values = {"captured_bits": (scores["captured_bits"], 0.0),
+                  "captured_fraction": (fraction, 0.0),
+                  "r2": (scores["r2"], 0.0)}
+    gt = {f"gt_{c}": float(truth[c]) for c in GROUND_TRUTH_COLUMNS}
+    return [{"task": task, "metric": m, "value": float(v), "unit": METRIC_UNITS[m],
+             "chance": float(ch), **gt} for m, (v, ch) in values.items()]
+
+
+def measure(embeddings: Mapping[str, np.ndarray] | np.ndarray, dataset: MultimodalDataset, *,
+            seed: int | np.random.Generator = 0, method: str = "custom", epoch: int | None = None,
+            tasks: Sequence[str] | None = None,
+            settings: ProbeSettings | None = None) -> pd.DataFrame:
+    """Probe frozen embeddings for every task of a dataset: the interaction-capture table.
+
+    Bring your own model: compute embeddings anywhere, then call this.
+
+    Parameters
+    ----------
+    embeddings : mapping of str to array of shape (n_split, d), or array of shape (n, d)
+        Either split name -> embeddings of that split's samples in dataset order (``"train"``
+        and ``"test"`` required, ``"pretrain"`` ignored), or one array with a row for every
+        sample of ``dataset``.
+    dataset : MultimodalDataset
+        Provides labels, splits, number of classes and ground truth per task.
+    seed : int or numpy.random.Generator, default 0
+        Seed of the validation split that chooses each probe's regularisation; an int is also
+        written to the ``seed`` column.
+    method : str, default "custom"
+        Name written to the ``method`` column.
+    epoch : int, optional
+        Training epoch written to the ``epoch`` column (missing when not given).
+    tasks : sequence of str, optional
+        Tasks to probe; all tasks of the dataset by default.
+    settings : ProbeSettings, optional
+        Probe regularisation grids, validation fraction and iterations.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long form with columns ``RESULT_COLUMNS``: per classification task the metrics
+        ``balanced_accuracy`` (%, chance 100 / K), ``captured_bits`` (bits, chance 0),
+        ``captured_fraction`` (of the ground-truth total, chance 0) and
+        ``cross_entropy_bits`` (chance: H(Y) of the test labels); per continuous task
+        ``captured_bits``, ``captured_fraction`` and ``r2``.
+
+    Raises
+    ------
+    ValueError
+        Unknown split keys, missing ``train``/``test``, wrong number of rows, non-2-D or
+        non-finite embeddings, unknown task names.
+    """
+    if not isinstance(dataset, MultimodalDataset):
+        raise ValueError(f"dataset must be a MultimodalDataset; received {type(dataset).__name__}")
+    chosen = list(dataset.tasks) if tasks is None else list(tasks)
+    unknown = [t for t in chosen if t not in dataset.tasks]
+    if unknown:
+        raise ValueError(f"unknown tasks {unknown}; dataset {dataset.name!r} has tasks "
+                         f"{list(dataset.tasks)}")
+    z = _split_embeddings(embeddings, dataset)
+    rng_seed = _seed_int(seed)
+    rows: list[dict[str, Any]] = []
+    for task in chosen:
+        k = int(dataset.n_classes[task])
+        y = {s: np.asarray(dataset.tasks[task])[dataset.split_of == s] for s in _PROBE_SPLITS}
+        if k:
+            scores = probe_classification(z["train"], y["train"], z["test"], y["test"],
+                                          n_classes=k, seed=rng_seed, settings=settings)
+        else:
+            scores = probe_regression(z["train"], y["train"], z["test"], y["test"],
+                                      seed=rng_seed, settings=settings)
+        truth = (dataset.ground_truth.loc[task] if task in dataset.ground_truth.index
+                 else pd.Series(np.nan, index=list(GROUND_TRUTH_COLUMNS)))
+        rows.extend(_task_rows(task, k, scores, truth))
+    table = pd.DataFrame(rows)
+    table.insert(0, "dataset", dataset.name)
+    table.insert(2, "method", method)
+    table.insert(3, "seed", seed if isinstance(seed, (int, np.integer)) else pd.NA)
+    table.insert(4, "epoch", epoch if epoch is not None else pd.NA)
+    table["seed"] = table["seed"].astype("Int64")
+    table["epoch"] = table["epoch"].astype("Int64")
+    return table[list(RESULT_COLUMNS)]
+
+
+def probe_callback(dataset: MultimodalDataset, *, every: int,
+                   embed: Callable[[Any, MultimodalDataset], np.ndarray], method: str,
+                   seed: int = 0, skip: Sequence[int] = (),
+                   settings: ProbeSettings | None = None
+                   ) -> Callable[[int, Any], pd.DataFrame | None]:
+    """A trainer callback that probes the model every ``every`` epochs.
+
+    Parameters
+    ----------
+    dataset : MultimodalDataset
+        The dataset whose ``train`` and ``test`` splits are embedded and probed.
+    every : int
+        Probe after epochs that are multiples of ``every`` (>= 1).
+    embed : callable (model, split dataset) -> array of shape (n_split, d)
+        Computes embeddings of one split, e.g. ``pid_bench.train.embed``.
+    method, seed : str, int
+        Written to the table (``seed`` also seeds the probes).
+    skip : sequence of int
+        Epochs not to probe (e.g. the final one, measured separately).
+    settings : ProbeSettings, optional
+        Probe settings.
+
+    Returns
+    -------
+    callable (epoch, model) -> pandas.DataFrame or None
+        The table of :func:`measure` at probed epochs, None otherwise.
+    """
+    if int(every) < 1:
+        raise ValueError(f"every must be a positive number of epochs; received {every!r}")
+    splits = {s: dataset.split(s) for s in _PROBE_SPLITS}
+    skipped = set(int(e) for e in skip)
+
+    def callback(epoch: int, model: Any) -> pd.DataFrame | None:
+        if epoch % every or epoch in skipped:
+            return None
+        z = {s: embed(model, part) for s, part in splits.items()}
+        return measure(z, dataset, seed=seed, method=method, epoch=epoch, settings=settings)
+
+    return callback

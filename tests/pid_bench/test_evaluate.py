@@ -1,0 +1,187 @@
+"""Tests of pid_bench.evaluate: linear probes, captured bits and the result-table schema."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import integrate, stats
+
+from pid_bench.data import GROUND_TRUTH_COLUMNS, MultimodalDataset
+from pid_bench.evaluate import (
+    RESULT_COLUMNS,
+    ProbeSettings,
+    measure,
+    probe_callback,
+    probe_classification,
+    probe_regression,
+)
+
+
+def _dataset(tasks: dict[str, np.ndarray], n_classes: dict[str, int], *, test_fraction=0.5,
+             seed=0, truth: pd.DataFrame | None = None) -> MultimodalDataset:
+    n = next(iter(tasks.values())).shape[0]
+    rng = np.random.default_rng(seed)
+    split_of = np.where(rng.random(n) < test_fraction, "test", "train").astype("<U8")
+    if truth is None:
+        truth = pd.DataFrame(np.nan, index=pd.Index(list(tasks), name="task"),
+                             columns=list(GROUND_TRUTH_COLUMNS))
+    return MultimodalDataset(modalities={"x1": rng.normal(size=(n, 2)), "x2": rng.normal(size=(n, 2))},
+                             tasks=tasks, split_of=split_of, ground_truth=truth,
+                             n_classes=n_classes, name="toy")
+
+
+def _value(table: pd.DataFrame, task: str, metric: str) -> float:
+    row = table[(table.task == task) & (table.metric == metric)]
+    assert len(row) == 1
+    return float(row.value.iloc[0])
+
+
+@pytest.fixture(scope="module")
+def four_way():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 4, size=4000)
+    truth = pd.DataFrame([[0.5, 0.5, 0.5, 0.5, 2.0]], index=pd.Index(["label"], name="task"),
+                         columns=list(GROUND_TRUTH_COLUMNS))
+    return _dataset({"label": y}, {"label": 4}, truth=truth), y, rng
+
+
+def test_embeddings_holding_the_label_capture_its_entropy(four_way):
+    data, y, rng = four_way
+    z = np.eye(4)[y] * 3.0 + 0.1 * rng.normal(size=(y.size, 4))
+    z = np.hstack([z, rng.normal(size=(y.size, 4))])
+    table = measure(z, data, seed=0)
+    h = stats.entropy(np.bincount(y[data.split_of == "test"]), base=2)
+    assert _value(table, "label", "balanced_accuracy") > 99.5
+    assert _value(table, "label", "captured_bits") == pytest.approx(h, abs=0.05)
+    assert _value(table, "label", "captured_fraction") == pytest.approx(h / 2.0, abs=0.03)
+    assert _value(table, "label", "cross_entropy_bits") < 0.05
+
+
+def test_noise_embeddings_stay_at_chance(four_way):
+    data, y, rng = four_way
+    z = rng.normal(size=(y.size, 16))
+    table = measure(z, data, seed=0)
+    # 2000 test samples, 4 balanced classes: the sd of balanced accuracy at chance is ~1 point.
+    assert abs(_value(table, "label", "balanced_accuracy") - 25.0) < 4.0
+    assert _value(table, "label", "captured_bits") < 0.02
+    h = stats.entropy(np.bincount(y[data.split_of == "test"]), base=2)
+    assert _value(table, "label", "cross_entropy_bits") == pytest.approx(h, abs=0.03)
+
+
+def _gaussian_channel_information(prior: float, sigma: float) -> float:
+    """Exact I(Z; Y) in bits for Y ~ Bernoulli(prior), Z = Y + N(0, sigma^2)."""
+    def integrand(z):
+        p0 = (1 - prior) * stats.norm.pdf(z, 0, sigma)
+        p1 = prior * stats.norm.pdf(z, 1, sigma)
+        pz = p0 + p1
+        return sum(p * np.log2(p / (pz * w)) for p, w in ((p0, 1 - prior), (p1, prior)) if p > 0)
+    return integrate.quad(integrand, -8, 9, limit=200)[0]
+
+
+def test_imbalanced_binary_task_matches_bayes_balanced_accuracy_and_information():
+    # Y ~ Bernoulli(0.1), Z = Y + N(0, 0.5^2): the posterior is exactly logistic in Z; the rule
+    # that maximises balanced accuracy thresholds Z at 1/2, so each recall is Phi(1).
+    rng = np.random.default_rng(3)
+    n, prior, sigma = 40000, 0.1, 0.5
+    y = (rng.random(n) < prior).astype(np.int64)
+    z = (y + sigma * rng.normal(size=n))[:, None]
+    half = n // 2
+    scores = probe_classification(z[:half], y[:half], z[half:], y[half:], n_classes=2, seed=0)
+    assert scores["balanced_accuracy"] == pytest.approx(100 * stats.norm.cdf(0.5 / sigma), abs=1.5)
+    exact = _gaussian_channel_information(prior, sigma)
+    # H(Y) - CE estimates the information from 20,000 test pairs; its sd here is ~0.005 bits.
+    assert scores["captured_bits"] == pytest.approx(exact, abs=0.02)
+
+
+def test_continuous_task_gaussian_bound_is_exact_for_gaussian_targets():
+    rng = np.random.default_rng(4)
+    n = 6000
+    z = rng.normal(size=(n, 3))
+    y = z @ np.array([1.0, -0.5, 0.25]) + 0.5 * rng.normal(size=n)
+    exact = 0.5 * np.log2((1 + 0.25 + 0.0625 + 0.25) / 0.25)
+    data = _dataset({"target": y}, {"target": 0})
+    table = measure(z, data, seed=0)
+    assert set(table.metric) == {"captured_bits", "captured_fraction", "r2"}
+    assert _value(table, "target", "captured_bits") == pytest.approx(exact, abs=0.05)
+    assert _value(table, "target", "r2") == pytest.approx(1 - 0.25 / 1.5625, abs=0.02)
+    noise = probe_regression(rng.normal(size=(3000, 3)), y[:3000], rng.normal(size=(3000, 3)),
+                             y[3000:], seed=0)
+    assert noise["captured_bits"] < 0.01
+
+
+def test_schema_ground_truth_and_labels(four_way):
+    data, y, rng = four_way
+    z = np.eye(4)[y] + rng.normal(size=(y.size, 4))
+    table = measure(z, data, seed=7, method="mine", epoch=3)
+    assert tuple(table.columns) == RESULT_COLUMNS
+    assert set(table.metric) == {"balanced_accuracy", "captured_bits", "captured_fraction",
+                                 "cross_entropy_bits"}
+    assert (table.dataset == "toy").all() and (table.method == "mine").all()
+    assert (table.seed == 7).all() and (table.epoch == 3).all()
+    units = dict(zip(table.metric, table.unit))
+    assert units == {"balanced_accuracy": "%", "captured_bits": "bits",
+                     "captured_fraction": "fraction", "cross_entropy_bits": "bits"}
+    assert _value(table.assign(value=table.chance), "label", "balanced_accuracy") == 25.0
+    for c in GROUND_TRUTH_COLUMNS:
+        assert (table[f"gt_{c}"] == data.ground_truth.loc["label", c]).all()
+    assert measure(z, data, seed=0).epoch.isna().all()
+
+
+def test_split_mapping_equals_whole_array_and_seed_is_deterministic(four_way):
+    data, y, rng = four_way
+    z = np.eye(4)[y] + 1.5 * rng.normal(size=(y.size, 4))
+    whole = measure(z, data, seed=5)
+    by_split = measure({s: z[data.split_of == s] for s in ("train", "test")}, data, seed=5)
+    pd.testing.assert_frame_equal(whole, by_split)
+    pd.testing.assert_frame_equal(whole, measure(z, data, seed=5))
+
+
+def test_probe_callback_probes_every_k_epochs_and_skips(four_way):
+    data, y, _ = four_way
+    calls = []
+
+    def embed(model, part):
+        calls.append(part.n_samples)
+        return np.eye(4)[np.asarray(part.tasks["label"])] * model
+
+    cb = probe_callback(data, every=2, embed=embed, method="m", seed=1, skip=[4])
+    assert cb(1, 1.0) is None and cb(4, 1.0) is None and not calls
+    table = cb(2, 1.0)
+    assert (table.epoch == 2).all() and (table.method == "m").all()
+    assert sorted(calls) == sorted([int((data.split_of == s).sum()) for s in ("train", "test")])
+    with pytest.raises(ValueError, match="every must be a positive"):
+        probe_callback(data, every=0, embed=embed, method="m")
+
+
+@pytest.mark.parametrize("bad, message", [
+    (lambda z, d: z[:-1], "one row per sample"),
+    (lambda z, d: np.where(np.arange(z.shape[0])[:, None] == 3, np.nan, z), "NaN or inf"),
+    (lambda z, d: z[:, 0], r"shape \(n, d\)"),
+    (lambda z, d: {"train": z[d.split_of == "train"], "validation": z[:5]}, "unknown"),
+    (lambda z, d: {"train": z[d.split_of == "train"]}, "missing"),
+    (lambda z, d: {"train": z[d.split_of == "train"], "test": z[:5]}, "rows"),
+    (lambda z, d: "abc", "numeric array"),
+])
+def test_bad_embeddings_are_rejected(four_way, bad, message):
+    data, y, rng = four_way
+    z = rng.normal(size=(y.size, 3))
+    with pytest.raises(ValueError, match=message):
+        measure(bad(z, data), data)
+
+
+def test_bad_arguments_are_rejected(four_way):
+    data, y, rng = four_way
+    z = rng.normal(size=(y.size, 3))
+    with pytest.raises(ValueError, match="unknown tasks"):
+        measure(z, data, tasks=["nope"])
+    with pytest.raises(ValueError, match="MultimodalDataset"):
+        measure(z, {"label": y})
+    with pytest.raises(ValueError, match="seed must be"):
+        measure(z, data, seed=1.5)
+    with pytest.raises(ValueError, match="c_grid"):
+        ProbeSettings(c_grid=(1.0, -1.0))
+    with pytest.raises(ValueError, match="validation_fraction"):
+        ProbeSettings(validation_fraction=1.0)
+    with pytest.raises(ValueError, match="never in the training"):
+        probe_classification(z[:10], np.array([0, 1] * 5), z[:4], np.array([0, 1, 2, 2]), n_classes=3)
