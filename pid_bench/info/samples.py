@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -90,7 +91,8 @@ def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja
     n_bootstrap : int, default 0
         Number of bootstrap resamples for percentile intervals (0: none).
     seed : int or numpy.random.Generator, optional
-        Seed of the bootstrap.
+        Seed of the bootstrap, also passed to an estimator that takes a ``seed`` (e.g.
+        ``"cluster"``; where None, the estimator's own default applies).
     confidence : float, default 0.95
         Coverage of the percentile intervals.
     base : float, default 2
@@ -118,6 +120,8 @@ def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja
     else:
         func = get_estimator(estimator)
         arrays = [np.asarray(v) for v in (x1, x2, y)]
+        if seed is not None and "seed" in inspect.signature(func).parameters:
+            options = {**options, "seed": seed}
 
         def run(idx: np.ndarray | None) -> PIDResult:
             picked = arrays if idx is None else [a[idx] for a in arrays]
