@@ -13,7 +13,8 @@ import numpy as np
 
 from pid_bench.info.validation import validate_base, validate_joint
 
-__all__ = ["entropy", "mutual_information", "conditional_mutual_information"]
+__all__ = ["entropy", "mutual_information", "conditional_mutual_information",
+           "source_target_informations"]
 
 
 def _axes(axes: int | Iterable[int], ndim: int, what: str) -> tuple[int, ...]:
@@ -113,3 +114,23 @@ def mutual_information(p: np.ndarray, a: int | Iterable[int], b: int | Iterable[
         I(A; B) >= 0 in units of ``base``.
     """
     return conditional_mutual_information(p, a, b, (), base=base, normalize=normalize)
+
+
+def source_target_informations(p: np.ndarray, *, base: float = 2) -> tuple[float, float, float]:
+    """The three mutual informations that a two-source PID divides up.
+
+    Parameters
+    ----------
+    p : array_like, shape (|X1|, |X2|, |Y|)
+        Joint probabilities p(x1, x2, y), summing to 1.
+    base : float, default 2
+        Logarithm base.
+
+    Returns
+    -------
+    tuple of float
+        I(X1;Y), I(X2;Y) and I(X1,X2;Y) in units of ``base``.
+    """
+    arr = validate_joint(p, ndim=3)
+    return (mutual_information(arr, 0, 2, base=base), mutual_information(arr, 1, 2, base=base),
+            mutual_information(arr, (0, 1), 2, base=base))

@@ -1,0 +1,1 @@
+"""Helpers for testing pid-bench against independent references (test-only dependencies)."""
