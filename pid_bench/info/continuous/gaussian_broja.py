@@ -42,7 +42,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.linalg import solve_triangular
 from scipy.optimize import minimize
 
 from pid_bench.info.continuous.correction import valid_decomposition
@@ -67,15 +66,13 @@ def _whitened_channel(joint: JointGaussian) -> tuple[np.ndarray, np.ndarray, np.
     l1, l2, ly = (np.linalg.cholesky(cov[s, s]) for s in (s1, s2, sy))
 
     def whiten(la: np.ndarray, block: np.ndarray, lb: np.ndarray) -> np.ndarray:
-        left = solve_triangular(la, block, lower=True)
-        return solve_triangular(lb, left.T, lower=True).T
+        return np.linalg.solve(lb, np.linalg.solve(la, block).T).T
 
     a, b = whiten(l1, cov[s1, sy], ly), whiten(l2, cov[s2, sy], ly)
     t12 = whiten(l1, cov[s1, s2], l2)
     m1 = np.linalg.cholesky(np.eye(d1) - a @ a.T)
     m2 = np.linalg.cholesky(np.eye(d2) - b @ b.T)
-    g1 = solve_triangular(m1, a, lower=True)
-    g2 = solve_triangular(m2, b, lower=True)
+    g1, g2 = np.linalg.solve(m1, a), np.linalg.solve(m2, b)
     c0 = whiten(m1, t12 - a @ b.T, m2)
     return g1, g2, c0
 
