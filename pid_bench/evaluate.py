@@ -385,7 +385,7 @@ def measure(embeddings: Mapping[str, np.ndarray] | np.ndarray, dataset: Multimod
 
 def probe_callback(dataset: MultimodalDataset, *, every: int,
                    embed: Callable[[Any, MultimodalDataset], np.ndarray], method: str,
-                   seed: int = 0, skip: Sequence[int] = (),
+                   seed: int = 0, skip: Sequence[int] = (), tasks: Sequence[str] | None = None,
                    settings: ProbeSettings | None = None
                    ) -> Callable[[int, Any], pd.DataFrame | None]:
     """A trainer callback that probes the model every ``every`` epochs.
@@ -402,6 +402,8 @@ def probe_callback(dataset: MultimodalDataset, *, every: int,
         Written to the table (``seed`` also seeds the probes).
     skip : sequence of int
         Epochs not to probe (e.g. the final one, measured separately).
+    tasks : sequence of str, optional
+        Tasks to probe (all by default).
     settings : ProbeSettings, optional
         Probe settings.
 
@@ -419,6 +421,7 @@ def probe_callback(dataset: MultimodalDataset, *, every: int,
         if epoch % every or epoch in skipped:
             return None
         z = {s: embed(model, part) for s, part in splits.items()}
-        return measure(z, dataset, seed=seed, method=method, epoch=epoch, settings=settings)
+        return measure(z, dataset, seed=seed, method=method, epoch=epoch, tasks=tasks,
+                       settings=settings)
 
     return callback

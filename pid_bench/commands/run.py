@@ -1,0 +1,87 @@
+"""``pid-bench run``: train and probe a grid of methods x datasets x seeds, print the summary."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["HELP", "add_arguments", "run", "format_summary"]
+
+HELP = "train methods on datasets over seeds, probe every task, write and print the results table"
+
+#: The config used when none is given (the repository's main job).
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "configs" / "default.yaml"
+
+
+def _names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of names; received {text!r}")
+    return names
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        return [int(s) for s in _names(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, e.g. 0,1,2; "
+                                         f"received {text!r}") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``run`` subcommand's arguments."""
+    parser.add_argument("config", nargs="?", type=Path, default=None,
+                        help=f"YAML config of the grid (default: {DEFAULT_CONFIG.name} of the "
+                             f"repository)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="results directory (default: results/<config name>); finished runs "
+                             "in it are skipped")
+    parser.add_argument("--methods", type=_names, default=None,
+                        help="comma-separated methods: labels of the config's entries, "
+                             "registered names, or import paths package.module:Class")
+    parser.add_argument("--datasets", type=_names, default=None,
+                        help="comma-separated datasets: labels of the config's entries or "
+                             "dataset names (latent, trifeature)")
+    parser.add_argument("--seeds", type=_seeds, default=None, help="comma-separated seeds, e.g. 0,1")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="training epochs (the warm-up is capped at it)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="runs in parallel processes (default: the config's, else 1)")
+    parser.add_argument("--device", default=None, help="auto, cpu, cuda, cuda:K or mps")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def format_summary(summary: pd.DataFrame) -> str:
+    """The summary table as aligned text: accuracy in %, information in bits."""
+    if summary.empty:
+        return "(no finished runs)"
+    table = summary.rename(columns={
+        "balanced_accuracy": "bal_acc_%", "balanced_accuracy_sd": "sd", "chance": "chance_%",
+        "captured_bits": "captured_bits", "gt_redundancy": "gt_R", "gt_unique1": "gt_U1",
+        "gt_unique2": "gt_U2", "gt_synergy": "gt_S", "gt_total": "gt_total"})
+    formats = {c: "{:.1f}".format for c in ("bal_acc_%", "sd", "chance_%")}
+    formats.update({c: "{:.3f}".format for c in ("captured_bits", "gt_R", "gt_U1", "gt_U2",
+                                                  "gt_S", "gt_total")})
+    return table.to_string(index=False, formatters=formats, na_rep="-")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the grid, then print the summary table and where the results are."""
+    from pid_bench.experiment import read_config, run_experiment, summarize, with_overrides
+
+    path = args.config
+    if path is None:
+        if not DEFAULT_CONFIG.is_file():
+            raise ValueError(f"no CONFIG given and the default {DEFAULT_CONFIG} does not exist; "
+                             f"pass a YAML config")
+        path = DEFAULT_CONFIG
+    config = with_overrides(read_config(path), methods=args.methods, datasets=args.datasets,
+                            seeds=args.seeds, epochs=args.epochs, device=args.device,
+                            workers=args.workers)
+    out = args.out if args.out is not None else Path("results") / Path(path).stem
+    results = run_experiment(config, out, progress=not args.quiet)
+    print(format_summary(summarize(results)))
+    print(f"\nresults: {out / 'results.csv'} ({len(results)} rows)")
+    return 0

@@ -1,0 +1,755 @@
+"""Grids of methods x datasets x seeds -> one long-form results table.
+
+The composition layer: the only module of ``pid_bench`` (with the command line) that knows
+dataset and method names. A config (a YAML file or a dict) names the datasets, the methods, the
+seeds and the training and probe settings::
+
+    datasets:                     # a name, or a mapping
+      - name: latent              # "latent", "trifeature" or "file"
+        label: latent_linear      # name in tables (default: the name)
+        args: {depth: 0}          # keyword arguments of the generator ("file": {path: ...})
+        augment: default          # "default" (synthetic.augment) or "none"
+    methods:                      # a registered name or "package.module:Class", or a mapping
+      - comm
+      - name: supervised
+        label: supervised_synergy
+        target_task: synergy
+        hparams: {}               # keyword arguments of the method's constructor
+    seeds: [0, 1]
+    train: {epochs: 20, batch_size: 256, lr: 1.0e-3}   # fields of pid_bench.train.TrainConfig
+    probe: {c_grid: [0.01, 1.0]}  # fields of pid_bench.evaluate.ProbeSettings
+    probe_every: 0                # also probe every k epochs during training (0: final only)
+    tasks: null                   # tasks to probe (default: all)
+    workers: 1                    # runs in parallel processes
+    threads: null                 # torch threads per worker (default: cores / workers)
+    embed_batch_size: 512
+
+Each (dataset, method, seed) is one run in ``out/runs/<dataset>__<method>__seed<k>/``: the
+method is built with the seed, trained on the ``pretrain`` split (a checkpoint every epoch, so
+an interrupted run resumes), its embeddings of ``train`` and ``test`` are probed
+(:func:`pid_bench.evaluate.measure`), and ``done.json`` marks it finished; a finished run is
+skipped on rerun. The datasets' own seeds come from their ``args`` (0 by default) and stay fixed
+across runs: the grid's seeds vary initialisation, batches and augmentations. The whole config is
+checked before any training (every method is built on every dataset and runs one loss and one
+embedding on four samples), and a run directory made with a different config is refused.
+The results directory is laid out as in docs/architecture.md ("Results directory").
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import dataclasses
+import functools
+import hashlib
+import json
+import multiprocessing
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from pid_bench.data import GROUND_TRUTH_COLUMNS, MultimodalDataset
+from pid_bench.evaluate import ProbeSettings, measure, probe_callback
+from pid_bench.io import atomic_path, atomic_write_text
+
+__all__ = [
+    "DATASET_KINDS",
+    "DatasetSpec",
+    "ExperimentConfig",
+    "MethodSpec",
+    "build_dataset",
+    "environment",
+    "load_config",
+    "read_config",
+    "run_experiment",
+    "summarize",
+    "with_overrides",
+]
+
+#: Dataset kinds a config may name -> what builds them.
+DATASET_KINDS = {
+    "latent": "synthetic.latent:make_latent",
+    "trifeature": "synthetic.trifeature:make_trifeature",
+    "file": "pid_bench.data:MultimodalDataset.load",
+}
+
+_TOP_KEYS = {"datasets", "methods", "seeds", "train", "probe", "probe_every", "tasks", "workers",
+             "threads", "embed_batch_size"}
+_DATASET_KEYS = {"name", "label", "args", "augment"}
+_METHOD_KEYS = {"name", "label", "target_task", "hparams"}
+#: Training settings that do not change the numbers of a run (or are set per run).
+_RUNTIME_TRAIN_KEYS = ("device", "progress", "seed")
+_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+_DONE = "done.json"
+_SPEC = "spec.json"
+
+
+# ---------------------------------------------------------------------------- config
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One dataset of the grid.
+
+    Attributes
+    ----------
+    name : str
+        Kind, one of ``DATASET_KINDS``.
+    label : str
+        Name in result tables and run directories.
+    args : dict
+        Keyword arguments of the generator (for ``"file"``: ``path``).
+    augment : str
+        ``"default"`` (vector or image augmentations from ``synthetic.augment``) or ``"none"``.
+    """
+
+    name: str
+    label: str
+    args: dict[str, Any] = field(default_factory=dict)
+    augment: str = "default"
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """One method of the grid.
+
+    Attributes
+    ----------
+    name : str
+        Registered name or import path ``"package.module:Class"``.
+    label : str
+        Name in result tables and run directories.
+    target_task : str or None
+        Task of supervised methods.
+    hparams : dict
+        Keyword arguments of the method's constructor.
+    """
+
+    name: str
+    label: str
+    target_task: str | None = None
+    hparams: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """A resolved grid: see the module docstring for the meaning of each field."""
+
+    datasets: tuple[DatasetSpec, ...]
+    methods: tuple[MethodSpec, ...]
+    seeds: tuple[int, ...] = (0,)
+    train: dict[str, Any] = field(default_factory=dict)
+    probe: dict[str, Any] = field(default_factory=dict)
+    probe_every: int = 0
+    tasks: tuple[str, ...] | None = None
+    workers: int = 1
+    threads: int | None = None
+    embed_batch_size: int = 512
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (lists, dicts, numbers), as written to ``config.yaml``."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+
+def _mapping(value: object, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{what} must be a mapping; received {type(value).__name__} {value!r}")
+    return dict(value)
+
+
+def _check_keys(entry: Mapping[str, Any], allowed: set[str], what: str) -> None:
+    unknown = sorted(set(entry) - allowed)
+    if unknown:
+        raise ValueError(f"{what} has unknown keys {unknown}; expected keys among {sorted(allowed)}")
+
+
+def _positive_int(value: object, what: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{what} must be an integer >= {minimum}; received {value!r}")
+    return int(value)
+
+
+def _label(value: object, what: str) -> str:
+    if not isinstance(value, str) or not _LABEL.match(value) or "__" in value:
+        raise ValueError(f"{what} must be a name of letters, digits, '_', '.', '+', '-' (no '__'); "
+                         f"received {value!r}")
+    return value
+
+
+def _dataset_spec(entry: object) -> DatasetSpec:
+    entry = {"name": entry} if isinstance(entry, str) else _mapping(entry, "a dataset entry")
+    _check_keys(entry, _DATASET_KEYS, f"dataset entry {entry!r}")
+    name = entry.get("name")
+    if name not in DATASET_KINDS:
+        raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(DATASET_KINDS)}")
+    args = _mapping(entry.get("args"), f"args of dataset {name!r}")
+    if name == "file" and "path" not in args:
+        raise ValueError("dataset 'file' needs args: {path: <file written by "
+                         "MultimodalDataset.save>}")
+    default_label = Path(str(args["path"])).stem if name == "file" else name
+    augment = entry.get("augment", "default")
+    if augment not in ("default", "none"):
+        raise ValueError(f"augment of dataset {name!r} must be 'default' or 'none'; received "
+                         f"{augment!r}")
+    return DatasetSpec(name=name, label=_label(entry.get("label", default_label), "a dataset label"),
+                       args=args, augment=augment)
+
+
+def _method_spec(entry: object) -> MethodSpec:
+    from pid_bench.methods import get_method
+
+    entry = {"name": entry} if isinstance(entry, str) else _mapping(entry, "a method entry")
+    _check_keys(entry, _METHOD_KEYS, f"method entry {entry!r}")
+    name = entry.get("name")
+    cls = get_method(name)
+    default_label = name if ":" not in str(name) else (vars(cls).get("name") or cls.__name__)
+    target = entry.get("target_task")
+    if target is not None and not isinstance(target, str):
+        raise ValueError(f"target_task of method {name!r} must be a task name; received {target!r}")
+    return MethodSpec(name=name, label=_label(entry.get("label", default_label), "a method label"),
+                      target_task=target,
+                      hparams=_mapping(entry.get("hparams"), f"hparams of method {name!r}"))
+
+
+def _unique_labels(specs: Sequence[DatasetSpec] | Sequence[MethodSpec], what: str) -> None:
+    labels = [s.label for s in specs]
+    repeated = sorted({x for x in labels if labels.count(x) > 1})
+    if repeated:
+        raise ValueError(f"{what} labels must be unique; {repeated} appear more than once (give "
+                         f"each entry its own 'label')")
+
+
+def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The raw mapping of a YAML config file (unchecked; see :func:`load_config`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"config file {os.fspath(path)!r} does not exist")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValueError(f"config file {os.fspath(path)!r} is not valid YAML: {exc}") from None
+    return _mapping(raw, f"config file {os.fspath(path)!r}")
+
+
+def with_overrides(config: Mapping[str, Any], *, methods: Sequence[str] | None = None,
+                   datasets: Sequence[str] | None = None, seeds: Sequence[int] | None = None,
+                   epochs: int | None = None, device: str | None = None,
+                   workers: int | None = None) -> dict[str, Any]:
+    """A raw config with entries replaced, as the command line's flags do.
+
+    Parameters
+    ----------
+    config : mapping
+        A raw config (e.g. from :func:`read_config`).
+    methods, datasets : sequence of str, optional
+        Keep only these entries, in this order: an entry whose label (or name) matches is kept
+        as configured; any other name becomes a new entry with default settings (a method may
+        be an import path ``package.module:Class``).
+    seeds : sequence of int, optional
+        Replace the seeds.
+    epochs : int, optional
+        Replace ``train.epochs``; ``train.warmup_epochs`` is capped at it.
+    device, workers : optional
+        Replace ``train.device`` and ``workers``.
+
+    Returns
+    -------
+    dict
+        A new raw config; ``config`` is not modified.
+    """
+    out = json.loads(json.dumps(dict(config)))
+    for key, names in (("methods", methods), ("datasets", datasets)):
+        if names is not None:
+            entries = out.get(key) or []
+            by_label = {}
+            for e in entries:
+                e_map = {"name": e} if isinstance(e, str) else e
+                if isinstance(e_map, Mapping):
+                    by_label.setdefault(e_map.get("label", e_map.get("name")), e)
+            out[key] = [by_label.get(n, n) for n in names]
+    if seeds is not None:
+        out["seeds"] = list(seeds)
+    train = dict(_mapping(out.get("train"), "train"))
+    if epochs is not None:
+        train["epochs"] = epochs
+        if isinstance(train.get("warmup_epochs"), int) and isinstance(epochs, int):
+            train["warmup_epochs"] = min(train["warmup_epochs"], epochs)
+    if device is not None:
+        train["device"] = device
+    if train:
+        out["train"] = train
+    if workers is not None:
+        out["workers"] = workers
+    return out
+
+
+def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | ExperimentConfig
+                ) -> ExperimentConfig:
+    """Read and check a config: a YAML file, a mapping, or an ``ExperimentConfig``.
+
+    Parameters
+    ----------
+    config : path, mapping or ExperimentConfig
+        See the module docstring for the keys.
+
+    Returns
+    -------
+    ExperimentConfig
+
+    Raises
+    ------
+    ValueError
+        Unknown keys, unknown dataset or method names, duplicate labels, bad seeds, bad training
+        or probe settings.
+    """
+    if isinstance(config, ExperimentConfig):
+        return config
+    raw = read_config(config) if isinstance(config, (str, os.PathLike)) else _mapping(
+        config, "the config")
+    _check_keys(raw, _TOP_KEYS, "the config")
+    for key in ("datasets", "methods"):
+        if not isinstance(raw.get(key), list) or not raw[key]:
+            raise ValueError(f"the config must list at least one entry under {key!r}; received "
+                             f"{raw.get(key)!r}")
+    datasets = tuple(_dataset_spec(e) for e in raw["datasets"])
+    methods = tuple(_method_spec(e) for e in raw["methods"])
+    _unique_labels(datasets, "dataset")
+    _unique_labels(methods, "method")
+    seeds = raw.get("seeds", [0])
+    seeds = [seeds] if isinstance(seeds, int) and not isinstance(seeds, bool) else seeds
+    if not isinstance(seeds, list) or not seeds:
+        raise ValueError(f"seeds must be a non-empty list of integers; received {seeds!r}")
+    seeds = tuple(_positive_int(s, "every seed", 0) for s in seeds)
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct; received {list(seeds)}")
+    tasks = raw.get("tasks")
+    if tasks is not None and (not isinstance(tasks, list) or not all(isinstance(t, str) for t in tasks)):
+        raise ValueError(f"tasks must be a list of task names; received {tasks!r}")
+    threads = raw.get("threads")
+    return ExperimentConfig(
+        datasets=datasets, methods=methods, seeds=seeds,
+        train=_train_settings(_mapping(raw.get("train"), "train")),
+        probe=dataclasses.asdict(_probe_settings(_mapping(raw.get("probe"), "probe"))),
+        probe_every=_positive_int(raw.get("probe_every", 0), "probe_every", 0),
+        tasks=None if tasks is None else tuple(tasks),
+        workers=_positive_int(raw.get("workers", 1), "workers"),
+        threads=None if threads is None else _positive_int(threads, "threads"),
+        embed_batch_size=_positive_int(raw.get("embed_batch_size", 512), "embed_batch_size"))
+
+
+def _train_settings(train: dict[str, Any]) -> dict[str, Any]:
+    from pid_bench.train import TrainConfig
+
+    if "seed" in train:
+        raise ValueError("train must not set 'seed': the grid's 'seeds' set it per run")
+    try:
+        resolved = TrainConfig(**train, seed=0)
+    except TypeError as exc:
+        names = [f.name for f in dataclasses.fields(TrainConfig) if f.name != "seed"]
+        raise ValueError(f"train settings {sorted(train)} are not all fields of TrainConfig "
+                         f"({', '.join(names)}): {exc}") from None
+    out = dataclasses.asdict(resolved)
+    out.pop("seed")
+    return out
+
+
+def _probe_settings(probe: dict[str, Any]) -> ProbeSettings:
+    try:
+        return ProbeSettings(**probe)
+    except TypeError:
+        names = [f.name for f in dataclasses.fields(ProbeSettings)]
+        raise ValueError(f"probe settings {sorted(probe)} are not all fields of ProbeSettings "
+                         f"({', '.join(names)})") from None
+
+
+# ---------------------------------------------------------------------------- building blocks
+def _import(path: str) -> Callable[..., Any]:
+    import importlib
+
+    module_name, _, attr = path.partition(":")
+    obj: Any = importlib.import_module(module_name)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def build_dataset(spec: DatasetSpec) -> MultimodalDataset:
+    """Build (or load) the dataset of one spec, named by its label.
+
+    Raises
+    ------
+    ValueError
+        Arguments the generator rejects (its own message), unknown arguments, a missing file.
+    """
+    factory = _import(DATASET_KINDS[spec.name])
+    try:
+        data = factory(**spec.args)
+    except TypeError as exc:
+        raise ValueError(f"dataset {spec.label!r} ({spec.name}): bad arguments {sorted(spec.args)}: "
+                         f"{exc}") from None
+    except FileNotFoundError as exc:
+        raise ValueError(f"dataset {spec.label!r}: {exc}") from None
+    return dataclasses.replace(data, name=spec.label)
+
+
+def _augmentations(spec: DatasetSpec, data: MultimodalDataset) -> tuple[Any, ...]:
+    shapes = [np.shape(v)[1:] for v in data.modalities.values()]
+    if spec.augment == "none":
+        return (None,) * len(shapes)
+    from synthetic.augment import default_image_augment, default_vector_augment
+
+    # Trifeature's synergy task reads colour: keep the augmentations that preserve it.
+    colour = spec.name != "trifeature"
+    return tuple(default_vector_augment() if len(s) == 1 else default_image_augment(colour=colour)
+                 for s in shapes)
+
+
+def _build_method(method: MethodSpec, dataset: DatasetSpec, data: MultimodalDataset, seed: int):
+    from pid_bench.methods import MethodContext, get_method
+
+    context = MethodContext.from_dataset(data, augment=_augmentations(dataset, data),
+                                         target_task=method.target_task)
+    return get_method(method.name)(context, seed=seed, **method.hparams)
+
+
+def _dry_run(method: MethodSpec, dataset: DatasetSpec, data: MultimodalDataset) -> None:
+    """Build the method on the dataset, train one step on a few samples and embed them."""
+    from pid_bench.train import TrainConfig, embed, train
+
+    where = f"method {method.label!r} ({method.name}) on dataset {dataset.label!r}"
+    shapes = {k: tuple(np.shape(v)[1:]) for k, v in data.modalities.items()}
+    pretrain = data.split("pretrain")
+    tiny = pretrain.subset(np.arange(min(8, pretrain.n_samples)))
+    try:
+        model = _build_method(method, dataset, data, seed=0)
+        train(model, tiny, TrainConfig(epochs=1, batch_size=max(2, tiny.n_samples),
+                                       device="cpu", progress=False))
+        z = embed(model, tiny, device="cpu")
+    except (ValueError, TypeError, RuntimeError) as exc:
+        raise ValueError(f"{where} cannot run (dataset modalities {shapes}): {exc}") from None
+    if z.ndim != 2 or z.shape[0] != tiny.n_samples:
+        raise ValueError(f"{where}: embed must return shape (n, d) = ({tiny.n_samples}, d); "
+                         f"received {tuple(z.shape)}")
+
+
+# ---------------------------------------------------------------------------- runs
+@dataclass(frozen=True)
+class _Run:
+    dataset: DatasetSpec
+    method: MethodSpec
+    seed: int
+    train: dict[str, Any]
+    probe: dict[str, Any]
+    probe_every: int
+    tasks: tuple[str, ...] | None
+    embed_batch_size: int
+    directory: str
+
+    @property
+    def run_id(self) -> str:
+        return f"{self.dataset.label}__{self.method.label}__seed{self.seed}"
+
+    def identity(self) -> dict[str, Any]:
+        """What fixes the numbers of this run (not the device or the progress bar)."""
+        data = json.loads(json.dumps(dataclasses.asdict(self)))
+        data.pop("directory")
+        for key in _RUNTIME_TRAIN_KEYS:
+            data["train"].pop(key, None)
+        return data
+
+
+def _runs(config: ExperimentConfig, out: Path) -> list[_Run]:
+    return [_Run(dataset=d, method=m, seed=s, train=config.train, probe=config.probe,
+                 probe_every=config.probe_every, tasks=config.tasks,
+                 embed_batch_size=config.embed_batch_size,
+                 directory=os.fspath(out / "runs" / f"{d.label}__{m.label}__seed{s}"))
+            for d in config.datasets for m in config.methods for s in config.seeds]
+
+
+def _is_done(run: _Run) -> bool:
+    return (Path(run.directory) / _DONE).is_file()
+
+
+def _check_run_directory(run: _Run) -> None:
+    path = Path(run.directory) / _SPEC
+    if path.is_file() and json.loads(path.read_text(encoding="utf-8")) != run.identity():
+        raise ValueError(f"{run.directory} holds run {run.run_id} made with a different config "
+                         f"(see its {_SPEC}); use another results directory or remove it")
+
+
+def _execute(run: _Run, progress: bool) -> None:
+    """Train, embed, probe and write one run's files (in this process)."""
+    from pid_bench.train import TrainConfig, embed, resolve_device, train
+
+    start = time.perf_counter()
+    directory = Path(run.directory)
+    atomic_write_text(directory / _SPEC, json.dumps(run.identity(), indent=2))
+    data = build_dataset(run.dataset)
+    model = _build_method(run.method, run.dataset, data, run.seed)
+    config = TrainConfig(**{**run.train, "progress": progress}, seed=run.seed)
+    device = resolve_device(config.device)
+    settings = ProbeSettings(**run.probe)
+    embed_split = functools.partial(embed, batch_size=run.embed_batch_size, device=device)
+    final_epoch = config.epochs if model.trainable else 0
+    callback = None
+    if run.probe_every:
+        callback = probe_callback(data, every=run.probe_every, embed=embed_split,
+                                  method=run.method.label, seed=run.seed,
+                                  skip=[final_epoch], tasks=run.tasks, settings=settings)
+    result = train(model, data.split("pretrain"), config, checkpoint_dir=directory,
+                   callback=callback)
+    z = {s: embed_split(model, data.split(s)) for s in ("train", "test")}
+    final = measure(z, data, seed=run.seed, method=run.method.label, epoch=final_epoch,
+                    tasks=run.tasks, settings=settings)
+    records = result.records if result.records is not None and len(result.records) else None
+    table = pd.concat([records, final], ignore_index=True) if records is not None else final
+    _write_csv(table, directory / "results.csv")
+    history = result.history.assign(dataset=run.dataset.label, method=run.method.label,
+                                    seed=run.seed)
+    _write_csv(history[list(_TRAINING_COLUMNS)], directory / "training.csv")
+    done = {"run": run.run_id, "dataset": run.dataset.label, "method": run.method.label,
+            "seed": run.seed, "epochs": final_epoch, "device": str(device),
+            "torch_threads": _torch_threads(), "seconds": time.perf_counter() - start,
+            "train_seconds": float(result.history["seconds"].sum()),
+            "pairs_per_second": (float(result.history["pairs_per_second"].mean())
+                                 if len(result.history) else None),
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    atomic_write_text(directory / _DONE, json.dumps(done, indent=2))
+
+
+_TRAINING_COLUMNS = ("dataset", "method", "seed", "epoch", "loss", "seconds", "pairs_per_second")
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return int(torch.get_num_threads())
+
+
+#: BLAS thread limits of a worker process, kept alive for the life of the process.
+_WORKER_LIMITS: list[Any] = []
+
+
+def _init_worker(threads: int) -> None:
+    import threadpoolctl
+    import torch
+
+    torch.set_num_threads(threads)
+    _WORKER_LIMITS.append(threadpoolctl.threadpool_limits(limits=threads))
+
+
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path)
+
+
+def _collect(runs: Iterable[_Run], name: str) -> pd.DataFrame:
+    frames = [_read_csv(Path(r.directory) / name) for r in runs if _is_done(r)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _write_tables(runs: Sequence[_Run], out: Path) -> pd.DataFrame:
+    results = _collect(runs, "results.csv")
+    _write_csv(results, out / "results.csv")
+    if _has_pyarrow():
+        with atomic_path(out / "results.parquet") as tmp:
+            results.to_parquet(tmp, index=False)
+    _write_csv(_collect(runs, "training.csv"), out / "training.csv")
+    return results
+
+
+def _has_pyarrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------- provenance
+def _git_commit() -> dict[str, Any]:
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(["git", "-C", os.fspath(root), "rev-parse", "HEAD"],
+                                capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", os.fspath(root), "status", "--porcelain",
+                                "--untracked-files=no"], capture_output=True, text=True, timeout=10,
+                               check=True).stdout.strip() != ""
+    except (OSError, subprocess.SubprocessError):
+        return {"git_commit": None, "git_dirty": None}
+    return {"git_commit": commit, "git_dirty": dirty}
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def environment(device: str) -> dict[str, Any]:
+    """Python and package versions, platform, CPU, device and git commit of this process."""
+    packages = {}
+    for name in ("pid-bench", "numpy", "scipy", "pandas", "scikit-learn", "torch", "pyyaml",
+                 "pyarrow"):
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            packages[name] = None
+    return {"python": sys.version.split()[0], "platform": platform.platform(),
+            "cpu": _cpu_name(), "cpu_count": os.cpu_count(), "device": device,
+            "packages": packages, **_git_commit()}
+
+
+def _ground_truth_table(datasets: Mapping[str, MultimodalDataset]) -> pd.DataFrame:
+    frames = [d.ground_truth.rename_axis("task").reset_index().assign(dataset=label)
+              for label, d in datasets.items()]
+    return pd.concat(frames, ignore_index=True)[["dataset", "task", *GROUND_TRUTH_COLUMNS]]
+
+
+# ---------------------------------------------------------------------------- the grid
+def _validate(config: ExperimentConfig, out: Path) -> dict[str, MultimodalDataset]:
+    datasets = {spec.label: build_dataset(spec) for spec in config.datasets}
+    for spec in config.datasets:
+        data = datasets[spec.label]
+        missing = [t for t in (config.tasks or ()) if t not in data.tasks]
+        if missing:
+            raise ValueError(f"tasks {missing} are missing from dataset {spec.label!r}, whose "
+                             f"tasks are {list(data.tasks)}")
+        for method in config.methods:
+            if method.target_task is not None and method.target_task not in data.tasks:
+                raise ValueError(f"target_task {method.target_task!r} of method {method.label!r} "
+                                 f"is missing from dataset {spec.label!r}, whose tasks are "
+                                 f"{list(data.tasks)}")
+            _dry_run(method, spec, data)
+    for run in _runs(config, out):
+        _check_run_directory(run)
+    return datasets
+
+
+def run_experiment(config: str | os.PathLike[str] | Mapping[str, Any] | ExperimentConfig,
+                   out: str | os.PathLike[str], *, workers: int | None = None,
+                   progress: bool = True) -> pd.DataFrame:
+    """Run a grid of methods x datasets x seeds and write the results directory.
+
+    Parameters
+    ----------
+    config : path, mapping or ExperimentConfig
+        The grid (see the module docstring).
+    out : path
+        Results directory (created; finished runs in it are skipped).
+    workers : int, optional
+        Runs in parallel processes; the config's ``workers`` by default. Each worker limits
+        torch and BLAS to ``threads`` (default: cores // workers). With 1, runs execute in this
+        process.
+    progress : bool, default True
+        Progress bars (training bars with one worker, a bar over runs otherwise).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The long-form results of every finished run of the grid (``out/results.csv``).
+
+    Raises
+    ------
+    ValueError
+        Any problem with the config, found before training starts.
+    """
+    config = load_config(config)
+    workers = config.workers if workers is None else _positive_int(workers, "workers")
+    out = Path(out)
+    datasets = _validate(config, out)
+    from pid_bench.train import resolve_device
+
+    device = str(resolve_device(config.train.get("device", "auto")))
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "config.yaml", yaml.safe_dump(
+        {**config.to_dict(), "workers": workers}, sort_keys=False))
+    atomic_write_text(out / "environment.json", json.dumps(environment(device), indent=2))
+    _write_csv(_ground_truth_table(datasets), out / "ground_truth.csv")
+    runs = _runs(config, out)
+    pending = [r for r in runs if not _is_done(r)]
+    bar = _run_bar(len(runs), len(runs) - len(pending), progress and workers > 1)
+    if workers == 1 or len(pending) <= 1:
+        for run in pending:
+            _execute(run, progress)
+            _write_tables(runs, out)
+    else:
+        threads = config.threads or max(1, (os.cpu_count() or 1) // workers)
+        context = multiprocessing.get_context("spawn")
+        with futures.ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context,
+                                         initializer=_init_worker, initargs=(threads,)) as pool:
+            jobs = [pool.submit(_execute, run, False) for run in pending]
+            try:
+                for job in futures.as_completed(jobs):
+                    job.result()
+                    _write_tables(runs, out)
+                    if bar is not None:
+                        bar.update(1)
+            except BaseException:
+                for job in jobs:
+                    job.cancel()
+                raise
+    if bar is not None:
+        bar.close()
+    return _write_tables(runs, out)
+
+
+def _run_bar(total: int, done: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=done, desc="runs", unit="run")
+
+
+# ---------------------------------------------------------------------------- summary
+def summarize(results: pd.DataFrame) -> pd.DataFrame:
+    """Mean over seeds of the final-epoch balanced accuracy and captured bits, per task.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        A long-form results table (``run_experiment``'s output).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (dataset, task, method), in the table's order, with ``seeds``,
+        ``balanced_accuracy`` and its standard deviation over seeds ``balanced_accuracy_sd``
+        (%; missing for continuous tasks), its ``chance`` level (%), ``captured_bits`` (mean,
+        bits) and the task's ground truth ``gt_*`` (bits).
+    """
+    keys = ["dataset", "task", "method"]
+    gt = [f"gt_{c}" for c in GROUND_TRUTH_COLUMNS]
+    columns = [*keys, "seeds", "balanced_accuracy", "balanced_accuracy_sd", "chance",
+               "captured_bits", *gt]
+    if results.empty:
+        return pd.DataFrame(columns=columns)
+    last = results.groupby(["dataset", "method", "seed"])["epoch"].transform("max")
+    final = results[results["epoch"] == last]
+    bits = final[final.metric == "captured_bits"].groupby(keys, sort=False).agg(
+        seeds=("seed", "nunique"), captured_bits=("value", "mean"),
+        **{c: (c, "first") for c in gt})
+    accuracy = final[final.metric == "balanced_accuracy"].groupby(keys, sort=False).agg(
+        balanced_accuracy=("value", "mean"), balanced_accuracy_sd=("value", "std"),
+        chance=("chance", "first"))
+    return bits.join(accuracy, how="left").reset_index()[columns]
