@@ -1,0 +1,234 @@
+"""Batched augmentations: shapes, reproducibility, and that each does what it says."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from synthetic.augment import (
+    LUMA,
+    ColourJitter,
+    Compose,
+    FeatureMask,
+    GaussianBlur,
+    GaussianNoise,
+    Greyscale,
+    HorizontalFlip,
+    RandomResizedCrop,
+    RandomScale,
+    default_augment,
+    default_image_augment,
+    default_vector_augment,
+)
+
+IMAGE_AUGS = [RandomResizedCrop(), HorizontalFlip(), ColourJitter(), Greyscale(), GaussianBlur(),
+              default_image_augment(), default_image_augment(keep_colour=True)]
+VECTOR_AUGS = [GaussianNoise(), FeatureMask(), RandomScale(), default_vector_augment()]
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+def images(b: int = 6, h: int = 16, seed: int = 0, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    return torch.rand((b, 3, h, h), generator=torch.Generator().manual_seed(seed), dtype=dtype)
+
+
+def vectors(b: int = 6, d: int = 8, seed: int = 0) -> torch.Tensor:
+    return torch.randn((b, d), generator=torch.Generator().manual_seed(seed))
+
+
+# ---------------------------------------------------------------------------- common contract
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("aug", IMAGE_AUGS + VECTOR_AUGS, ids=lambda a: repr(a) if isinstance(a, Compose) else type(a).__name__)
+def test_keeps_shape_dtype_device_and_is_reproducible(aug, dtype, device) -> None:
+    x = (images(dtype=dtype) if aug in IMAGE_AUGS else vectors().to(dtype)).to(device)
+    before = torch.get_rng_state()
+    y1 = aug(x, torch.Generator().manual_seed(3))
+    y2 = aug(x, torch.Generator().manual_seed(3))
+    y3 = aug(x, 3)
+    y4 = aug(x, 4)
+    assert torch.equal(torch.get_rng_state(), before)              # global RNG untouched
+    assert y1.shape == x.shape and y1.dtype == x.dtype and y1.device == x.device
+    assert torch.equal(y1, y2) and torch.equal(y1, y3)
+    assert not torch.equal(y1, y4)
+    assert torch.isfinite(y1).all()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_gpu_batch_gives_the_cpu_numbers() -> None:
+    x = images(b=32)
+    aug = default_image_augment()
+    cpu = aug(x, 7)
+    gpu = aug(x.cuda(), 7)
+    torch.testing.assert_close(gpu.cpu(), cpu, atol=1e-5, rtol=0)
+
+
+def test_samples_get_independent_parameters() -> None:
+    x = images(b=1).expand(64, -1, -1, -1).contiguous()
+    y = default_image_augment()(x, 0)
+    assert len({tuple(v.flatten()[:50].tolist()) for v in y}) > 50
+
+
+# ---------------------------------------------------------------------------- images
+def test_flip_flips() -> None:
+    x = images(b=400)
+    torch.testing.assert_close(HorizontalFlip(p=1.0)(x, 0), x.flip(-1), rtol=0, atol=0)
+    assert torch.equal(HorizontalFlip(p=0.0)(x, 0), x)
+    y = HorizontalFlip(p=0.5)(x, 0)
+    flipped = (y == x.flip(-1)).flatten(1).all(1)
+    kept = (y == x).flatten(1).all(1)
+    assert torch.all(flipped ^ kept)
+    assert flipped.float().mean().item() == pytest.approx(0.5, abs=0.1)   # sd 0.025
+
+
+def test_greyscale_has_equal_channels_equal_to_the_luma() -> None:
+    x = images()
+    y = Greyscale(p=1.0)(x, 0)
+    luma = sum(w * x[:, i] for i, w in enumerate(LUMA))
+    for c in range(3):
+        torch.testing.assert_close(y[:, c], luma)
+    assert torch.equal(Greyscale(p=0.0)(x, 0), x)
+
+
+def test_colour_jitter_without_strength_is_the_identity() -> None:
+    x = images()
+    torch.testing.assert_close(ColourJitter(0, 0, 0, 0, p=1.0)(x, 0), x)
+    assert torch.equal(ColourJitter(p=0.0)(x, 0), x)
+
+
+def test_brightness_scales_each_image_by_one_factor() -> None:
+    x = 0.2 + 0.5 * images()                                       # stays below 1 after x1.4
+    y = ColourJitter(brightness=0.4, contrast=0, saturation=0, hue=0, p=1.0)(x, 0)
+    ratio = (y / x).flatten(1)
+    torch.testing.assert_close(ratio, ratio[:, :1].expand_as(ratio))
+    assert ratio.min() >= 0.6 - 1e-6 and ratio.max() <= 1.4 + 1e-6
+    assert ratio[:, 0].std() > 0.05
+
+
+def test_hue_turns_rgb_about_the_grey_axis() -> None:
+    """A rotation about (1, 1, 1) keeps each pixel's channel mean and its distance to grey."""
+    x = 0.4 + 0.2 * images()                                       # no clipping possible
+    y = ColourJitter(brightness=0, contrast=0, saturation=0, hue=0.5, p=1.0)(x, 1)
+    torch.testing.assert_close(y.mean(1), x.mean(1))
+    torch.testing.assert_close((y - y.mean(1, keepdim=True)).norm(dim=1),
+                               (x - x.mean(1, keepdim=True)).norm(dim=1))
+    assert (y - x).abs().max() > 0.02
+
+
+def test_crop_with_full_area_is_the_identity_and_small_crops_zoom() -> None:
+    x = images()
+    torch.testing.assert_close(RandomResizedCrop(scale=(1, 1), ratio=(1, 1))(x, 0), x)
+    w = 32
+    ramp = torch.linspace(0, 1, w).expand(4, 3, w, w).contiguous()   # value = column position
+    y = RandomResizedCrop(scale=(0.25, 0.25), ratio=(1, 1))(ramp, 0)
+    span = y[..., -1] - y[..., 0]                      # crop side: half the image, so half the ramp
+    torch.testing.assert_close(span, torch.full_like(span, 0.5), atol=1e-5, rtol=0)
+    assert y.min() >= 0 and y.max() <= 1
+
+
+def test_blur_spreads_a_point_by_sigma_and_keeps_constants() -> None:
+    h, sigma = 33, 1.5
+    delta = torch.zeros(1, 3, h, h)
+    delta[..., h // 2, h // 2] = 1.0
+    y = GaussianBlur(sigma=(sigma, sigma), p=1.0)(delta, 0)[0, 0]
+    assert y.sum().item() == pytest.approx(1.0, abs=1e-5)
+    d = torch.arange(h, dtype=torch.float32) - h // 2
+    variance = (y.sum(0) * d ** 2).sum().item()                      # kernel cut at 3 sigma
+    assert variance == pytest.approx(sigma ** 2, rel=0.05)
+    flat = torch.full((2, 3, 8, 8), 0.3)
+    torch.testing.assert_close(GaussianBlur(sigma=(0.5, 3.0), p=1.0)(flat, 0), flat)
+    x = images()
+    assert torch.equal(GaussianBlur(p=0.0)(x, 0), x)
+
+
+# ---------------------------------------------------------------------------- vectors
+def test_noise_has_the_given_std() -> None:
+    x = vectors(b=1000, d=100)
+    noise = GaussianNoise(std=0.3)(x, 0) - x                          # 100,000 draws
+    assert noise.std().item() == pytest.approx(0.3, rel=0.02)
+    assert abs(noise.mean().item()) < 0.005
+
+
+def test_masking_zeroes_about_the_given_fraction() -> None:
+    x = vectors(b=1000, d=100) + 5                                    # no exact zeros
+    y = FeatureMask(fraction=0.25)(x, 0)
+    zero = y == 0
+    assert zero.float().mean().item() == pytest.approx(0.25, abs=0.01)   # sd 0.0014
+    assert torch.equal(y[~zero], x[~zero])
+
+
+def test_scaling_multiplies_each_vector_by_one_factor_in_range() -> None:
+    x = vectors(b=200) + 5
+    ratio = RandomScale(scale=(0.5, 2.0))(x, 0) / x
+    torch.testing.assert_close(ratio, ratio[:, :1].expand_as(ratio))
+    assert ratio.min() >= 0.5 and ratio.max() <= 2.0 and ratio[:, 0].std() > 0.2
+
+
+# ---------------------------------------------------------------------------- composition
+def test_compose_applies_in_order_from_one_generator() -> None:
+    x = vectors()
+    steps = [RandomScale(), FeatureMask(0.5), GaussianNoise(0.2)]
+    g = torch.Generator().manual_seed(5)
+    expected = x
+    for s in steps:
+        expected = s(expected, g)
+    torch.testing.assert_close(Compose(*steps)(x, 5), expected, rtol=0, atol=0)
+
+
+def test_keep_colour_leaves_out_the_colour_steps() -> None:
+    names = {type(a).__name__ for a in default_image_augment(keep_colour=True).augmentations}
+    assert not names & {"ColourJitter", "Greyscale"}
+    full = {type(a).__name__ for a in default_image_augment().augmentations}
+    assert {"ColourJitter", "Greyscale", "RandomResizedCrop", "HorizontalFlip",
+            "GaussianBlur"} <= full
+    # colour preserved: a solid-colour image keeps its colour through the keep_colour chain
+    red = torch.zeros(16, 3, 16, 16)
+    red[:, 0] = 0.9
+    torch.testing.assert_close(default_image_augment(keep_colour=True)(red, 0), red)
+
+
+def test_default_augment_picks_by_shape() -> None:
+    img, vec, grey = default_augment([(3, 16, 16), (12,), (1, 8, 8)])
+    assert "ColourJitter" in repr(img) and "GaussianNoise" in repr(vec)
+    assert "ColourJitter" not in repr(grey)
+    assert grey(torch.rand(2, 1, 8, 8), 0).shape == (2, 1, 8, 8)
+    with pytest.raises(ValueError, match=r"per-sample shape \(4, 4\)"):
+        default_augment([(4, 4)])
+
+
+# ---------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("make, message", [
+    (lambda: HorizontalFlip(p=1.5), r"p must be a probability in \[0, 1\]; received 1.5"),
+    (lambda: RandomResizedCrop(scale=(0.9, 0.5)), r"scale must satisfy .* received \(0.9, 0.5\)"),
+    (lambda: RandomResizedCrop(scale=(0.5, 1.2)), "scale must satisfy"),
+    (lambda: RandomResizedCrop(ratio=3), r"ratio must be a pair \(low, high\); received 3"),
+    (lambda: GaussianBlur(sigma=(-1, 1)), "sigma must satisfy"),
+    (lambda: ColourJitter(hue=0.7), r"hue must be a number in \[0, 0.5\]; received 0.7"),
+    (lambda: ColourJitter(brightness=-0.1), "brightness must be a number"),
+    (lambda: GaussianNoise(std=-1), "std must be a number"),
+    (lambda: FeatureMask(fraction=2), "fraction must be a probability"),
+    (lambda: RandomScale(scale=(math.nan, 1)), "scale must satisfy"),
+    (lambda: Compose(HorizontalFlip(), "flip"), "Compose takes callables"),
+])
+def test_bad_arguments_raise(make, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+@pytest.mark.parametrize("aug, x, message", [
+    (HorizontalFlip(), torch.rand(2, 16, 16), r"4 axes; received shape \(2, 16, 16\)"),
+    (Greyscale(), torch.rand(2, 1, 8, 8), r"3 channels; received shape \(2, 1, 8, 8\)"),
+    (ColourJitter(), torch.zeros(2, 3, 8, 8, dtype=torch.uint8), "floating-point .* torch.uint8"),
+    (GaussianNoise(), torch.rand(2, 3, 4, 4), r"vectors \(B, D\), a tensor with 2 axes"),
+    (FeatureMask(), [[1.0, 2.0]], "torch.Tensor .* received list"),
+])
+def test_bad_batches_raise(aug, x, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        aug(x, 0)
+
+
+@pytest.mark.parametrize("generator", [None, -1, "seed", 1.5])
+def test_bad_generators_raise(generator) -> None:
+    with pytest.raises(ValueError, match="generator must be a torch.Generator or a non-negative int"):
+        GaussianNoise()(vectors(), generator)
