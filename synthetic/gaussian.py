@@ -26,18 +26,16 @@ the information sits in an unknown direction of a d-dimensional space.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 
 from pid_bench.data import GROUND_TRUTH_COLUMNS, MultimodalDataset
+from pid_bench.info.continuous.gaussian import validate_covariance
+from pid_bench.info.continuous.gaussian_mmi import mmi_from_covariance
 from pid_bench.info.result import PIDResult
 from synthetic._checks import check_int, check_real, check_seed
 
-__all__ = ["make_gaussian", "gaussian_ground_truth", "gaussian_mutual_information",
-           "preset_covariance", "PRESETS"]
+__all__ = ["make_gaussian", "gaussian_ground_truth", "preset_covariance", "PRESETS"]
 
 #: Preset name -> covariance of the core (z1, z2, y); see the module docstring.
 PRESETS: dict[str, tuple[tuple[float, ...], ...]] = {
@@ -51,66 +49,12 @@ PRESETS: dict[str, tuple[tuple[float, ...], ...]] = {
 DEFAULT_PRESET_DIM = 8
 
 
-def _check_cov(cov: object, size: int | None = None) -> np.ndarray:
-    """A finite, symmetric, positive definite covariance as float64 (shape checked if given)."""
-    try:
-        arr = np.array(cov, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"cov must be a numeric square matrix; received {type(cov).__name__} "
-                         f"that cannot be converted ({exc})") from None
-    if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] < 3:
-        raise ValueError(f"cov must be a square matrix of size d1 + d2 + 1 >= 3; received shape "
-                         f"{arr.shape}")
-    if size is not None and arr.shape[0] != size:
-        raise ValueError(f"cov must have shape ({size}, {size}) for d1 + d2 + 1 = {size}; "
-                         f"received {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("cov must contain finite numbers; received NaN or inf")
-    scale = max(float(np.abs(arr).max()), 1e-300)
-    if not np.allclose(arr, arr.T, rtol=0, atol=1e-10 * scale):
-        raise ValueError(f"cov must be symmetric; received largest |cov - cov.T| = "
-                         f"{np.abs(arr - arr.T).max():.3g}")
-    try:
-        np.linalg.cholesky(arr)
-    except np.linalg.LinAlgError:
-        raise ValueError(f"cov must be positive definite; received smallest eigenvalue "
-                         f"{np.linalg.eigvalsh(arr).min():.6g}") from None
-    return arr
-
-
-def gaussian_mutual_information(cov: np.ndarray, a: Sequence[int], b: Sequence[int]) -> float:
-    """I(A; B) in bits of jointly Gaussian variables, from their covariance.
-
-    Parameters
-    ----------
-    cov : numpy.ndarray, shape (D, D)
-        Positive definite covariance of all variables.
-    a, b : sequence of int
-        Disjoint, non-empty index sets into ``cov``.
-
-    Returns
-    -------
-    float
-        1/2 log2(det cov_A det cov_B / det cov_AB) >= 0.
-    """
-    arr = _check_cov(cov)
-    ia, ib = [int(i) for i in a], [int(i) for i in b]
-    if not ia or not ib or set(ia) & set(ib) or not all(0 <= i < arr.shape[0] for i in ia + ib):
-        raise ValueError(f"a and b must be disjoint, non-empty indices into a {arr.shape[0]}x"
-                         f"{arr.shape[0]} covariance; received a={ia}, b={ib}")
-
-    def logdet(idx: list[int]) -> float:
-        return float(np.linalg.slogdet(arr[np.ix_(idx, idx)])[1])
-
-    return max(0.0, 0.5 * (logdet(ia) + logdet(ib) - logdet(ia + ib)) / math.log(2))
-
-
 def gaussian_ground_truth(cov: np.ndarray, d1: int, d2: int) -> PIDResult:
     """Closed-form MMI decomposition of jointly Gaussian X1, X2 and a scalar Y (Barrett 2015).
 
     Parameters
     ----------
-    cov : numpy.ndarray, shape (d1 + d2 + 1, d1 + d2 + 1)
+    cov : array_like, shape (d1 + d2 + 1, d1 + d2 + 1)
         Covariance of (X1, X2, Y) in this order; positive definite.
     d1, d2 : int
         Dimensions of X1 and X2 (at least 1 each).
@@ -118,16 +62,16 @@ def gaussian_ground_truth(cov: np.ndarray, d1: int, d2: int) -> PIDResult:
     Returns
     -------
     PIDResult
-        In bits, ``measure="gaussian_mmi"``; ``details`` holds ``mi1``, ``mi2`` and ``mi12``.
+        In bits, ``measure="gaussian_mmi"``: the exact decomposition of
+        :func:`pid_bench.info.continuous.gaussian_mmi.mmi_from_covariance` with a scalar
+        target, where all decompositions that depend on the pairwise marginals agree.
     """
     d1, d2 = check_int("d1", d1, 1), check_int("d2", d2, 1)
-    arr = _check_cov(cov, d1 + d2 + 1)
-    x1, x2, y = list(range(d1)), list(range(d1, d1 + d2)), [d1 + d2]
-    mi1 = gaussian_mutual_information(arr, x1, y)
-    mi2 = gaussian_mutual_information(arr, x2, y)
-    mi12 = gaussian_mutual_information(arr, x1 + x2, y)
-    return PIDResult.from_redundancy(min(mi1, mi2), mi1, mi2, mi12, measure="gaussian_mmi",
-                                     details={"mi1": mi1, "mi2": mi2, "mi12": mi12})
+    arr = validate_covariance(cov)
+    if arr.shape[0] != d1 + d2 + 1:
+        raise ValueError(f"cov must have shape ({d1 + d2 + 1}, {d1 + d2 + 1}) for d1 = {d1}, "
+                         f"d2 = {d2} and a scalar Y; received {arr.shape}")
+    return mmi_from_covariance(arr, (d1, d2, 1))
 
 
 def _random_orthogonal(rng: np.random.Generator, d: int) -> np.ndarray:
@@ -224,12 +168,12 @@ def make_gaussian(*, preset: str | None = None, cov: np.ndarray | None = None,
         d2 = DEFAULT_PRESET_DIM if d2 is None else d2
         full = preset_covariance(preset, d1, d2, world)
     else:
-        full = _check_cov(cov)
+        full = validate_covariance(cov)
         size = full.shape[0]
         if d1 is None and d2 is None:
             if size != 3:
-                raise ValueError(f"give d1 (and/or d2) to split a {size}x{size} cov into X1, X2 "
-                                 f"and Y")
+                raise ValueError(f"give d1 (and/or d2) to split a {size}x{size} cov into X1 "
+                                 f"(d1), X2 (d2) and a scalar Y")
             d1 = d2 = 1
         d1 = size - 1 - check_int("d2", d2, 1) if d1 is None else d1
         d2 = size - 1 - check_int("d1", d1, 1) if d2 is None else d2
