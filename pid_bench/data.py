@@ -130,8 +130,8 @@ class MultimodalDataset:
     def from_arrays(cls, x1: np.ndarray, x2: np.ndarray, *more: np.ndarray,
                     tasks: Mapping[str, np.ndarray], ground_truth: pd.DataFrame | None = None,
                     names: Sequence[str] | None = None, test_fraction: float = 0.2,
-                    split_of: np.ndarray | None = None, seed: int = 0,
-                    name: str = "custom") -> "MultimodalDataset":
+                    split_of: np.ndarray | None = None, seed: int | np.random.Generator = 0,
+                    name: str = "custom", continuous: Sequence[str] = ()) -> "MultimodalDataset":
         """Wrap your own arrays, so that every part of pid-bench runs on them.
 
         Parameters
@@ -139,7 +139,8 @@ class MultimodalDataset:
         x1, x2, *more : numpy.ndarray, shape (n, ...)
             The modalities, same n.
         tasks : mapping of str to array of shape (n,)
-            Task name -> labels (any hashable values; re-coded to 0..K-1 in sorted order).
+            Task name -> labels (any hashable values; re-coded to 0..K-1 in sorted order),
+            or finite numbers for the tasks named in ``continuous``.
         ground_truth : pandas.DataFrame, optional
             Known decomposition per task (columns as ``GROUND_TRUTH_COLUMNS``); NaN if absent.
         names : sequence of str, optional
@@ -148,10 +149,12 @@ class MultimodalDataset:
             Fraction of samples put in the test split (ignored when ``split_of`` is given).
         split_of : array of str, shape (n,), optional
             Explicit split of each sample.
-        seed : int, default 0
+        seed : int or numpy.random.Generator, default 0
             Seed of the random split.
         name : str, default "custom"
             Name of the dataset in result tables.
+        continuous : sequence of str, default ()
+            Tasks with a continuous target: kept as float64, ``n_classes`` 0.
         """
         arrays = (x1, x2, *more)
         names = tuple(names) if names is not None else tuple(f"x{i + 1}" for i in range(len(arrays)))
@@ -161,13 +164,26 @@ class MultimodalDataset:
         n = mods[names[0]].shape[0] if mods[names[0]].ndim else 0
         if not tasks:
             raise ValueError("tasks must name at least one task, e.g. tasks={'label': y}")
+        unknown = sorted(set(continuous) - set(tasks))
+        if unknown:
+            raise ValueError(f"continuous names tasks that are not in tasks: {unknown}; tasks: "
+                             f"{sorted(tasks)}")
         coded, n_classes = {}, {}
         for k, v in tasks.items():
             arr = np.asarray(v)
             if arr.shape != (n,):
                 raise ValueError(f"task {k!r} must have shape ({n},); received {arr.shape}")
+            if k in continuous:
+                if arr.dtype.kind not in "biuf":
+                    raise ValueError(f"continuous task {k!r} must hold numbers; received dtype "
+                                     f"{arr.dtype}")
+                coded[k], n_classes[k] = arr.astype(np.float64), 0
+                continue
+            if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+                raise ValueError(f"task {k!r} contains NaN or inf labels; pass "
+                                 f"continuous=[{k!r}] for a continuous target")
             values, codes = np.unique(arr, return_inverse=True)
-            coded[k], n_classes[k] = codes.astype(np.int64), len(values)
+            coded[k], n_classes[k] = codes.astype(np.int64).reshape(n), len(values)
         if split_of is None:
             if not 0 < test_fraction < 1:
                 raise ValueError(f"test_fraction must be in (0, 1); received {test_fraction}")
