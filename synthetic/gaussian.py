@@ -153,8 +153,9 @@ def make_gaussian(*, preset: str | None = None, cov: np.ndarray | None = None,
         symmetric positive definite or does not match d1 + d2 + 1, bad counts or fractions.
     """
     if (preset is None) == (cov is None):
+        given = "a matrix" if cov is not None else None
         raise ValueError(f"give exactly one of preset (one of {', '.join(PRESETS)}) and cov; "
-                         f"received preset={preset!r} and cov {'given' if cov is not None else None}")
+                         f"received preset={preset!r} and cov={given}")
     n_samples = check_int("n_samples", n_samples, 2)
     test_fraction = check_real("test_fraction", test_fraction, 0.0, 1.0)
     n_test = int(round(test_fraction * n_samples))

@@ -166,9 +166,9 @@ def _resolve_mixtures(mixtures: Sequence[str] | Mapping[str, Mapping[str, int]] 
             raise ValueError(f"unknown mixture preset {name!r}; presets: "
                              f"{', '.join(MIXTURE_PRESETS)} (or pass a mapping name -> "
                              f"{{component: levels}})")
-        out[name] = tuple((c, _preset_levels(name, w, _factor_k(c, ks), c))
-                          for c, w in MIXTURE_PRESETS[name].items())
-        out[name] = tuple(sorted(out[name], key=lambda cm: MIXTURE_COMPONENTS.index(cm[0])))
+        weights = MIXTURE_PRESETS[name]
+        out[name] = tuple((c, _preset_levels(name, weights[c], _factor_k(c, ks), c))
+                          for c in MIXTURE_COMPONENTS if c in weights)
     return out
 
 
@@ -259,7 +259,8 @@ def _encode(components: Components, lat: Mapping[str, np.ndarray], ks: Mapping[s
 
 
 def _symmetric_channel_bits(n_values: int, label_noise: float) -> float:
-    """I(Z; Y) for Z uniform on n values and Y = Z, replaced with probability eps by a uniform draw."""
+    """I(Z; Y), bits, for Z uniform on n values and Y = Z replaced with probability eps by a
+    uniform draw."""
     row = np.full(n_values, label_noise / n_values)
     row[0] += 1 - label_noise
     return math.log2(n_values) - entropy(row)

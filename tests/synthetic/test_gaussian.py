@@ -1,4 +1,4 @@
-"""Tests of synthetic.gaussian: closed-form MI and MMI decomposition, presets, samples, validation."""
+"""Tests of synthetic.gaussian: closed-form decomposition, presets, samples, validation."""
 
 import math
 
