@@ -17,14 +17,23 @@ __all__ = ["pid_from_samples", "joint_from_samples", "encode_labels"]
 
 def encode_labels(values: object, name: str) -> np.ndarray:
     """Integer codes 0..K-1 of any hashable labels (array, list or pandas Series), shape (n,)."""
-    arr = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+    if isinstance(values, np.ndarray):
+        arr = values
+    elif hasattr(values, "to_numpy"):  # pandas Series or Index
+        arr = values.to_numpy()
+    else:
+        # element by element, so that tuple labels stay whole instead of becoming a 2-D array
+        items = list(values)  # type: ignore[call-overload]
+        arr = np.empty(len(items), dtype=object)
+        for i, v in enumerate(items):
+            arr[i] = v
     if arr.ndim != 1:
         raise ValueError(f"{name} must be one label per sample, shape (n,); received shape {arr.shape}")
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf labels")
+        raise ValueError(f"{name} contains missing or non-finite labels (None, NaN or inf)")
     if arr.dtype.kind == "O":
         if any(v is None or (isinstance(v, float) and not np.isfinite(v)) for v in arr):
-            raise ValueError(f"{name} contains missing labels (None or NaN)")
+            raise ValueError(f"{name} contains missing or non-finite labels (None, NaN or inf)")
         lookup: dict[object, int] = {}
         return np.fromiter((lookup.setdefault(v, len(lookup)) for v in arr), dtype=np.int64,
                            count=arr.size)
@@ -110,6 +119,9 @@ def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1); received {confidence!r}")
     validate_base(base)
+    lengths = {k: len(v) for k, v in (("x1", x1), ("x2", x2), ("y", y))}  # type: ignore[arg-type]
+    if len(set(lengths.values())) != 1:
+        raise ValueError(f"x1, x2 and y must have the same number of samples; received {lengths}")
     if estimator is None:
         func = get_measure(measure)
         codes = [encode_labels(v, k) for k, v in (("x1", x1), ("x2", x2), ("y", y))]
