@@ -23,13 +23,13 @@ from pid_bench.info import (
     register_estimator,
     register_measure,
 )
+from pid_bench.model_pid import model_pid  # eager: a lazy name would be shadowed by its module
 
 __version__ = "0.1.0"
 
 #: Public names whose modules import torch or scikit-learn, loaded on first access.
 _LAZY = {
     "measure": "pid_bench.evaluate",
-    "model_pid": "pid_bench.model_pid",
 }
 
 __all__ = [
