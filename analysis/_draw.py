@@ -1,4 +1,9 @@
-"""Drawing helpers shared by the line figures (learning dynamics, estimator accuracy)."""
+"""Drawing helpers shared by the line figures (learning dynamics, estimator accuracy).
+
+The lines show means that ``seed_stats`` already computed, so they are drawn with plain
+matplotlib (seaborn's ``lineplot`` would only re-aggregate one value per point, at several
+times the cost); the figures' look comes from ``analysis.style.paper_style``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
@@ -48,10 +52,8 @@ def mean_lines(ax: Axes, stats: pd.DataFrame, names: Sequence[str],
         xs = rows[x].to_numpy(dtype=float)
         mean = rows["mean"].to_numpy(dtype=float)
         std = rows["std"].to_numpy(dtype=float)
-        first_line = len(ax.lines)
-        sns.lineplot(x=xs, y=mean, color=colours[name], marker="o", markersize=3.5,
-                     markeredgewidth=0, errorbar=None, legend=False, ax=ax)
-        ax.lines[first_line].set_gid(f"line:{name}")
+        ax.plot(xs, mean, color=colours[name], marker="o", markersize=3.5, markeredgewidth=0,
+                gid=f"line:{name}")
         if np.isfinite(std).any():
             ax.fill_between(xs, mean - std, mean + std, where=np.isfinite(std),
                             color=colours[name], alpha=BAND_ALPHA, linewidth=0,

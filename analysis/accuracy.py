@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 
 from analysis._draw import mean_lines
 from analysis._frame import first_seen, require_columns, seed_stats, select
-from analysis.style import ATOM_SYMBOLS, new_axes, paper_style, resolve_colors
+from analysis.style import ATOM_SYMBOLS, legend_beside, new_axes, paper_style, resolve_colors
 from pid_bench.info.result import ATOMS
 
 __all__ = ["ACCURACY_COLUMNS", "GID_IDENTITY", "filter_accuracy", "plot_error_vs_n",
@@ -89,11 +89,11 @@ def plot_estimates(table: pd.DataFrame, *, estimators: Sequence[str] | None = No
         The scatter's collection has ``gid`` ``"estimates"``.
     """
     data = filter_accuracy(table, estimators=estimators, family=family, n=n)
-    names = sorted(pd.unique(data["estimator"])) if estimators is None else list(estimators)
+    names = _estimator_names(data, estimators)
     colours = resolve_colors(names, colors)
     atoms = [a for a in _MARKERS if a in set(data["atom"])]
     with paper_style():
-        fig, ax = new_axes(ax, (4.4, 3.4))
+        fig, ax = new_axes(ax, (5.0, 3.4))
         first = len(ax.collections)
         sns.scatterplot(data=data, x="true", y="estimate", hue="estimator", hue_order=names,
                         palette=colours, style="atom", style_order=atoms,
@@ -107,7 +107,7 @@ def plot_estimates(table: pd.DataFrame, *, estimators: Sequence[str] | None = No
                 linewidth=0.8, linestyle=(0, (4, 2)), zorder=1, gid=GID_IDENTITY)
         ax.set_xlim(low - pad, high + pad)
         ax.set_ylim(low - pad, high + pad)
-        ax.set_aspect("equal")
+        ax.set_box_aspect(1.0)
         ax.grid(True, axis="both")
         ax.set_xlabel("True atom (bits)")
         ax.set_ylabel("Estimated atom (bits)")
@@ -117,8 +117,7 @@ def plot_estimates(table: pd.DataFrame, *, estimators: Sequence[str] | None = No
                            label=f"{ATOM_SYMBOLS[a]} ({a})") for a in atoms]
         handles.append(Line2D([], [], color="black", linewidth=0.8, linestyle=(0, (4, 2)),
                               label="estimate = truth"))
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                  frameon=False, borderaxespad=0.0)
+        legend_beside(ax, handles)
     return fig, ax
 
 
@@ -147,7 +146,7 @@ def plot_error_vs_n(table: pd.DataFrame, *, estimators: Sequence[str] | None = N
         Lines have ``gid`` ``"line:{estimator}"``, bands ``"band:{estimator}"``.
     """
     data = filter_accuracy(table, estimators=estimators, family=family, atom=atom)
-    names = sorted(pd.unique(data["estimator"])) if estimators is None else list(estimators)
+    names = _estimator_names(data, estimators)
     colours = resolve_colors(names, colors)
     per_seed = (data.groupby(["estimator", "n", "seed"], sort=False)["abs_error"].mean()
                 .reset_index())
@@ -163,6 +162,10 @@ def plot_error_vs_n(table: pd.DataFrame, *, estimators: Sequence[str] | None = N
         ax.set_xlabel("Sample size n")
         what = f"{ATOM_SYMBOLS[atom]} " if atom in ATOM_SYMBOLS else ""
         ax.set_ylabel(f"Mean absolute {what}error (bits)")
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                  frameon=False, borderaxespad=0.0)
+        legend_beside(ax, handles)
     return fig, ax
+
+
+def _estimator_names(data: pd.DataFrame, estimators: Sequence[str] | None) -> list[str]:
+    """Estimators to draw, in legend order: as given, or sorted."""
+    return sorted(pd.unique(data["estimator"])) if estimators is None else list(estimators)

@@ -38,6 +38,7 @@ from analysis._frame import (
 from analysis.style import (
     REFERENCE_LINES,
     axis_label,
+    legend_beside,
     method_order,
     new_axes,
     paper_style,
@@ -107,8 +108,7 @@ def plot_capture(results: pd.DataFrame, *, metric: str = "captured_fraction",
     table = select(select(table, "dataset", dataset), "metric", metric)
     final = final_epoch(table)
     task_order = first_seen(final["task"], tasks)
-    method_names = (method_order(final["method"]) if methods is None
-                    else first_seen(final["method"], methods))
+    method_names = method_order(final["method"], methods)
     final = final[final["task"].isin(task_order) & final["method"].isin(method_names)]
     stats = seed_stats(final, ["task", "method"])
     method_names = [m for m in method_names if m in set(stats["method"])]
@@ -131,8 +131,7 @@ def plot_capture(results: pd.DataFrame, *, metric: str = "captured_fraction",
         if (stats["mean"] >= 0).all():
             ax.set_ylim(bottom=0)
         ax.set_title(str(final["dataset"].iloc[0]))
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  frameon=False, borderaxespad=0.0)
+        legend_beside(ax, handles)
     return fig, ax
 
 

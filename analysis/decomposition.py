@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from analysis._frame import require_columns
-from analysis.style import ATOM_COLORS, ATOM_SYMBOLS, new_axes, paper_style
+from analysis.style import ATOM_COLORS, ATOM_SYMBOLS, legend_beside, new_axes, paper_style
 from pid_bench.info.result import ATOMS, PIDResult
 
 __all__ = ["decomposition_frame", "plot_decomposition", "GID_TOTAL", "Decompositions"]
@@ -142,8 +142,7 @@ def plot_decomposition(source: Decompositions, *, ax: Axes | None = None,
             Patch(color=ATOM_COLORS[a], label=f"{ATOM_SYMBOLS[a]} ({a})") for a in reversed(ATOMS)]
         if (down < 0).any():
             handles.append(Line2D([], [], color="black", linewidth=1.5, label="net total"))
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  frameon=False, borderaxespad=0.0)
+        legend_beside(ax, handles)
     return fig, ax
 
 

@@ -32,6 +32,7 @@ from analysis.capture import REFERENCES, RESULT_COLUMNS
 from analysis.style import (
     REFERENCE_LINES,
     axis_label,
+    legend_beside,
     method_order,
     new_axes,
     paper_style,
@@ -79,8 +80,7 @@ def plot_dynamics(results: pd.DataFrame, *, task: str | None = None,
     """
     table = require_columns(results, RESULT_COLUMNS)
     table = select(select(select(table, "dataset", dataset), "metric", metric), "task", task)
-    names = method_order(table["method"]) if methods is None else first_seen(table["method"],
-                                                                              methods)
+    names = method_order(table["method"], methods)
     table = table[table["method"].isin(names)]
     stats = seed_stats(table, ["method", "epoch"]).sort_values(["method", "epoch"])
     colours = resolve_colors(names, colors)
@@ -94,8 +94,7 @@ def plot_dynamics(results: pd.DataFrame, *, task: str | None = None,
         task = str(table["task"].iloc[0])
         ax.set_title(task_label(task, task_ground_truth(table, task)).replace("\n", " "))
         if legend:
-            ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                      frameon=False, borderaxespad=0.0)
+            legend_beside(ax, handles)
     return fig, ax
 
 
@@ -116,8 +115,7 @@ def plot_dynamics_panels(results: pd.DataFrame, *, metric: str = "captured_bits"
     table = require_columns(results, RESULT_COLUMNS)
     table = select(select(table, "dataset", dataset), "metric", metric)
     task_names = first_seen(table["task"], tasks)
-    names = method_order(table["method"]) if methods is None else first_seen(table["method"],
-                                                                              methods)
+    names = method_order(table["method"], methods)
     colours = resolve_colors(names, colors)
     if not isinstance(ncols, int) or ncols < 1:
         raise ValueError(f"ncols must be a positive integer; received {ncols!r}")
@@ -140,7 +138,8 @@ def plot_dynamics_panels(results: pd.DataFrame, *, metric: str = "captured_bits"
                    for m in names]
         if metric in REFERENCES:
             handles.append(reference_handle(REFERENCES[metric][1]))
-        fig.legend(handles=handles, loc="outside right upper", frameon=False)
+        fig.legend(handles=handles, loc="outside right upper", frameon=False,
+                   borderaxespad=1.0)
         fig.suptitle(str(table["dataset"].iloc[0]))
     return fig, axes[:len(task_names)]
 
@@ -166,8 +165,7 @@ def plot_training(training: pd.DataFrame, *, value: str = "loss", dataset: str |
     """
     table = require_columns(training, [*TRAINING_COLUMNS, value], name="training")
     table = select(table, "dataset", dataset, name="training")
-    names = method_order(table["method"]) if methods is None else first_seen(table["method"],
-                                                                              methods)
+    names = method_order(table["method"], methods)
     table = table[table["method"].isin(names)]
     stats = seed_stats(table, ["method", "epoch"], value=value, name="training")
     stats = stats.sort_values(["method", "epoch"])
@@ -179,8 +177,7 @@ def plot_training(training: pd.DataFrame, *, value: str = "loss", dataset: str |
         ax.set_xlabel("Epoch")
         ax.set_ylabel(value.replace("_", " ").capitalize())
         ax.set_title(str(table["dataset"].iloc[0]))
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  frameon=False, borderaxespad=0.0)
+        legend_beside(ax, handles)
     return fig, ax
 
 

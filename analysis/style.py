@@ -23,10 +23,13 @@ from typing import Any
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import seaborn as sns
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 
+from analysis._frame import first_seen
 from pid_bench.info.result import ATOMS
 from pid_bench.io import atomic_path
 
@@ -40,6 +43,7 @@ __all__ = [
     "REFERENCE_LINES",
     "axis_label",
     "figure_bytes",
+    "legend_beside",
     "method_order",
     "metric_phrase",
     "new_axes",
@@ -114,8 +118,6 @@ RC_PARAMS: dict[str, Any] = {
     "grid.color": "#dddddd",
     "grid.linewidth": 0.6,
     "lines.linewidth": 1.5,
-    "savefig.bbox": "tight",
-    "savefig.pad_inches": 0.02,
     "pdf.fonttype": 42,
     "ps.fonttype": 42,
     "svg.fonttype": "path",
@@ -133,12 +135,26 @@ def paper_style() -> Iterator[None]:
         yield
 
 
-def method_order(names: Iterable[str]) -> list[str]:
+def method_order(names: Iterable[str], chosen: Sequence[str] | None = None) -> list[str]:
     """Distinct method names: known methods in the order of ``METHOD_COLORS``, then the rest
-    sorted."""
+    sorted; or ``chosen``, after checking that each occurs in ``names``.
+
+    Raises
+    ------
+    ValueError
+        A name in ``chosen`` does not occur in ``names``.
+    """
+    if chosen is not None:
+        return first_seen(names, chosen)
     distinct = set(names)
     known = [m for m in METHOD_COLORS if m in distinct]
     return known + sorted(distinct - set(known))
+
+
+def legend_beside(ax: Axes, handles: Sequence[Artist]) -> Legend:
+    """A frameless legend to the right of ``ax``, top-aligned, clear of the data."""
+    return ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                     frameon=False, borderaxespad=0.0)
 
 
 def palette(names: Iterable[str], known: Mapping[str, str] | None = None) -> dict[str, str]:

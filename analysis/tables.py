@@ -212,10 +212,11 @@ def results_table(results: pd.DataFrame, *, metric: str, dataset: str | None = N
         highest except for ``LOWER_IS_BETTER`` metrics.
     """
     table = require_columns(results, RESULT_COLUMNS)
-    table = final_epoch(select(select(table, "dataset", dataset), "metric", metric))
+    table = select(select(table, "dataset", dataset), "metric", metric)
     units = list(pd.unique(table["unit"])) if "unit" in table.columns else [None]
     if len(units) != 1:
         raise ValueError(f"metric {metric!r} must have one unit; received {units}")
+    table = final_epoch(table)
     unit = units[0]
     if decimals is None:
         decimals = 1 if unit == "%" else 2

@@ -171,6 +171,6 @@ def write_results_dir(path, results: pd.DataFrame, ground_truth: pd.DataFrame,
 
 
 @pytest.fixture(scope="session")
-def results_dir(tmp_path_factory, results, ground_truth, training):
-    return write_results_dir(tmp_path_factory.mktemp("results"), results, ground_truth,
-                             training)
+def results_dir_factory():
+    """``write_results_dir(path, results, ground_truth, training) -> path``."""
+    return write_results_dir
