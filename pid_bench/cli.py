@@ -14,6 +14,7 @@ __all__ = ["main", "build_parser"]
 COMMANDS = {
     "pid": "pid_bench.commands.pid",
     "canonical": "pid_bench.commands.canonical",
+    "report": "pid_bench.commands.report",
     "run": "pid_bench.commands.run",
 }
 
