@@ -1,0 +1,77 @@
+"""Cross: CLIP-style contrastive alignment of the modalities (Radford et al., ICML 2021)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any, ClassVar
+
+import torch
+from torch import Tensor, nn
+
+from pid_bench.methods.base import Batch, Method, MethodContext
+from pid_bench.methods.losses import clip_loss
+from pid_bench.models import Architecture, VectorEncoder
+
+__all__ = ["Cross"]
+
+#: CLIP caps the inverse temperature at 100.
+MAX_LOGIT_SCALE = math.log(100.0)
+
+
+class Cross(Method):
+    """One encoder and linear projection per modality, trained with CLIP's symmetric InfoNCE.
+
+    Each step draws one augmented view of every modality; the loss is the mean over pairs of
+    modalities (one pair for two) of :func:`~pid_bench.methods.losses.clip_loss` between their
+    projections, with a learnable temperature (initial ``init_temperature``, inverse
+    temperature capped at 100). As in CLIP, whose embeddings are the projected encoder
+    outputs, probes read the concatenated projections, shape (B, M * proj_dim).
+
+    Parameters
+    ----------
+    context : MethodContext
+        At least two modalities.
+    proj_dim : int, default 64
+        Output width of the linear projections.
+    init_temperature : float, default 0.07
+        Initial temperature (CLIP's value).
+    **arch
+        Fields of :class:`~pid_bench.models.Architecture`.
+    """
+
+    name: ClassVar[str] = "cross"
+
+    def __init__(self, context: MethodContext, *, proj_dim: int = 64,
+                 init_temperature: float = 0.07, **arch: Any) -> None:
+        super().__init__(context)
+        if context.n_modalities < 2:
+            raise ValueError(f"method {self.name!r} needs at least 2 modalities; received "
+                             f"{context.n_modalities}")
+        if not init_temperature > 0:
+            raise ValueError(f"init_temperature must be > 0; received {init_temperature!r}")
+        self.arch = Architecture.from_options(arch)
+        self.encoders = nn.ModuleList(VectorEncoder(s, self.arch) for s in context.modality_shapes)
+        self.projections = nn.ModuleList(nn.Linear(self.arch.embed_dim, proj_dim, bias=False)
+                                         for _ in context.modality_shapes)
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / init_temperature)))
+
+    def encode(self, inputs: list[Tensor]) -> list[Tensor]:
+        """Encoder output of every modality, each (B, embed_dim)."""
+        return [enc(x) for enc, x in zip(self.encoders, inputs)]
+
+    def cross_loss(self, features: list[Tensor]) -> Tensor:
+        """Mean CLIP loss over pairs of modalities, from encoder outputs ``features``."""
+        z = [proj(f) for proj, f in zip(self.projections, features)]
+        scale = self.logit_scale.clamp(max=MAX_LOGIT_SCALE)
+        pairs = list(itertools.combinations(range(len(z)), 2))
+        return sum(clip_loss(z[i], z[j], scale) for i, j in pairs) / len(pairs)
+
+    def loss(self, batch: Batch) -> Tensor:
+        self.check_batch(batch)
+        return self.cross_loss(self.encode(self.augmented(batch)))
+
+    def embed(self, batch: Batch) -> Tensor:
+        self.check_batch(batch)
+        features = self.encode(batch.modalities)
+        return torch.cat([proj(f) for proj, f in zip(self.projections, features)], dim=1)

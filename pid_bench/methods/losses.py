@@ -1,0 +1,123 @@
+"""Contrastive losses and mutual-information bounds, as pure functions of tensors.
+
+All results are in nats (natural logarithms), as the losses are optimised, not reported.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+__all__ = ["nt_xent", "clip_loss", "info_nce_lower_bound", "nce_club_upper_bound"]
+
+
+def _check_pair(a: Tensor, b: Tensor) -> None:
+    if a.ndim != 2 or a.shape != b.shape or a.shape[0] < 2:
+        raise ValueError(f"expected two embeddings of the same shape (B, D) with B >= 2; "
+                         f"received {tuple(a.shape)} and {tuple(b.shape)}")
+
+
+def nt_xent(a: Tensor, b: Tensor, temperature: float = 0.1) -> Tensor:
+    """SimCLR's normalised temperature-scaled cross-entropy (Chen et al., ICML 2020).
+
+    The 2B rows of ``[a; b]`` are L2-normalised; each row's positive is its counterpart in the
+    other view and its 2B - 2 negatives are all other rows. The loss is the mean over the 2B
+    anchors of ``-log softmax`` of the positive's cosine similarity / ``temperature`` among the
+    2B - 1 others. Symmetric in ``a`` and ``b``.
+
+    Parameters
+    ----------
+    a, b : Tensor, shape (B, D)
+        Two views of the same B samples, B >= 2.
+    temperature : float, default 0.1
+        Softmax temperature, > 0.
+
+    Returns
+    -------
+    Tensor, shape ()
+        The loss in nats.
+    """
+    _check_pair(a, b)
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0; received {temperature!r}")
+    n = a.shape[0]
+    z = F.normalize(torch.cat([a, b]), dim=1)
+    sim = (z @ z.T) / temperature
+    sim = sim.masked_fill(torch.eye(2 * n, dtype=torch.bool, device=z.device), float("-inf"))
+    target = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
+    return F.cross_entropy(sim, target)
+
+
+def clip_loss(a: Tensor, b: Tensor, logit_scale: Tensor) -> Tensor:
+    """CLIP's symmetric InfoNCE (Radford et al., ICML 2021) with a learnable temperature.
+
+    Logits ``exp(logit_scale) * cos(a_i, b_j)``; the loss is the mean of the cross-entropies
+    of matching each ``a_i`` to ``b_i`` among all ``b`` and each ``b_j`` to ``a_j`` among all
+    ``a``.
+
+    Parameters
+    ----------
+    a, b : Tensor, shape (B, D)
+        Embeddings of two modalities of the same B samples, B >= 2.
+    logit_scale : Tensor, shape ()
+        Log of the inverse temperature.
+
+    Returns
+    -------
+    Tensor, shape ()
+        The loss in nats.
+    """
+    _check_pair(a, b)
+    logits = logit_scale.exp() * (F.normalize(a, dim=1) @ F.normalize(b, dim=1).T)
+    target = torch.arange(a.shape[0], device=a.device)
+    return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target))
+
+
+def _check_scores(scores: Tensor) -> None:
+    if scores.ndim != 2 or scores.shape[0] != scores.shape[1] or scores.shape[0] < 2:
+        raise ValueError(f"expected a square score matrix (B, B) with B >= 2; received "
+                         f"{tuple(scores.shape)}")
+
+
+def info_nce_lower_bound(scores: Tensor) -> Tensor:
+    """InfoNCE lower bound on I(A; B) from critic scores (van den Oord et al. 2018).
+
+    ``log B + mean_i [ scores[i, i] - logsumexp_j scores[i, j] ]``, where ``scores[i, j] =
+    f(a_i, b_j)`` and the diagonal holds the jointly drawn pairs. At most ``log B``.
+
+    Parameters
+    ----------
+    scores : Tensor, shape (B, B)
+
+    Returns
+    -------
+    Tensor, shape ()
+        The bound in nats.
+    """
+    _check_scores(scores)
+    n = scores.shape[0]
+    return math.log(n) + (scores.diagonal() - scores.logsumexp(dim=1)).mean()
+
+
+def nce_club_upper_bound(scores: Tensor) -> Tensor:
+    """NCE-CLUB estimate of an upper bound on I(A; B) (Liang et al., NeurIPS 2023).
+
+    CLUB's contrast of joint and product-of-marginals log-densities (Cheng et al., ICML 2020)
+    with the log-density ratio replaced by the critic of an InfoNCE estimator:
+    ``mean_i scores[i, i] - mean_{i,j} scores[i, j]``. The critic is trained separately to
+    maximise :func:`info_nce_lower_bound` on the same pairs.
+
+    Parameters
+    ----------
+    scores : Tensor, shape (B, B)
+
+    Returns
+    -------
+    Tensor, shape ()
+        The estimate in nats.
+    """
+    _check_scores(scores)
+    return scores.diagonal().mean() - scores.mean()

@@ -1,0 +1,58 @@
+"""The supervised upper reference: the fusion model trained on one task's labels."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from pid_bench.methods.base import Batch, Method, MethodContext
+from pid_bench.models import Architecture, FusionTransformer
+
+__all__ = ["Supervised"]
+
+
+class Supervised(Method):
+    """Fusion transformer + linear layer trained on ``context.target_task``.
+
+    Classification tasks use the cross-entropy of a K-way linear classifier on the CLS
+    embedding; a continuous task (``n_classes`` 0) uses the mean squared error of a linear
+    regression. Inputs are augmented once per step (augmentations preserve labels). ``embed``
+    returns the fused CLS embedding before the linear layer.
+
+    Parameters
+    ----------
+    context : MethodContext
+        Its ``target_task`` must be set.
+    **arch
+        Fields of :class:`~pid_bench.models.Architecture`.
+    """
+
+    name: ClassVar[str] = "supervised"
+
+    def __init__(self, context: MethodContext, **arch: Any) -> None:
+        super().__init__(context)
+        if context.target_task is None:
+            raise ValueError(f"method 'supervised' needs context.target_task, one of "
+                             f"{', '.join(sorted(context.n_classes))}; received None")
+        self.target_task = context.target_task
+        self.n_classes = int(context.n_classes[self.target_task])
+        self.arch = Architecture.from_options(arch)
+        self.fusion = FusionTransformer(context.modality_shapes, self.arch)
+        self.classifier = nn.Linear(self.arch.embed_dim, max(self.n_classes, 1))
+
+    def loss(self, batch: Batch) -> Tensor:
+        self.check_batch(batch)
+        if self.target_task not in batch.labels:
+            raise ValueError(f"method 'supervised' needs labels of task {self.target_task!r}; "
+                             f"the batch has {sorted(batch.labels)}")
+        out = self.classifier(self.fusion(self.augmented(batch)))
+        target = batch.labels[self.target_task]
+        if self.n_classes == 0:
+            return F.mse_loss(out.squeeze(1), target.float())
+        return F.cross_entropy(out, target.long())
+
+    def embed(self, batch: Batch) -> Tensor:
+        self.check_batch(batch)
+        return self.fusion(batch.modalities)

@@ -1,0 +1,21 @@
+"""Neural building blocks: encoders, tokenisers, the fusion transformer and heads."""
+
+from pid_bench.models.config import Architecture
+from pid_bench.models.encoders import ConvEncoder, MLPEncoder, VectorEncoder, is_image_shape
+from pid_bench.models.fusion import FusionTransformer
+from pid_bench.models.heads import ConcatCritic, ProjectionHead
+from pid_bench.models.tokenizers import FeatureMapTokenizer, ModalityTokenizer, VectorTokenizer
+
+__all__ = [
+    "Architecture",
+    "ConcatCritic",
+    "ConvEncoder",
+    "FeatureMapTokenizer",
+    "FusionTransformer",
+    "MLPEncoder",
+    "ModalityTokenizer",
+    "ProjectionHead",
+    "VectorEncoder",
+    "VectorTokenizer",
+    "is_image_shape",
+]

@@ -1,0 +1,117 @@
+"""Encoders of one modality: an MLP for vectors, a small CNN for images."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from pid_bench.models.config import Architecture
+
+__all__ = ["MLPEncoder", "ConvEncoder", "VectorEncoder", "is_image_shape", "flat_size"]
+
+
+def is_image_shape(shape: Sequence[int]) -> bool:
+    """Whether a per-sample shape is an image ``(C, H, W)`` (anything else is flattened)."""
+    return len(shape) == 3
+
+
+class MLPEncoder(nn.Module):
+    """Multilayer perceptron with ReLU activations.
+
+    Parameters
+    ----------
+    in_dim : int
+        Input width D.
+    hidden_dim : int
+        Width of each hidden layer.
+    out_dim : int
+        Output width d.
+    n_layers : int, default 2
+        Number of hidden layers (at least 1).
+
+    Shapes
+    ------
+    input (B, ...) with prod(...) = D (flattened) -> output (B, d).
+    """
+
+    def __init__(self, in_dim: int, hidden_dim: int, out_dim: int, n_layers: int = 2) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [nn.Flatten(), nn.Linear(in_dim, hidden_dim), nn.ReLU()]
+        for _ in range(n_layers - 1):
+            layers += [nn.Linear(hidden_dim, hidden_dim), nn.ReLU()]
+        layers.append(nn.Linear(hidden_dim, out_dim))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x)
+
+
+class ConvEncoder(nn.Module):
+    """Three stride-2 blocks of 3x3 convolution, group normalisation and ReLU.
+
+    A small stand-in for the AlexNet of CoMM's recipe, sized for CPUs: channels ``w, 2w, 4w``,
+    each block halving the resolution, then average pooling to a ``grid x grid`` map.
+
+    Parameters
+    ----------
+    in_channels : int
+        Image channels C.
+    width : int
+        Channels w of the first block.
+    grid : int
+        Side of the pooled output map.
+
+    Shapes
+    ------
+    input (B, C, H, W), H and W at least 8 -> output (B, 4w, grid, grid).
+    """
+
+    def __init__(self, in_channels: int, width: int, grid: int) -> None:
+        super().__init__()
+        blocks: list[nn.Module] = []
+        channels = in_channels
+        for out in (width, 2 * width, 4 * width):
+            blocks += [nn.Conv2d(channels, out, kernel_size=3, stride=2, padding=1),
+                       nn.GroupNorm(min(8, out), out), nn.ReLU()]
+            channels = out
+        blocks.append(nn.AdaptiveAvgPool2d(grid))
+        self.net = nn.Sequential(*blocks)
+        self.out_channels = channels
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x)
+
+
+class VectorEncoder(nn.Module):
+    """Any modality to one vector: an MLP for non-image shapes, CNN + pooling + linear for images.
+
+    Parameters
+    ----------
+    shape : sequence of int
+        Per-sample shape of the modality: ``(C, H, W)`` for images, anything else flattened.
+    arch : Architecture
+        Widths; the output width is ``arch.embed_dim``.
+
+    Shapes
+    ------
+    input (B, *shape) -> output (B, arch.embed_dim).
+    """
+
+    def __init__(self, shape: Sequence[int], arch: Architecture) -> None:
+        super().__init__()
+        if is_image_shape(shape):
+            conv = ConvEncoder(shape[0], arch.cnn_width, grid=1)
+            self.net: nn.Module = nn.Sequential(conv, nn.Flatten(),
+                                                nn.Linear(conv.out_channels, arch.embed_dim))
+        else:
+            self.net = MLPEncoder(flat_size(shape), arch.hidden_dim, arch.embed_dim, arch.mlp_layers)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x)
+
+
+def flat_size(shape: Sequence[int]) -> int:
+    """Number of entries of one sample of per-sample ``shape``."""
+    return int(torch.Size(shape).numel())

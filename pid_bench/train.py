@@ -1,0 +1,447 @@
+"""The trainer: AdamW with a cosine schedule, seeds, devices, progress, checkpoints and resume."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from pid_bench.data import MultimodalDataset
+from pid_bench.io import atomic_path
+from pid_bench.methods.base import Batch, Method
+
+__all__ = ["TrainConfig", "TrainResult", "train", "embed", "resolve_device", "CHECKPOINT_NAME"]
+
+#: File name of the checkpoint inside ``checkpoint_dir``.
+CHECKPOINT_NAME = "checkpoint.pt"
+_FORMAT = "pid-bench-checkpoint/1"
+#: Config fields that may change between a run and its resumption.
+_RUNTIME_FIELDS = ("device", "progress")
+_DEVICES = ("auto", "cpu", "cuda", "mps")
+
+Callback = Callable[[int, Method], "pd.DataFrame | None"]
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings of one training run.
+
+    Attributes
+    ----------
+    epochs : int, default 20
+        Passes over the training data (0 trains nothing).
+    batch_size : int, default 64
+        Samples per step (at least 2, at most the number of samples); the last incomplete
+        batch of an epoch is dropped.
+    lr : float, default 3e-4
+        Peak learning rate of AdamW.
+    weight_decay : float, default 1e-4
+        AdamW weight decay.
+    warmup_epochs : int, default 0
+        Epochs of linear warm-up before the cosine decay (at most ``epochs``).
+    seed : int, default 0
+        Seed of the batch order, the augmentations and torch's CPU generator during training.
+    device : str, default "auto"
+        ``"auto"`` (CUDA, then MPS, then CPU), ``"cpu"``, ``"cuda"``, ``"cuda:K"`` or ``"mps"``.
+    progress : bool, default True
+        Show a progress bar with the loss and throughput.
+    grad_clip : float or None, default None
+        Clip the gradient norm to this value.
+    """
+
+    epochs: int = 20
+    batch_size: int = 64
+    lr: float = 3e-4
+    weight_decay: float = 1e-4
+    warmup_epochs: int = 0
+    seed: int = 0
+    device: str = "auto"
+    progress: bool = True
+    grad_clip: float | None = None
+
+    def __post_init__(self) -> None:
+        for name, low in (("epochs", 0), ("batch_size", 2), ("warmup_epochs", 0), ("seed", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}; received {value!r}")
+        if self.warmup_epochs > self.epochs:
+            raise ValueError(f"warmup_epochs must be <= epochs ({self.epochs}); received "
+                             f"{self.warmup_epochs}")
+        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a finite number > 0; received {self.lr!r}")
+        if not (isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0):
+            raise ValueError(f"weight_decay must be a number >= 0; received {self.weight_decay!r}")
+        if self.grad_clip is not None and not (isinstance(self.grad_clip, (int, float))
+                                               and self.grad_clip > 0):
+            raise ValueError(f"grad_clip must be None or a number > 0; received {self.grad_clip!r}")
+        _check_device_name(self.device)
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced.
+
+    Attributes
+    ----------
+    history : pandas.DataFrame
+        One row per epoch: ``epoch`` (1-based), ``loss`` (mean over the epoch's steps),
+        ``seconds`` (wall time of the epoch's steps), ``pairs_per_second``.
+    records : pandas.DataFrame
+        The callback's frames, concatenated (empty without callback or frames).
+    resumed_from : int
+        Epochs already done when ``train`` was called (0 for a fresh run).
+    device : str
+        The device trained on.
+    """
+
+    history: pd.DataFrame
+    records: pd.DataFrame = field(default_factory=pd.DataFrame)
+    resumed_from: int = 0
+    device: str = "cpu"
+
+
+def _check_device_name(name: object) -> None:
+    if not isinstance(name, str) or not (name in _DEVICES or name.startswith("cuda:")):
+        raise ValueError(f"device must be one of {', '.join(_DEVICES)} or 'cuda:K'; "
+                         f"received {name!r}")
+
+
+def resolve_device(name: str) -> torch.device:
+    """The torch device for a name: ``"auto"`` picks CUDA, then MPS, then CPU.
+
+    Raises
+    ------
+    ValueError
+        An unknown name, or a device that is not available on this machine.
+    """
+    _check_device_name(name)
+    mps = getattr(torch.backends, "mps", None)
+    mps_ok = bool(mps is not None and mps.is_available())
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "mps" if mps_ok else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r} was requested but CUDA is not available here")
+    if name == "mps" and not mps_ok:
+        raise ValueError("device 'mps' was requested but MPS is not available here")
+    return torch.device(name)
+
+
+# ---------------------------------------------------------------------------- data
+def _modality_tensor(array: np.ndarray) -> Tensor:
+    """A modality as a CPU tensor: uint8 kept (scaled per batch), anything else float32."""
+    arr = np.asarray(array)
+    if arr.dtype == np.uint8:
+        return torch.from_numpy(np.ascontiguousarray(arr))
+    return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
+
+
+def _as_float(x: Tensor) -> Tensor:
+    """float32 values; uint8 (image bytes) are scaled to [0, 1]."""
+    return x.float() / 255.0 if x.dtype == torch.uint8 else x
+
+
+class _Tensors:
+    """The samples of a dataset as CPU tensors, cut into float32 batches on a device."""
+
+    def __init__(self, data: MultimodalDataset) -> None:
+        self.modalities = [_modality_tensor(v) for v in data.modalities.values()]
+        self.labels = {k: torch.from_numpy(np.asarray(v, dtype=np.float32 if data.n_classes[k] == 0
+                                                      else np.int64))
+                       for k, v in data.tasks.items()}
+        self.n = data.n_samples
+
+    def batch(self, index: Tensor, device: torch.device,
+              generator: torch.Generator | None) -> Batch:
+        return Batch(modalities=[_as_float(x[index].to(device)) for x in self.modalities],
+                     labels={k: v[index].to(device) for k, v in self.labels.items()},
+                     generator=generator)
+
+
+def check_data(method: Method, data: MultimodalDataset) -> None:
+    """Raise ``ValueError`` unless ``data`` fits ``method``'s context (count, shapes, task)."""
+    if not isinstance(method, Method):
+        raise ValueError(f"expected a pid_bench.methods.Method; received {type(method).__name__}")
+    if not isinstance(data, MultimodalDataset):
+        raise ValueError(f"expected a MultimodalDataset; received {type(data).__name__}")
+    ctx = method.context
+    arrays = list(data.modalities.items())
+    if len(arrays) != ctx.n_modalities:
+        raise ValueError(f"method {method.name!r} was built for {ctx.n_modalities} modalities; "
+                         f"dataset {data.name!r} has {len(arrays)} ({', '.join(data.modalities)})")
+    for (key, arr), shape in zip(arrays, ctx.modality_shapes):
+        if tuple(np.shape(arr)[1:]) != shape:
+            raise ValueError(f"modality {key!r} of dataset {data.name!r} has per-sample shape "
+                             f"{tuple(np.shape(arr)[1:])}; the method expects {shape}")
+    if ctx.target_task is not None and ctx.target_task not in data.tasks:
+        raise ValueError(f"method {method.name!r} trains on task {ctx.target_task!r}, which "
+                         f"dataset {data.name!r} lacks (tasks: {', '.join(data.tasks)})")
+
+
+# ---------------------------------------------------------------------------- checkpoints
+def _frame_to_state(frame: pd.DataFrame) -> dict[str, Any]:
+    """A DataFrame as plain Python lists (loadable with ``torch.load(weights_only=True)``)."""
+    return {"columns": [str(c) for c in frame.columns],
+            "data": {str(c): frame[c].tolist() for c in frame.columns}}
+
+
+def _frame_from_state(state: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(state["data"], columns=state["columns"])
+
+
+def _config_state(config: TrainConfig) -> dict[str, Any]:
+    return {k: v for k, v in dataclasses.asdict(config).items() if k not in _RUNTIME_FIELDS}
+
+
+def _load_checkpoint(path: Path, method: Method, config: TrainConfig) -> dict[str, Any]:
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # a corrupt or foreign file: say which, and what to do
+        raise ValueError(f"cannot read checkpoint {os.fspath(path)!r} ({exc}); delete it to "
+                         f"start again") from None
+    if not isinstance(state, dict) or state.get("format") != _FORMAT:
+        raise ValueError(f"{os.fspath(path)!r} is not a pid-bench checkpoint")
+    if state["method"] != method.name or state["config"] != _config_state(config):
+        raise ValueError(f"checkpoint {os.fspath(path)!r} was written by method "
+                         f"{state['method']!r} with config {state['config']}; this run is "
+                         f"method {method.name!r} with config {_config_state(config)}. Use "
+                         f"another checkpoint_dir or delete the checkpoint")
+    try:
+        method.load_state_dict(state["model"])
+    except RuntimeError as exc:
+        raise ValueError(f"checkpoint {os.fspath(path)!r} holds a different model: {exc}") from None
+    return state
+
+
+# ---------------------------------------------------------------------------- training
+def _schedule(warmup_steps: int, total_steps: int) -> Callable[[int], float]:
+    """Learning-rate factor at a step: linear warm-up, then cosine decay to 0."""
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        span = max(total_steps - warmup_steps, 1)
+        return 0.5 * (1.0 + math.cos(math.pi * min(step - warmup_steps, span) / span))
+
+    return factor
+
+
+def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
+          checkpoint_dir: str | os.PathLike[str] | None = None,
+          callback: Callback | None = None) -> TrainResult:
+    """Train ``method`` on ``data`` with AdamW and a cosine learning-rate schedule.
+
+    Each epoch visits the samples in an order drawn from ``config.seed`` and cuts them into
+    batches of ``config.batch_size`` (the remainder is dropped). Augmentations draw from a
+    ``torch.Generator`` on the training device, seeded from ``config.seed``. The whole loop
+    runs inside a fork of torch's CPU generator, also seeded from ``config.seed``, so that
+    draws a method makes from the global generator (e.g. dropout) are reproducible on CPU and
+    the caller's generator state is unchanged afterwards. After each epoch ``callback(epoch,
+    method)`` runs (1-based epoch, model in eval mode) and may return a DataFrame; then, with
+    ``checkpoint_dir``, ``checkpoint_dir/checkpoint.pt`` is written atomically with the model,
+    optimiser, schedule, every generator state, the history and the callback's frames.
+
+    If that checkpoint exists, training resumes after its epoch: a run killed at any moment
+    and started again ends, on CPU with the same seed, with the same weights, history losses
+    and records as an uninterrupted run. A method with ``trainable = False`` is not
+    optimised: the callback runs once with epoch 0 and nothing is checkpointed.
+
+    Parameters
+    ----------
+    method : Method
+        The model; moved to the training device.
+    data : MultimodalDataset
+        The samples to train on (e.g. ``dataset.split("pretrain")``).
+    config : TrainConfig
+    checkpoint_dir : path, optional
+        Folder of the checkpoint (created if needed).
+    callback : callable, optional
+        ``callback(epoch, method) -> pandas.DataFrame | None``.
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    ValueError
+        Before any training: a dataset that does not fit the method, more samples per batch
+        than the dataset has, an unavailable device, or a checkpoint of another run.
+    FloatingPointError
+        A loss that is NaN or infinite.
+    """
+    check_data(method, data)
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config must be a TrainConfig; received {type(config).__name__}")
+    if method.trainable and config.epochs > 0 and config.batch_size > data.n_samples:
+        raise ValueError(f"batch_size {config.batch_size} exceeds the {data.n_samples} samples of "
+                         f"dataset {data.name!r}")
+    device = resolve_device(config.device)
+    method.to(device)
+    path = None if checkpoint_dir is None else Path(checkpoint_dir) / CHECKPOINT_NAME
+    if not method.trainable:
+        return _untrained(method, callback, device)
+
+    tensors = _Tensors(data)
+    steps = tensors.n // config.batch_size
+    optimizer = torch.optim.AdamW(method.parameters(), lr=config.lr,
+                                  weight_decay=config.weight_decay)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, _schedule(config.warmup_epochs * steps, config.epochs * steps))
+    seeds = np.random.SeedSequence(config.seed).generate_state(3)
+    order_gen = torch.Generator().manual_seed(int(seeds[0]))
+    augment_gen = torch.Generator(device=device).manual_seed(int(seeds[1]))
+    history: list[dict[str, float]] = []
+    frames: list[pd.DataFrame] = []
+    start = 0
+    global_state = torch.Generator().manual_seed(int(seeds[2])).get_state()
+    if path is not None and path.exists():
+        state = _load_checkpoint(path, method, config)
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        order_gen.set_state(state["rng"]["order"])
+        augment_gen.set_state(state["rng"]["augment"])
+        global_state = state["rng"]["global"]
+        history = _frame_from_state(state["history"]).to_dict("records")
+        frames = [_frame_from_state(f) for f in state["records"]]
+        start = int(state["epoch"])
+
+    label = method.name or type(method).__name__
+    with torch.random.fork_rng(devices=[]), \
+            tqdm(total=config.epochs * steps, initial=start * steps, desc=label, unit="batch",
+                 disable=not config.progress, dynamic_ncols=True) as bar:
+        torch.set_rng_state(global_state)
+        for epoch in range(start + 1, config.epochs + 1):
+            method.train()
+            order = torch.randperm(tensors.n, generator=order_gen)
+            total, began = 0.0, time.perf_counter()
+            for step in range(steps):
+                batch = tensors.batch(order[step * config.batch_size:(step + 1) * config.batch_size],
+                                      device, augment_gen)
+                loss = method.loss(batch)
+                if loss.ndim != 0:
+                    raise ValueError(f"{label}.loss must return a scalar; received shape "
+                                     f"{tuple(loss.shape)}")
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(f"{label}: loss is {loss.item()} at epoch {epoch}, "
+                                             f"step {step + 1}")
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if config.grad_clip is not None:
+                    torch.nn.utils.clip_grad_norm_(method.parameters(), config.grad_clip)
+                optimizer.step()
+                scheduler.step()
+                total += float(loss.item())
+                bar.update(1)
+                bar.set_postfix(epoch=epoch, loss=f"{loss.item():.4f}", refresh=False)
+            seconds = time.perf_counter() - began
+            pairs = steps * config.batch_size
+            history.append({"epoch": epoch, "loss": total / max(steps, 1), "seconds": seconds,
+                            "pairs_per_second": pairs / seconds if seconds > 0 else float("nan")})
+            bar.set_postfix(epoch=epoch, loss=f"{history[-1]['loss']:.4f}",
+                            pairs_s=f"{history[-1]['pairs_per_second']:.0f}")
+            frame = _run_callback(callback, epoch, method)
+            if frame is not None:
+                frames.append(frame)
+            if path is not None:
+                _save(path, method, config, epoch, optimizer, scheduler,
+                      {"order": order_gen.get_state(), "augment": augment_gen.get_state(),
+                       "global": torch.get_rng_state()}, history, frames)
+    method.eval()
+    return TrainResult(history=_history_frame(history), records=_concat(frames),
+                       resumed_from=start, device=str(device))
+
+
+def _untrained(method: Method, callback: Callback | None, device: torch.device) -> TrainResult:
+    method.eval()
+    frame = _run_callback(callback, 0, method)
+    return TrainResult(history=_history_frame([]), records=_concat([] if frame is None else [frame]),
+                       device=str(device))
+
+
+def _run_callback(callback: Callback | None, epoch: int, method: Method) -> pd.DataFrame | None:
+    if callback is None:
+        return None
+    was_training = method.training
+    method.eval()
+    try:
+        frame = callback(epoch, method)
+    finally:
+        method.train(was_training)
+    if frame is not None and not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"callback must return a pandas DataFrame or None; received "
+                         f"{type(frame).__name__}")
+    return frame
+
+
+def _history_frame(rows: list[dict[str, float]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["epoch", "loss", "seconds", "pairs_per_second"])
+    return frame.astype({"epoch": "int64"})
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _save(path: Path, method: Method, config: TrainConfig, epoch: int,
+          optimizer: torch.optim.Optimizer, scheduler: Any, rng: dict[str, Tensor],
+          history: list[dict[str, float]], frames: list[pd.DataFrame]) -> None:
+    state = {"format": _FORMAT, "method": method.name, "config": _config_state(config),
+             "epoch": epoch, "model": method.state_dict(), "optimizer": optimizer.state_dict(),
+             "scheduler": scheduler.state_dict(), "rng": rng,
+             "history": _frame_to_state(_history_frame(history)),
+             "records": [_frame_to_state(f) for f in frames]}
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+# ---------------------------------------------------------------------------- embedding
+@torch.no_grad()
+def embed(method: Method, data: MultimodalDataset, *, batch_size: int = 512,
+          device: str | torch.device | None = None) -> np.ndarray:
+    """The representation of every sample of ``data``, in order.
+
+    Parameters
+    ----------
+    method : Method
+    data : MultimodalDataset
+    batch_size : int, default 512
+        Samples per forward pass.
+    device : str or torch.device, optional
+        Where to compute (a name as for :func:`resolve_device`, or a device); by default the
+        device of the method's parameters. The method is moved there.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, d), float32
+        ``method.embed`` of each sample, computed in eval mode (the previous mode is restored).
+    """
+    check_data(method, data)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer; received {batch_size!r}")
+    if device is None:
+        first = next(method.parameters(), None)
+        target = first.device if first is not None else torch.device("cpu")
+    else:
+        target = resolve_device(device) if isinstance(device, str) else torch.device(device)
+    method.to(target)
+    tensors = _Tensors(data)
+    was_training = method.training
+    method.eval()
+    try:
+        out = [method.embed(tensors.batch(torch.arange(i, min(i + batch_size, tensors.n)),
+                                          target, None)).float().cpu()
+               for i in range(0, tensors.n, batch_size)]
+    finally:
+        method.train(was_training)
+    return torch.cat(out).numpy() if out else np.zeros((0, 0), dtype=np.float32)
