@@ -1,0 +1,54 @@
+import math
+
+import pytest
+import torch
+
+from pid_bench.methods import Batch, MethodContext, get_method
+from pid_bench.methods.losses import clip_loss
+
+
+def test_loss_is_clip_between_the_projections_of_one_augmented_view(context, tiny, make_batch, replay):
+    method = get_method("cross")(context, seed=0, proj_dim=4, **tiny)
+    batch = make_batch(context)
+    loss = method.loss(batch)
+    first, _ = replay(context, batch)
+    z = [p(e(x)) for p, e, x in zip(method.projections, method.encoders, first)]
+    torch.testing.assert_close(loss, clip_loss(z[0], z[1], method.logit_scale), rtol=1e-6, atol=1e-6)
+    assert method.logit_scale.item() == pytest.approx(math.log(1 / 0.07))
+
+
+def test_three_modalities_average_the_three_pairs(context, tiny, make_batch, replay):
+    ctx = MethodContext(((6,), (5,), (3,)), context.augment[:1] * 3, context.n_classes)
+    method = get_method("cross")(ctx, seed=0, **tiny)
+    batch = make_batch(ctx)
+    first, _ = replay(ctx, batch)
+    z = [p(e(x)) for p, e, x in zip(method.projections, method.encoders, first)]
+    s = method.logit_scale
+    expected = (clip_loss(z[0], z[1], s) + clip_loss(z[0], z[2], s) + clip_loss(z[1], z[2], s)) / 3
+    torch.testing.assert_close(method.loss(batch), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_inverse_temperature_is_capped_at_100(context, tiny, make_batch, replay):
+    method = get_method("cross")(context, seed=0, **tiny)
+    with torch.no_grad():
+        method.logit_scale.fill_(10.0)
+    batch = make_batch(context)
+    first, _ = replay(context, batch)
+    z = [p(e(x)) for p, e, x in zip(method.projections, method.encoders, first)]
+    torch.testing.assert_close(method.loss(batch), clip_loss(z[0], z[1], torch.tensor(math.log(100.0))))
+
+
+def test_embed_concatenates_the_projections(context, tiny, make_batch):
+    method = get_method("cross")(context, seed=0, proj_dim=4, **tiny)
+    batch = make_batch(context)
+    z = method.embed(Batch(batch.modalities))
+    assert z.shape == (8, 8)
+    torch.testing.assert_close(z[:, 4:], method.projections[1](method.encoders[1](batch.modalities[1])))
+
+
+def test_needs_two_modalities(tiny):
+    with pytest.raises(ValueError, match="at least 2 modalities; received 1"):
+        get_method("cross")(MethodContext(((4,),), (None,), {"y": 2}), **tiny)
+    with pytest.raises(ValueError, match="init_temperature must be > 0"):
+        get_method("cross")(MethodContext(((4,), (4,)), (None, None), {"y": 2}),
+                            init_temperature=-1, **tiny)

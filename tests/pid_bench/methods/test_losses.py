@@ -1,0 +1,99 @@
+import math
+
+import pytest
+import torch
+
+from pid_bench.methods.losses import clip_loss, info_nce_lower_bound, nce_club_upper_bound, nt_xent
+
+torch.set_num_threads(1)
+
+
+def _cos(u, v):
+    return float(u @ v) / (float(u.norm()) * float(v.norm()))
+
+
+def _nt_xent_loop(a, b, t):
+    rows = list(a) + list(b)
+    n, total = len(a), 0.0
+    for i, anchor in enumerate(rows):
+        positive = (i + n) % (2 * n)
+        logits = [_cos(anchor, other) / t for k, other in enumerate(rows) if k != i]
+        others = [k for k in range(2 * n) if k != i]
+        total += -(logits[others.index(positive)] - math.log(sum(math.exp(v) for v in logits)))
+    return total / (2 * n)
+
+
+def _clip_loop(a, b, scale):
+    n = len(a)
+    total = 0.0
+    for i in range(n):
+        row = [scale * _cos(a[i], b[j]) for j in range(n)]
+        col = [scale * _cos(a[j], b[i]) for j in range(n)]
+        total += -(row[i] - math.log(sum(math.exp(v) for v in row)))
+        total += -(col[i] - math.log(sum(math.exp(v) for v in col)))
+    return total / (2 * n)
+
+
+def test_nt_xent_matches_explicit_loop():
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(5, 3, generator=g, dtype=torch.float64), torch.randn(5, 3, generator=g, dtype=torch.float64)
+    for t in (0.1, 0.5, 2.0):
+        assert float(nt_xent(a, b, t)) == pytest.approx(_nt_xent_loop(a, b, t), rel=1e-12)
+    assert float(nt_xent(a, b, 0.3)) == pytest.approx(float(nt_xent(b, a, 0.3)), rel=1e-12)
+
+
+def test_nt_xent_closed_form_for_identical_orthogonal_views():
+    # each anchor: positive at cosine 1, the 2B - 2 negatives at cosine 0
+    b, t = 4, 0.1
+    e = torch.eye(b, dtype=torch.float64)
+    assert float(nt_xent(e, 3 * e, t)) == pytest.approx(math.log(1 + (2 * b - 2) * math.exp(-1 / t)),
+                                                         rel=1e-12)
+
+
+def test_clip_loss_matches_explicit_loop_and_closed_form():
+    g = torch.Generator().manual_seed(1)
+    a, b = torch.randn(6, 4, generator=g, dtype=torch.float64), torch.randn(6, 4, generator=g, dtype=torch.float64)
+    scale = torch.tensor(1.7, dtype=torch.float64)
+    assert float(clip_loss(a, b, scale)) == pytest.approx(_clip_loop(a, b, math.exp(1.7)), rel=1e-12)
+    e = torch.eye(3, dtype=torch.float64)
+    assert float(clip_loss(e, e, torch.tensor(2.0, dtype=torch.float64))) == pytest.approx(
+        math.log(1 + 2 * math.exp(-math.exp(2.0))), rel=1e-12)
+
+
+def test_clip_loss_gives_the_temperature_a_gradient():
+    scale = torch.tensor(0.5, requires_grad=True)
+    g = torch.Generator().manual_seed(2)
+    clip_loss(torch.randn(4, 3, generator=g), torch.randn(4, 3, generator=g), scale).backward()
+    assert scale.grad is not None and scale.grad != 0
+
+
+def test_info_nce_lower_bound_matches_loop_and_is_at_most_log_b():
+    g = torch.Generator().manual_seed(3)
+    s = torch.randn(5, 5, generator=g, dtype=torch.float64)
+    loop = math.log(5) + sum(float(s[i, i]) - math.log(sum(math.exp(float(s[i, j])) for j in range(5)))
+                             for i in range(5)) / 5
+    assert float(info_nce_lower_bound(s)) == pytest.approx(loop, rel=1e-12)
+    # a critic that separates the pairs perfectly reaches log B; a constant one gives 0
+    assert float(info_nce_lower_bound(100.0 * torch.eye(5, dtype=torch.float64))) == pytest.approx(math.log(5))
+    assert float(info_nce_lower_bound(torch.full((5, 5), 3.0))) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_nce_club_upper_bound_matches_loop():
+    g = torch.Generator().manual_seed(4)
+    s = torch.randn(4, 4, generator=g, dtype=torch.float64)
+    loop = sum(float(s[i, i]) for i in range(4)) / 4 - sum(float(v) for v in s.flatten()) / 16
+    assert float(nce_club_upper_bound(s)) == pytest.approx(loop, rel=1e-12)
+    assert float(nce_club_upper_bound(torch.full((4, 4), 2.0))) == 0.0
+
+
+def test_bad_shapes():
+    with pytest.raises(ValueError, match="same shape \\(B, D\\)"):
+        nt_xent(torch.randn(4, 3), torch.randn(5, 3))
+    with pytest.raises(ValueError, match="B >= 2"):
+        clip_loss(torch.randn(1, 3), torch.randn(1, 3), torch.tensor(0.0))
+    with pytest.raises(ValueError, match="temperature must be > 0"):
+        nt_xent(torch.randn(4, 3), torch.randn(4, 3), 0.0)
+    with pytest.raises(ValueError, match="square score matrix"):
+        info_nce_lower_bound(torch.randn(3, 4))
+    with pytest.raises(ValueError, match="square score matrix"):
+        nce_club_upper_bound(torch.randn(3))

@@ -1,0 +1,61 @@
+from pathlib import Path
+
+import pytest
+
+from pid_bench.methods import Method, get_method, methods, register_method
+from pid_bench.methods import registry
+
+ROOT = Path(__file__).resolve().parents[3]
+BUILTIN = ["comm", "cross", "cross_self", "factorcl", "random", "supervised"]
+
+
+def test_builtins_are_listed_and_named():
+    assert set(BUILTIN) <= set(methods()) and methods() == sorted(methods())
+    for name in BUILTIN:
+        cls = get_method(name)
+        assert issubclass(cls, Method) and cls.name == name
+
+
+def test_unknown_name_lists_the_known_ones():
+    with pytest.raises(ValueError) as info:
+        get_method("coMM")
+    message = str(info.value)
+    assert "unknown method 'coMM'" in message
+    assert all(name in message for name in BUILTIN) and "package.module:ClassName" in message
+
+
+def test_import_path_of_a_users_method(monkeypatch, context, make_batch):
+    monkeypatch.syspath_prepend(str(ROOT))
+    cls = get_method("tests.pid_bench.methods.plugin:MyMethod")
+    assert cls.name == "my_method"
+    method = cls(context, dim=3, seed=1)
+    batch = make_batch(context)
+    assert method.loss(batch).ndim == 0 and method.embed(batch).shape == (8, 3)
+
+
+@pytest.mark.parametrize("path, match", [
+    ("tests.pid_bench.methods.plugin:NotAMethod", "must be a subclass of pid_bench.methods.Method"),
+    ("tests.pid_bench.methods.plugin:Missing", "has no attribute 'Missing'"),
+    ("no_such_package_xyz.mod:Cls", "cannot import module 'no_such_package_xyz.mod'"),
+    ("tests.pid_bench.methods.plugin:", "must look like 'package.module:ClassName'"),
+])
+def test_bad_import_paths(monkeypatch, path, match):
+    monkeypatch.syspath_prepend(str(ROOT))
+    with pytest.raises(ValueError, match=match):
+        get_method(path)
+
+
+def test_register_method(monkeypatch):
+    monkeypatch.setattr(registry, "_REGISTERED", {})
+
+    @register_method("mine")
+    class Mine(Method):
+        pass
+
+    assert get_method("mine") is Mine and Mine.name == "mine" and "mine" in methods()
+    with pytest.raises(ValueError, match="built-in method name"):
+        register_method("comm")
+    with pytest.raises(ValueError, match="without ':'"):
+        register_method("a:b")
+    with pytest.raises(ValueError, match="must be a subclass"):
+        register_method("other")(dict)

@@ -1,0 +1,41 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from pid_bench.methods import Batch, MethodContext, get_method
+
+
+def test_classification_loss_is_cross_entropy_on_the_augmented_input(context, tiny, make_batch, replay):
+    method = get_method("supervised")(context, seed=0, **tiny)
+    batch = make_batch(context)
+    first, _ = replay(context, batch)
+    expected = F.cross_entropy(method.classifier(method.fusion(first)), batch.labels["y"])
+    torch.testing.assert_close(method.loss(batch), expected)
+    assert method.classifier.out_features == 3
+
+
+def test_continuous_task_uses_mean_squared_error(context, tiny, make_batch, replay):
+    ctx = MethodContext(context.modality_shapes, context.augment, context.n_classes, target_task="t")
+    method = get_method("supervised")(ctx, seed=0, **tiny)
+    batch = make_batch(ctx)
+    first, _ = replay(ctx, batch)
+    pred = method.classifier(method.fusion(first))[:, 0]
+    torch.testing.assert_close(method.loss(batch), ((pred - batch.labels["t"]) ** 2).mean())
+
+
+def test_embed_is_the_fused_cls(context, tiny, make_batch):
+    method = get_method("supervised")(context, seed=0, **tiny)
+    batch = make_batch(context)
+    z = method.embed(Batch(batch.modalities))
+    assert z.shape == (8, tiny["embed_dim"])
+    torch.testing.assert_close(z, method.fusion(batch.modalities))
+
+
+def test_needs_a_target_task_and_its_labels(context, tiny, make_batch):
+    ctx = MethodContext(context.modality_shapes, context.augment, context.n_classes)
+    with pytest.raises(ValueError, match="needs context.target_task, one of t, y; received None"):
+        get_method("supervised")(ctx, **tiny)
+    method = get_method("supervised")(context, **tiny)
+    batch = make_batch(context)
+    with pytest.raises(ValueError, match="needs labels of task 'y'"):
+        method.loss(Batch(batch.modalities, {}, batch.generator))
