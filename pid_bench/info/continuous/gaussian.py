@@ -305,7 +305,8 @@ class JointGaussian:
     shrinkage : float
         Shrinkage intensity applied (0: none).
     details : dict
-        ``dropped_constant_columns`` per variable, ``discrete_target``.
+        ``dims``, ``shrinkage``, ``dropped_constant_columns`` per variable,
+        ``discrete_target``.
     """
 
     cov: np.ndarray
@@ -413,5 +414,6 @@ def joint_gaussian(x1: object, x2: object, y: object, *,
                              f"columns are linear combinations of others, so the information "
                              f"is infinite. Remove them or pass shrinkage='ledoit_wolf'")
     return JointGaussian(cov=cov, dims=dims, n_samples=n, shrinkage=delta,
-                         details={"dropped_constant_columns": dropped,
+                         details={"dims": dims, "shrinkage": delta,
+                                  "dropped_constant_columns": dropped,
                                   "discrete_target": discrete})

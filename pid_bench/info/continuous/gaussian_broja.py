@@ -237,8 +237,8 @@ def gaussian_broja(x1: object, x2: object, y: object, *, shrinkage: str | float 
     union, info = _union(joint, tol=tol, max_iter=max_iter)
     p1, p2, p12 = joint.mutual_informations()
     plugin = valid_decomposition(p1, p2, p12, p1 + p2 - union, measure="gaussian_broja")
-    details = {**joint.details, **info, "dims": joint.dims, "shrinkage": joint.shrinkage,
-               "bias_correction": correct, "union_information": union,
+    details = {**joint.details, **info, "bias_correction": correct,
+               "union_information": union,
                "plugin": plugin.to_dict()}
     if not correct:
         return valid_decomposition(p1, p2, p12, p1 + p2 - union, measure="gaussian_broja",

@@ -79,8 +79,7 @@ def gaussian_mmi(x1: object, x2: object, y: object, *, shrinkage: str | float | 
     joint = joint_gaussian(x1, x2, y, shrinkage=shrinkage)
     plugin = joint.mutual_informations()
     i1, i2, i12 = joint.mutual_informations(bias_correction=correct)
-    details = {**joint.details, "dims": joint.dims, "shrinkage": joint.shrinkage,
-               "bias_correction": correct,
+    details = {**joint.details, "bias_correction": correct,
                "plugin": PIDResult.from_redundancy(min(plugin[:2]), *plugin,
                                                    measure="gaussian_mmi").to_dict()}
     return valid_decomposition(i1, i2, i12, min(i1, i2), measure="gaussian_mmi",
