@@ -119,3 +119,21 @@ def test_bad_samples():
     x1[3, 0] = np.nan
     with pytest.raises(ValueError, match="x1 must contain finite numbers"):
         cluster(x1, x2, y)
+
+
+@pytest.mark.slow
+def test_latent_tasks_within_two_hundredths_of_a_bit_at_n_10000_d_8():
+    """The accuracy target of benchmarks/pid_accuracy.py, for the latent family."""
+    from synthetic.latent import make_latent
+
+    mix = {"redundancy": 2, "unique1": 2, "unique2": 2, "synergy_xor": 2}
+    errors = {task: [] for task in ("redundancy", "unique1", "synergy_xor", "mix")}
+    for seed in range(5):
+        ds = make_latent(n_pretrain=0, n_train=5000, n_test=5000, dim=8, k_redundant=2,
+                         k_unique=2, k_synergy=2, noise=0.1, mixtures={"mix": mix}, seed=seed)
+        for task, errs in errors.items():
+            truth = ds.ground_truth.loc[task, list(pid_bench.ATOMS)].to_numpy()
+            est = cluster(ds.modalities["x1"], ds.modalities["x2"], ds.tasks[task], seed=seed)
+            errs.append(np.abs(est.atoms() - truth))
+    for task, errs in errors.items():
+        assert np.all(np.mean(errs, axis=0) <= 0.02), (task, np.mean(errs, axis=0))

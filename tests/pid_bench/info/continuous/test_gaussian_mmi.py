@@ -131,3 +131,18 @@ def test_bad_samples_fail_at_the_door():
         gaussian_mmi(x2[:-1], x2, y)
     with pytest.raises(ValueError, match="singular"):
         gaussian_mmi(x2, x2, y)
+
+
+@pytest.mark.slow
+def test_gaussian_presets_within_two_hundredths_of_a_bit_at_n_10000_d_8():
+    """The accuracy target of benchmarks/pid_accuracy.py, for the Gaussian family."""
+    from synthetic.gaussian import PRESETS, make_gaussian
+
+    for preset in PRESETS:
+        errors = []
+        for seed in range(5):
+            ds = make_gaussian(preset=preset, d1=8, d2=8, n_samples=10_000, seed=seed)
+            truth = ds.ground_truth.loc["y", list(pid_bench.ATOMS)].to_numpy()
+            est = gaussian_mmi(ds.modalities["x1"], ds.modalities["x2"], ds.tasks["y"])
+            errors.append(np.abs(est.atoms() - truth))
+        assert np.all(np.mean(errors, axis=0) <= 0.02), (preset, np.mean(errors, axis=0))
