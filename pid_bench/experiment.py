@@ -407,12 +407,13 @@ def _augmentations(spec: DatasetSpec, data: MultimodalDataset) -> tuple[Any, ...
     shapes = [np.shape(v)[1:] for v in data.modalities.values()]
     if spec.augment == "none":
         return (None,) * len(shapes)
-    from synthetic.augment import default_image_augment, default_vector_augment
+    from synthetic.augment import default_augment
 
-    # Trifeature's synergy task reads colour: keep the augmentations that preserve it.
-    colour = spec.name != "trifeature"
-    return tuple(default_vector_augment() if len(s) == 1 else default_image_augment(colour=colour)
-                 for s in shapes)
+    # Trifeature's synergy task reads colour: leave out the augmentations that change it.
+    try:
+        return default_augment(shapes, keep_colour=spec.name == "trifeature")
+    except ValueError as exc:
+        raise ValueError(f"dataset {spec.label!r}: {exc}; set 'augment: none'") from None
 
 
 def _build_method(method: MethodSpec, dataset: DatasetSpec, data: MultimodalDataset, seed: int):

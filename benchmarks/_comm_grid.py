@@ -1,0 +1,96 @@
+"""Shared parts of the CoMM benchmarks: run a config's grid, per-seed numbers, PASS/FAIL lines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pid_bench.commands.run import format_summary
+from pid_bench.experiment import environment, read_config, run_experiment, summarize, with_overrides
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One condition of a benchmark: its statement, whether it holds (None: information only)."""
+
+    name: str
+    passed: bool | None
+    detail: str
+
+
+def build_parser(description: str, config: Path, seeds: str, out: str) -> argparse.ArgumentParser:
+    """Command-line flags shared by the CoMM benchmarks."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--config", type=Path, default=config, help=f"grid config (default {config})")
+    parser.add_argument("--seeds", default=seeds, help=f"comma-separated seeds (default {seeds})")
+    parser.add_argument("--epochs", type=int, default=None, help="override the config's epochs")
+    parser.add_argument("--methods", default=None, help="comma-separated methods (default: config)")
+    parser.add_argument("--out", type=Path, default=Path(out),
+                        help=f"results directory (default {out}); finished runs are reused")
+    parser.add_argument("--workers", type=int, default=None, help="parallel runs")
+    parser.add_argument("--device", default=None, help="auto, cpu, cuda or mps")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    return parser
+
+
+def run_grid(args: argparse.Namespace) -> tuple[pd.DataFrame, float]:
+    """Run (or finish) the grid that the flags describe; return the results and the wall time."""
+    config = with_overrides(
+        read_config(args.config), seeds=[int(s) for s in args.seeds.split(",")],
+        methods=None if args.methods is None else args.methods.split(","),
+        epochs=args.epochs, device=args.device, workers=args.workers)
+    start = time.perf_counter()
+    results = run_experiment(config, args.out, progress=not args.quiet)
+    return results, time.perf_counter() - start
+
+
+def final_accuracy(results: pd.DataFrame) -> pd.DataFrame:
+    """Final-epoch balanced accuracy (%), one row per (task, method), one column per seed."""
+    last = results.groupby(["dataset", "method", "seed"])["epoch"].transform("max")
+    final = results[(results.epoch == last) & (results.metric == "balanced_accuracy")]
+    return final.pivot_table(index=["task", "method"], columns="seed", values="value")
+
+
+def runs_table(out: Path) -> pd.DataFrame:
+    """Per finished run: method, seed, epochs, wall seconds and mean training pairs per second."""
+    rows = [json.loads(p.read_text()) for p in sorted((out / "runs").glob("*/done.json"))]
+    columns = ["dataset", "method", "seed", "epochs", "seconds", "train_seconds",
+               "pairs_per_second", "device", "torch_threads"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def report(title: str, results: pd.DataFrame, wall: float, out: Path,
+           checks: Callable[[pd.DataFrame, pd.DataFrame], Sequence[Check]]) -> list[Check]:
+    """Print the machine, the tables, the throughput and the PASS/FAIL lines; return the checks."""
+    runs = runs_table(out)
+    env = environment(runs.device.iloc[0] if len(runs) else "none")
+    print(f"# {title}")
+    print(f"machine: {env['cpu']} ({env['cpu_count']} cores), {env['platform']}, device "
+          f"{env['device']}; torch {env['packages']['torch']}; commit {env['git_commit']}"
+          f"{' (dirty)' if env['git_dirty'] else ''}")
+    print(f"wall time of this invocation: {wall:.1f} s (runs finished earlier are reused)\n")
+    print(format_summary(summarize(results)))
+    print("\nbalanced accuracy per seed (%):")
+    print(final_accuracy(results).round(1).to_string())
+    print("\nruns (seconds: whole run incl. probes; pairs/s: training throughput):")
+    print(runs.groupby("method")[["seconds", "train_seconds", "pairs_per_second"]].mean()
+          .round(1).to_string())
+    found = list(checks(results, runs))
+    print()
+    for check in found:
+        status = {True: "PASS", False: "FAIL", None: "INFO"}[check.passed]
+        print(f"{status}  {check.name}: {check.detail}")
+    return found
+
+
+def interval(values: pd.Series) -> str:
+    """Mean and [min, max] over seeds, as text."""
+    return f"{values.mean():.1f} [{values.min():.1f}, {values.max():.1f}]"

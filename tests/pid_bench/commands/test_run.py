@@ -1,0 +1,72 @@
+"""Tests of ``pid-bench run``: the command end to end, flags, errors, and the plug-in example."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from pid_bench.cli import main
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLE = ROOT / "examples" / "my_method.py"
+
+
+def _tiny_config(path: Path) -> Path:
+    config = {
+        "datasets": [{"name": "latent", "args": {"n_pretrain": 96, "n_train": 120, "n_test": 120,
+                                                 "dim": 6, "embed_dim": 4, "mixtures": []}}],
+        "methods": ["cross"],
+        "seeds": [0, 1],
+        "train": {"epochs": 3, "batch_size": 32, "device": "cpu"},
+        "probe": {"c_grid": [1.0]},
+        "tasks": ["redundancy", "unique1"],
+    }
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_the_plug_in_example_runs_through_the_command(tmp_path, monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(EXAMPLE.parent))
+    out = tmp_path / "out"
+    status = main(["run", str(_tiny_config(tmp_path / "grid.yaml")), "--out", str(out),
+                   "--methods", "my_method:MyMethod", "--seeds", "3", "--epochs", "1", "--quiet"])
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"latent\s+redundancy\s+my_method\s+1\s", printed)
+    assert "results.csv (8 rows)" in printed
+    table = pd.read_csv(out / "results.csv")
+    assert set(table.method) == {"my_method"} and set(table.seed) == {3}
+    assert set(table.epoch) == {1}
+    done = json.loads((out / "runs" / "latent__my_method__seed3" / "done.json").read_text())
+    assert done["epochs"] == 1 and done["device"] == "cpu"
+    saved = yaml.safe_load((out / "config.yaml").read_text())
+    assert saved["methods"][0]["name"] == "my_method:MyMethod" and saved["seeds"] == [3]
+
+
+def test_the_documentation_shows_the_example_file():
+    doc = (ROOT / "docs" / "custom_method.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", doc, flags=re.S)
+    assert EXAMPLE.read_text() in blocks
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--methods", "nope"], "unknown method 'nope'"),
+    (["--datasets", "mnist"], "unknown dataset 'mnist'"),
+    (["--epochs", "-2"], "epochs must be an integer >= 0"),
+])
+def test_bad_flags_fail_with_a_message_before_training(tmp_path, capsys, argv, message):
+    status = main(["run", str(_tiny_config(tmp_path / "grid.yaml")), "--out",
+                   str(tmp_path / "out"), "--quiet", *argv])
+    assert status == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out" / "runs").exists()
+
+
+def test_a_missing_config_file_is_an_error(tmp_path, capsys):
+    assert main(["run", str(tmp_path / "none.yaml"), "--quiet"]) == 2
+    assert "does not exist" in capsys.readouterr().err
