@@ -31,6 +31,11 @@ class MLPEncoder(nn.Module):
     n_layers : int, default 2
         Number of hidden layers (at least 1).
 
+    Weights start from He et al.'s (ICCV 2015) normal initialisation and biases from zero, so
+    that the spread of the inputs across samples, not a constant offset from the biases,
+    dominates the output at initialisation (with torch's default initialisation the outputs of
+    different samples start nearly parallel, which invites contrastive collapse).
+
     Shapes
     ------
     input (B, ...) with prod(...) = D (flattened) -> output (B, d).
@@ -43,6 +48,10 @@ class MLPEncoder(nn.Module):
             layers += [nn.Linear(hidden_dim, hidden_dim), nn.ReLU()]
         layers.append(nn.Linear(hidden_dim, out_dim))
         self.net = nn.Sequential(*layers)
+        for layer in self.net:
+            if isinstance(layer, nn.Linear):
+                nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+                nn.init.zeros_(layer.bias)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x)

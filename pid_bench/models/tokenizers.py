@@ -96,7 +96,7 @@ class ModalityTokenizer(nn.Module):
             self.n_tokens = arch.vector_tokens
             self.net = nn.Sequential(
                 MLPEncoder(flat_size(shape), arch.hidden_dim, arch.hidden_dim, arch.mlp_layers),
-                nn.ReLU(), VectorTokenizer(arch.hidden_dim, arch.embed_dim, self.n_tokens))
+                VectorTokenizer(arch.hidden_dim, arch.embed_dim, self.n_tokens))
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x)
