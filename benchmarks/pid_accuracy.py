@@ -87,7 +87,13 @@ def run_grid(*, names: Sequence[str], families: Sequence[str], ns: Sequence[int]
         for dataset, x1, x2, y, truth in _cases(family, n, d, seed):
             for name in names:
                 start = time.perf_counter()
-                est = pid_from_samples(x1, x2, y, estimator=name, seed=seed).atoms()
+                try:
+                    est = pid_from_samples(x1, x2, y, estimator=name, seed=seed).atoms()
+                except (ValueError, RuntimeError) as exc:
+                    # Kept as NaN rows and counted in the summary, so a failure shows.
+                    est = np.full(len(ATOMS), np.nan)
+                    print(f"{name} failed on {dataset}, n={n}, d={d}, seed={seed}: {exc}",
+                          file=sys.stderr)
                 seconds = time.perf_counter() - start
                 rows += [(name, family, dataset, n, d, seed, atom, truth[i], est[i],
                           abs(est[i] - truth[i]), seconds) for i, atom in enumerate(ATOMS)]
@@ -96,13 +102,16 @@ def run_grid(*, names: Sequence[str], families: Sequence[str], ns: Sequence[int]
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per (family, estimator, n, d): the worst dataset's mean absolute error per atom (over
-    seeds), the largest standard deviation over seeds, and the median seconds per call."""
+    the seeds that did not fail), the largest standard deviation over seeds, the median
+    seconds per call and the number of failed atom estimates."""
     per_dataset = table.groupby(["family", "estimator", "n", "d", "dataset", "atom"])
     stats = per_dataset["abs_error"].agg(["mean", "std"]).reset_index()
     worst = stats.pivot_table(index=["family", "estimator", "n", "d"], columns="atom",
                               values="mean", aggfunc="max")[list(ATOMS)]
-    worst["max_sd"] = stats.groupby(["family", "estimator", "n", "d"])["std"].max()
-    worst["seconds"] = table.groupby(["family", "estimator", "n", "d"])["seconds"].median()
+    keys = ["family", "estimator", "n", "d"]
+    worst["max_sd"] = stats.groupby(keys)["std"].max()
+    worst["seconds"] = table.groupby(keys)["seconds"].median()
+    worst["failed"] = table.groupby(keys)["estimate"].apply(lambda v: int(v.isna().sum()))
     return worst
 
 
@@ -157,7 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             table.to_csv(tmp, index=False)
     with pd.option_context("display.width", 200, "display.max_rows", 500,
                            "display.float_format", "{:.3f}".format):
-        print("Worst dataset's mean |error| per atom (bits, over seeds), largest sd, median s")
+        print("Worst dataset's mean |error| per atom (bits, over seeds), largest sd, median s, "
+              "failed atom estimates")
         print(summary(table).to_string())
         if TARGET["n"] in args.ns and TARGET["d"] in args.ds:
             print(f"\nMean +- sd of |error| at n = {TARGET['n']}, d = {TARGET['d']}")

@@ -47,6 +47,9 @@ def test_summary_takes_the_worst_dataset_mean(bench):
                                                                                      ddof=1))
     best = bench.best_per_family(table, 100, 1)
     assert best.loc["gaussian", "estimator"] == "e"
+    assert summary.loc[("gaussian", "e", 100, 1), "failed"] == 0
+    table.loc[0, ["estimate", "abs_error"]] = np.nan
+    assert bench.summary(table).loc[("gaussian", "e", 100, 1), "failed"] == 1
 
 
 def test_bad_arguments_exit_with_status_2(bench, capsys):

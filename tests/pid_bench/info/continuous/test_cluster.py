@@ -137,3 +137,27 @@ def test_latent_tasks_within_two_hundredths_of_a_bit_at_n_10000_d_8():
             errs.append(np.abs(est.atoms() - truth))
     for task, errs in errors.items():
         assert np.all(np.mean(errs, axis=0) <= 0.02), (task, np.mean(errs, axis=0))
+
+
+def test_uncertified_broja_falls_back_to_a_looser_certificate(monkeypatch):
+    import pid_bench.info.continuous.cluster as module
+    from pid_bench.info.discrete.broja import BrojaConvergenceError
+
+    calls = []
+
+    def flaky(p, measure, **options):
+        calls.append(options["tol"])
+        if options["tol"] < 5e-6:
+            raise BrojaConvergenceError(gap=3e-6, tol=options["tol"], iterations=9, reason="test")
+        return pid_bench.pid(p, measure, **options)
+
+    monkeypatch.setattr(module, "pid", flaky)
+    res = discrete_pid([0, 1, 0, 1], [0, 0, 1, 1], [0, 1, 1, 0], correction=None)
+    assert calls == [1e-7, 6e-6] and res.synergy == pytest.approx(1.0, abs=1e-5)
+
+    def hopeless(p, measure, **options):
+        raise BrojaConvergenceError(gap=0.01, tol=options["tol"], iterations=9, reason="test")
+
+    monkeypatch.setattr(module, "pid", hopeless)
+    with pytest.raises(BrojaConvergenceError):
+        discrete_pid([0, 1, 0, 1], [0, 0, 1, 1], [0, 1, 1, 0], correction=None)
