@@ -1,0 +1,533 @@
+"""BROJA unique information, solved exactly by a dedicated primal-dual interior-point method.
+
+Bertschinger, Rauh, Olbrich, Jost and Ay (2014) define the unique information of X1 as
+
+    UI(X1 \\ X2) = min over Q in Delta_p of I_Q(X1; Y | X2),
+
+where Delta_p holds the distributions with the same (x1, y) and (x2, y) marginals as p. On
+Delta_p the same Q minimises I_Q(X1, X2; Y), i.e. maximises H_Q(Y | X1, X2), and then
+S = I_p(X1, X2; Y) - I_Q(X1, X2; Y), U1 = I_Q(X1; Y | X2), U2 = I_Q(X2; Y | X1) and
+R = I(X1; Y) - U1.
+
+The solver works on the Lagrange dual of max H_Q(Y | X1, X2), which has one variable per
+(x1, y) cell (lambda) and one per (x2, y) cell (mu):
+
+    H* = min  sum lambda(x1, y) p(x1, y) + sum mu(x2, y) p(x2, y)
+         s.t. F(x1, x2) = logsumexp_y (-lambda(x1, y) - mu(x2, y)) <= 0  for every (x1, x2),
+
+the log-sum-exp running over the support {y : p(x1, y) > 0 and p(x2, y) > 0} of the block.
+The multipliers r(x1, x2) >= 0 of these constraints are the block masses of the primal
+optimum, whose conditional is q(y | x1, x2) = softmax_y(-lambda - mu). A Mehrotra
+predictor-corrector interior-point method (slacks w = -F, complementarity r w -> 0) solves
+the KKT conditions. Its Newton matrix over (lambda, mu) is block-diagonal over x1 in its
+lambda part, so lambda is eliminated block by block and the remaining Schur complement over
+mu, of size |X2| |Y|, is formed with batched matrix products (each (x1, x2) block of the
+Hessian is a diagonal plus a rank-one matrix) and factorised once per iteration.
+
+Every returned result is certified: ``details["duality_gap"]`` is the primal objective
+I_Q(X1, X2; Y) of a distribution Q that has p's (x1, y) and (x2, y) marginals up to
+floating-point round-off, minus a lower bound on the optimum obtained from a dual-feasible
+(lambda, mu). All four atoms are then within the gap of their exact values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+
+import numpy as np
+import scipy.linalg as sla
+from scipy.special import xlogy
+
+from pid_bench.info.result import PIDResult
+from pid_bench.info.shannon import conditional_mutual_information, entropy, mutual_information
+from pid_bench.info.validation import validate_joint
+
+__all__ = ["broja", "BrojaConvergenceError"]
+
+_LN2 = float(np.log(2.0))
+
+#: Relative diagonal shifts tried, in order, when round-off makes the Newton matrix
+#: indefinite (near the optimum, on distributions whose masses span many decades).
+_SHIFTS = (0.0, 1e-14, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4)
+
+#: Newton systems with fewer unknowns than this run on one BLAS thread by default: threads
+#: cannot pay off there, and on a busy machine they make small solves many times slower.
+_THREADED_SIZE = 2048
+
+#: Rounds of iterative refinement of each Newton solve.
+_REFINE = 1
+
+#: Shortest step, relative to the longest, that the line search tries.
+_MIN_STEP = 1e-6
+
+#: Largest change of a dual variable in one step, in nats.
+_MAX_MOVE = 10.0
+
+#: Iterations without a better certificate after which the solver gives up.
+_PATIENCE = 6
+
+_controller = None
+
+
+class BrojaConvergenceError(RuntimeError):
+    """The BROJA solver could not certify a duality gap at or below the requested ``tol``.
+
+    Attributes
+    ----------
+    gap : float
+        Smallest certified duality gap reached, in bits.
+    tol : float
+        Requested tolerance, in bits.
+    iterations : int
+        Interior-point iterations performed.
+    """
+
+    def __init__(self, gap: float, tol: float, iterations: int, reason: str) -> None:
+        self.gap, self.tol, self.iterations = gap, tol, iterations
+        super().__init__(f"BROJA solver reached a duality gap of {gap:.3e} bits after "
+                         f"{iterations} iterations but tol={tol:.3e} bits was asked ({reason})")
+
+
+class _Blocks:
+    """Supports and marginals of a joint p of shape (K1, K2, Ky), all marginals positive.
+
+    The dual has a gauge freedom: (lambda(., y) + t, mu(., y) - t) changes neither the
+    constraints nor (as both marginals of y sum to p(y)) the objective.
+    """
+
+    def __init__(self, p: np.ndarray) -> None:
+        self.shape = p.shape
+        self.p1 = p.sum(axis=1)                    # (K1, Ky)
+        self.p2 = p.sum(axis=0)                    # (K2, Ky)
+        self.py = p.sum(axis=(0, 1))               # (Ky,)
+        self.m1, self.m2 = self.p1 > 0, self.p2 > 0
+        self.cells = self.m1[:, None, :] & self.m2[None, :, :]
+        self.live = self.cells.any(axis=2)         # blocks that can carry mass
+        self.logmask = np.where(self.cells, 0.0, -np.inf)
+        # Most mass a block can carry; it is also what a unit violation of the block's
+        # constraint costs the dual bound.
+        self.cost = np.where(self.cells, np.minimum(self.p1[:, None, :], self.p2[None, :, :]),
+                             0.0).sum(axis=2)
+        # Weights of the central path: a block is centred towards r w proportional to its
+        # capacity, so that blocks with tiny marginals are not asked to carry mass they
+        # cannot hold (mean weight 1 over live blocks).
+        self.centre = np.where(self.live, self.cost / self.cost[self.live].mean(), 0.0)
+
+    def softmax(self, lam: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Log-sum-exp F (K1, K2) and conditionals s (K1, K2, Ky) of -lambda - mu per block."""
+        z = self.logmask - lam[:, None, :] - mu[None, :, :]
+        top = np.where(self.live, z.max(axis=2), 0.0)
+        e = np.exp(z - top[..., None])
+        total = e.sum(axis=2)
+        total[~self.live] = 1.0
+        e /= total[..., None]
+        return np.where(self.live, top + np.log(total), 0.0), e
+
+    def round_to_marginals(self, q: np.ndarray) -> np.ndarray:
+        """Closest-in-spirit feasible point: scale rows and columns of each q(., ., y) down to
+        the marginals, then add the missing mass as a rank-one term (Altschuler, Weed and
+        Rigollet 2017, Algorithm 2). The result has the (x1, y) and (x2, y) marginals of p up
+        to round-off and moves at most twice the marginal error in L1."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rows = q.sum(axis=1)
+            q = q * np.where(rows > self.p1, self.p1 / rows, 1.0)[:, None, :]
+            cols = q.sum(axis=0)
+            q = q * np.where(cols > self.p2, self.p2 / cols, 1.0)[None, :, :]
+        lack1 = np.maximum(self.p1 - q.sum(axis=1), 0.0)
+        lack2 = np.maximum(self.p2 - q.sum(axis=0), 0.0)
+        mass = lack1.sum(axis=0)
+        mass[mass == 0] = 1.0
+        return q + lack1[:, None, :] * (lack2 / mass)[None, :, :]
+
+    def violation_cost(self, f: np.ndarray) -> float:
+        """Upper bound on what :meth:`dual_bound` adds for the violations F > 0, in nats."""
+        return float((np.where(self.live, np.maximum(f, 0.0), 0.0) * self.cost).sum())
+
+    def dual_bound(self, lam: np.ndarray, mu: np.ndarray, f: np.ndarray) -> float:
+        """Upper bound on max H_Q(Y | X1, X2) in nats from any (lambda, mu).
+
+        A block with F = v > 0 becomes feasible when -lambda - mu drops by v on each cell of
+        its support; each such cell raises whichever of lambda(x1, y) and mu(x2, y) has the
+        smaller marginal mass, and a cell shared by several violated blocks takes the largest
+        v. Other blocks only move further from their constraint, so the result is
+        dual-feasible, and its objective bounds the optimum by weak duality.
+        """
+        excess = np.where(self.live, np.maximum(f, 0.0), 0.0)[..., None] * self.cells
+        on_lam = self.p1[:, None, :] <= self.p2[None, :, :]
+        lam = lam + np.where(on_lam, excess, 0.0).max(axis=1)
+        mu = mu + np.where(on_lam, 0.0, excess).max(axis=0)
+        return float((lam * self.p1)[self.m1].sum() + (mu * self.p2)[self.m2].sum())
+
+class _Newton:
+    """Factorised Newton matrix of the interior-point iteration.
+
+    The matrix is sum over blocks b = (x1, x2) of E_b [diag(q_b) + c_b s_b s_b^T] E_b^T,
+    where E_b maps a vector over y onto lambda(x1, .) and mu(x2, .). Its lambda part is
+    block-diagonal over x1; with the Cholesky factors L_a of those blocks, the Schur
+    complement over mu is H_mumu - sum_a Y_a^T Y_a with Y_a = L_a^-1 H_{lambda(a) mu}, and
+    every term of Y_a^T Y_a is a dot product of columns of L_a^-1 and of L_a^-1 s_ab. Forming
+    it from these (never from an explicit inverse of H_lambdalambda) keeps the block
+    elimination as stable as a plain Cholesky factorisation of the whole matrix, which
+    matters because c_b grows like 1 / slack near the optimum. The gauge direction of each
+    y (mu(., y) constant, see :class:`_Blocks`) is removed by adding a multiple of its
+    outer product, and ``shift`` regularises the matrix when round-off has made it
+    indefinite: it adds that fraction of the diagonals of H_lambdalambda and H_mumu, the
+    scale of the cancellations in the Schur complement.
+    """
+
+    def __init__(self, blocks: _Blocks, q: np.ndarray, s: np.ndarray, c: np.ndarray,
+                 shift: float = 0.0) -> None:
+        k1, k2, ky = blocks.shape
+        n = k2 * ky
+        self.q, self.s, self.m2 = q, s, blocks.m2
+        self.cs = c[..., None] * s
+        eye = np.eye(ky)
+        hll = np.matmul(self.cs.transpose(0, 2, 1), s)
+        hll += eye * q.sum(axis=1)[:, None, :]
+        hll += eye * (shift * np.einsum("ayy->ay", hll) + ~blocks.m1)[:, None, :]
+        self.linv = _inverse_cholesky(hll)                             # (K1, Ky, Ky)
+        self.us = np.matmul(s, self.linv.transpose(0, 2, 1))          # rows (L_a^-1 s_ab)^T
+        schur = np.empty((k2, ky, k2, ky))
+        self._set_minus_coupling(schur.reshape(k2, ky, n), c)
+        hmm = np.matmul(self.cs.transpose(1, 2, 0), s.transpose(1, 0, 2))
+        hmm += eye * q.sum(axis=0)[:, None, :]
+        schur[np.arange(k2), :, np.arange(k2), :] += hmm
+        flat = schur.reshape(n, n)
+        diagonal = flat.reshape(-1)[::n + 1]
+        scale = diagonal[blocks.m2.reshape(-1)].mean()
+        diagonal += shift * np.einsum("byy->by", hmm).reshape(-1) + ~blocks.m2.reshape(-1)
+        m2t = blocks.m2.T.astype(float)
+        ys = np.arange(ky)
+        schur[:, ys, :, ys] += (scale / k2) * m2t[:, :, None] * m2t[:, None, :]
+        self.factor = sla.cho_factor(flat, lower=False, overwrite_a=True, check_finite=False)
+
+    def _set_minus_coupling(self, schur: np.ndarray, c: np.ndarray) -> None:
+        """schur[b, y, (b', z)] = -sum_a (Y_a^T Y_a)[(b, y), (b', z)].
+
+        With H_ab = diag(q_ab) + c_ab s_ab s_ab^T and G_a = H_aa^-1 (as L_a^-T L_a^-1), the
+        sum is D-part + U-part: sum_a q[a,b,y] (G_a H_ab')[y, z] + sum_a cs[a,b,y]
+        (s_ab^T G_a H_ab')[z]. Each part is built one y (or one x2) at a time, so that the
+        temporaries have |X1| |X2| |Y| entries and each contraction is one matrix product.
+        """
+        linv, q, s, cs, us = self.linv, self.q, self.s, self.cs, self.us
+        k1, k2, ky = q.shape
+        g = np.matmul(linv.transpose(0, 2, 1), linv)                  # G_a
+        vs = np.matmul(us, linv)                                      # (G_a s_ab)^T
+        vcs = c[..., None] * vs
+        phi = np.matmul(us, (c[..., None] * us).transpose(0, 2, 1))   # s_ab^T G_a cs_ab'
+        qt = np.ascontiguousarray(q.transpose(2, 1, 0))               # [y, b, a]
+        cst = np.ascontiguousarray(cs.transpose(1, 2, 0))             # [b, y, a]
+        work, term = np.empty((k1, k2, ky)), np.empty((k1, k2, ky))
+        rows = np.empty((k2, k2 * ky))
+        for y in range(ky):
+            np.multiply(g[:, y, None, :], q, out=work)
+            work += np.multiply(vcs[:, :, y, None], s, out=term)
+            np.matmul(qt[y], work.reshape(k1, -1), out=rows)
+            np.negative(rows, out=schur[:, y, :])
+        for b in range(k2):
+            np.multiply(vs[:, b, None, :], q, out=work)
+            work += np.multiply(phi[:, b, :, None], s, out=term)
+            # schur[b] -= cst[b] @ work, in place (both sides seen transposed by BLAS).
+            sla.blas.dgemm(-1.0, work.reshape(k1, -1).T, cst[b].T, beta=1.0, c=schur[b].T,
+                           overwrite_c=True)
+
+    def _g(self, v: np.ndarray) -> np.ndarray:
+        """G_a v_a for every x1, v of shape (K1, Ky)."""
+        inner = np.einsum("ayz,az->ay", self.linv, v)
+        return np.einsum("azy,az->ay", self.linv, inner)
+
+    def _h_lm(self, dm: np.ndarray) -> np.ndarray:
+        """H_{lambda mu} dm, shape (K1, Ky)."""
+        sdm = np.einsum("aby,by->ab", self.s, dm)
+        return np.einsum("aby,by->ay", self.q, dm) + np.einsum("aby,ab->ay", self.cs, sdm)
+
+    def product(self, dl: np.ndarray, dm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The Newton matrix times (dl, dm), from its block structure."""
+        u = dl[:, None, :] + dm[None, :, :]
+        t = self.q * u + self.cs * np.einsum("aby,aby->ab", self.s, u)[..., None]
+        return t.sum(axis=1), t.sum(axis=0)
+
+    def solve_refined(self, rl: np.ndarray, rm: np.ndarray, steps: int = _REFINE
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`solve` followed by ``steps`` rounds of iterative refinement."""
+        dl, dm = self.solve(rl, rm)
+        for _ in range(steps):
+            el, em = self.product(dl, dm)
+            cl, cm = self.solve(rl - el, rm - em)
+            dl, dm = dl + cl, dm + cm
+        return dl, dm
+
+    def solve(self, rl: np.ndarray, rm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Solve for (dlambda, dmu) given right-hand sides of shapes (K1, Ky) and (K2, Ky)."""
+        t = self._g(rl)
+        st = np.einsum("aby,ay->ab", self.s, t)
+        rhs = rm - np.einsum("aby,ay->by", self.q, t) - np.einsum("aby,ab->by", self.cs, st)
+        rhs[~self.m2] = 0.0
+        dm = sla.cho_solve(self.factor, rhs.reshape(-1), check_finite=False).reshape(rm.shape)
+        return self._g(rl - self._h_lm(dm)), dm
+
+
+def _inverse_cholesky(h: np.ndarray) -> np.ndarray:
+    """L^-1 for the lower Cholesky factor L of each symmetric positive definite h[i]."""
+    lower = np.linalg.cholesky(h)
+    out = np.empty_like(lower)
+    for i, block in enumerate(lower):
+        out[i], info = sla.lapack.dtrtri(block, lower=1)
+        if info != 0:
+            raise np.linalg.LinAlgError("singular Cholesky factor")
+    return out
+
+
+def _factorise(blocks: _Blocks, q: np.ndarray, s: np.ndarray, c: np.ndarray) -> _Newton | None:
+    """The Newton factorisation, regularised as little as round-off requires; None if even
+    the largest shift fails."""
+    for shift in _SHIFTS:
+        try:
+            return _Newton(blocks, q, s, c, shift)
+        except np.linalg.LinAlgError:
+            continue
+    return None
+
+
+def _max_step(v: np.ndarray, dv: np.ndarray) -> float:
+    """Largest a in [0, 1] with v + a dv >= 0 (v > 0)."""
+    neg = dv < 0
+    return float(min(1.0, np.min(-v[neg] / dv[neg]))) if neg.any() else 1.0
+
+
+def _conditional_entropy_nats(q: np.ndarray) -> float:
+    """H_q(Y | X1, X2) in nats for q of shape (K1, K2, Ky)."""
+    return float(xlogy(q.sum(axis=2), q.sum(axis=2)).sum() - xlogy(q, q).sum())
+
+
+class _InteriorPoint:
+    """Mehrotra predictor-corrector iteration on the dual, certified at every step.
+
+    State: dual variables lambda (K1, Ky) and mu (K2, Ky), block multipliers r and slacks
+    w (K1, K2) with F(lambda, mu) + w = 0 at convergence, and the log-sum-exp F and
+    conditionals s of the current (lambda, mu).
+    """
+
+    def __init__(self, blocks: _Blocks) -> None:
+        self.blocks, live = blocks, blocks.live
+        # Start at the independent coupling p(x1, y) p(x2, y) / p(y), which is feasible:
+        # lambda = log sqrt(p(y)) - log p(x1, y), mu likewise, so that F = log r.
+        with np.errstate(divide="ignore"):
+            half_log_py = 0.5 * np.log(blocks.py)
+            self.lam = np.where(blocks.m1, half_log_py - np.log(np.where(blocks.m1, blocks.p1,
+                                                                         1.0)), 0.0)
+            self.mu = np.where(blocks.m2, half_log_py - np.log(np.where(blocks.m2, blocks.p2,
+                                                                        1.0)), 0.0)
+        self.f, self.s = blocks.softmax(self.lam, self.mu)
+        self.r = np.where(live, np.exp(self.f), 0.0)
+        self.w = np.where(live, -self.f, 1.0)
+        self.h_y = entropy(blocks.py) * _LN2      # nats; I_Q >= 0 bounds H_Q(Y|X1,X2) by H(Y)
+
+    def certificate(self) -> tuple[float, np.ndarray]:
+        """Certified gap (bits) and the feasible q it is measured at."""
+        q = self.blocks.round_to_marginals(self.r[..., None] * self.s)
+        upper = min(self.blocks.dual_bound(self.lam, self.mu, self.f), self.h_y)
+        return (upper - _conditional_entropy_nats(q)) / _LN2, q
+
+    def run(self, tol: float, max_iter: int) -> tuple[np.ndarray, float, int]:
+        """Iterate until the certified gap is <= tol; returns (q, gap in bits, iterations)."""
+        best_gap, best_q, best_iteration = np.inf, None, 0
+        for iteration in range(max_iter + 1):
+            gap, q = self.certificate()
+            if gap < best_gap:
+                best_gap, best_q, best_iteration = gap, q, iteration
+            if best_gap <= tol:
+                return best_q, max(best_gap, 0.0), iteration
+            if iteration == max_iter:
+                reason = "max_iter reached"
+            elif iteration - best_iteration >= _PATIENCE:
+                reason = f"no progress in {_PATIENCE} iterations, limited by round-off"
+            else:
+                reason = self.step()
+            if reason:
+                raise BrojaConvergenceError(best_gap, tol, iteration, reason)
+        raise AssertionError("unreachable")
+
+    def step(self) -> str:
+        """One predictor-corrector step; returns a reason to stop, or ''."""
+        blocks, live, r, w, s = self.blocks, self.blocks.live, self.r, self.w, self.s
+        q = r[..., None] * s
+        rw = np.where(live, r * w, 0.0)
+        mean_rw = rw[live].mean()
+        if not mean_rw > 0:
+            return "complementarity underflow"
+        res_l = q.sum(axis=1) - blocks.p1                 # minus the Lagrangian gradient
+        res_m = q.sum(axis=0) - blocks.p2
+        res_p = np.where(live, self.f + w, 0.0)
+        newton = _factorise(blocks, q, s, np.where(live, r / w - r, 0.0))
+        if newton is None:
+            return "the Newton matrix stayed indefinite under regularisation (round-off)"
+
+        def direction(target: np.ndarray) -> tuple[np.ndarray, ...]:
+            # Newton step for g = 0, F + w = 0, r w = target; dr and dw are eliminated.
+            h = np.where(live, (target + r * res_p) / w, 0.0)
+            hs = h[..., None] * s
+            dl, dm = newton.solve_refined(res_l + hs.sum(axis=1), res_m + hs.sum(axis=0))
+            df = -np.einsum("aby,aby->ab", s, dl[:, None, :] + dm[None, :, :])
+            return dl, dm, np.where(live, h + r / w * df, 0.0), np.where(live, -res_p - df, 0.0)
+
+        def longest(d: tuple[np.ndarray, ...]) -> float:
+            return min(_max_step(r[live], d[2][live]), _max_step(w[live], d[3][live]))
+
+        # Mehrotra's predictor-corrector, centred on the weighted path r w = t * centre;
+        # when the second-order correction shortens the step below half the predictor's,
+        # the plain centred direction is used instead.
+        predictor = direction(-rw)
+        a_aff = longest(predictor)
+        mean_aff = ((r + a_aff * predictor[2]) * (w + a_aff * predictor[3]))[live].mean()
+        target = min(1.0, (mean_aff / mean_rw) ** 3) * mean_rw * blocks.centre
+        d = direction(np.where(live, target - rw - predictor[2] * predictor[3], 0.0))
+        if longest(d) < 0.5 * a_aff:
+            centred = direction(np.where(live, target - rw, 0.0))
+            d = max(d, centred, key=longest)
+        # No dual variable moves by more than _MAX_MOVE nats (the quadratic model of
+        # log-sum-exp is poor beyond that, and exponentials underflow).
+        full = min(0.99 * longest(d), _MAX_MOVE / max(np.abs(d[0]).max(), np.abs(d[1]).max(),
+                                                      1e-300))
+        self._line_search(d, full, res_l, res_m, res_p)
+        return ""
+
+    def _infeasibility(self, r: np.ndarray, w: np.ndarray, f: np.ndarray,
+                       s: np.ndarray) -> float:
+        """Norm of the residuals (g, r_now (F + w)) that a step linearises; both parts are
+        probabilities or gap contributions, like the complementarity products."""
+        blocks, live = self.blocks, self.blocks.live
+        q = r[..., None] * s
+        return float(np.sqrt(((q.sum(axis=1) - blocks.p1) ** 2).sum()
+                             + ((q.sum(axis=0) - blocks.p2) ** 2).sum()
+                             + ((self.r * (f + w))[live] ** 2).sum()))
+
+    def _line_search(self, d: tuple[np.ndarray, ...], full: float, res_l: np.ndarray,
+                     res_m: np.ndarray, res_p: np.ndarray) -> None:
+        """Backtrack from step ``full`` along d and move there.
+
+        A step may not raise the infeasibility above ten times the level of the
+        complementarity it reaches (the neighbourhood of infeasible interior-point methods),
+        nor make the dual bound pay more for violated constraints F > 0 than that
+        complementarity gap. If round-off leaves no acceptable step (near the optimum of
+        badly scaled inputs), the full step is taken unchecked: the certificate guards the
+        result, and a solve that stops improving it ends with BrojaConvergenceError.
+        """
+        blocks, live = self.blocks, self.blocks.live
+        start = np.sqrt((res_l ** 2).sum() + (res_m ** 2).sum()
+                        + ((self.r * res_p)[live] ** 2).sum())
+        start_cost = blocks.violation_cost(self.f)
+        a = full
+        while a >= _MIN_STEP * full:
+            trial = self._trial(d, a)
+            gap_reached = float((trial[2] * trial[3])[live].sum())
+            if (self._infeasibility(*trial[2:])
+                    <= max((1.0 - 0.01 * a) * start, 10.0 * gap_reached / np.sqrt(live.sum()))
+                    and blocks.violation_cost(trial[4]) <= max(start_cost, gap_reached)):
+                break
+            a *= 0.5
+        else:
+            trial = self._trial(d, full)
+        self.lam, self.mu, self.r, self.w, self.f, self.s = trial
+
+    def _trial(self, d: tuple[np.ndarray, ...], a: float) -> tuple[np.ndarray, ...]:
+        """(lambda, mu, r, w, F, s) after a step of length a along d."""
+        live = self.blocks.live
+        lam, mu = self.lam + a * d[0], self.mu + a * d[1]
+        return (lam, mu, np.where(live, self.r + a * d[2], 0.0),
+                np.where(live, self.w + a * d[3], 1.0), *self.blocks.softmax(lam, mu))
+
+
+def _blas_threads(threads: int | None, size: int) -> contextlib.AbstractContextManager:
+    """Context limiting BLAS to ``threads`` threads (automatic choice when None)."""
+    global _controller
+    if threads is None and size >= _THREADED_SIZE:
+        return contextlib.nullcontext()
+    if _controller is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            return contextlib.nullcontext()
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=threads or 1, user_api="blas")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_options(tol: object, max_iter: object, blas_threads: object) -> tuple[float, int]:
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) \
+            or tol < 0:
+        raise ValueError(f"tol must be a finite number >= 0 (bits); received {tol!r}")
+    if not _is_int(max_iter) or max_iter < 1:
+        raise ValueError(f"max_iter must be an integer >= 1; received {max_iter!r}")
+    if blas_threads is not None and (not _is_int(blas_threads) or blas_threads < 1):
+        raise ValueError(f"blas_threads must be None or an integer >= 1; received "
+                         f"{blas_threads!r}")
+    return float(tol), int(max_iter)
+
+
+def broja(p: np.ndarray, *, tol: float = 1e-9, max_iter: int = 100,
+          blas_threads: int | None = None) -> PIDResult:
+    """BROJA decomposition (Bertschinger et al. 2014) with a certified duality gap.
+
+    Parameters
+    ----------
+    p : array_like, shape (|X1|, |X2|, |Y|)
+        Joint probabilities p(x1, x2, y), summing to 1; zeros allowed.
+    tol : float, default 1e-9
+        Largest accepted duality gap in bits; every atom is then within ``tol`` of its
+        exact value.
+    max_iter : int, default 100
+        Largest number of interior-point iterations (about 10 are typical).
+    blas_threads : int, optional
+        BLAS threads for the solve. By default, systems with fewer than 2048 unknowns
+        (min(|X1|, |X2|) |Y|) use one thread and larger ones the process's BLAS setting.
+        Needs ``threadpoolctl`` (ignored without it).
+
+    Returns
+    -------
+    PIDResult
+        Atoms in bits, ``measure="broja"``. ``details`` holds ``q`` (the optimal
+        distribution, shape of p), ``duality_gap`` (certified, bits) and ``iterations``.
+
+    Raises
+    ------
+    ValueError
+        Invalid ``p``, ``tol`` or ``max_iter``.
+    BrojaConvergenceError
+        The duality gap could not be brought to ``tol`` or below.
+
+    Notes
+    -----
+    Atoms below zero by no more than the round-off of the certificate are clipped to 0.
+    """
+    arr = validate_joint(p, ndim=3)
+    tol, max_iter = _check_options(tol, max_iter, blas_threads)
+    keep = [arr.sum(axis=tuple(j for j in range(3) if j != i)) > 0 for i in range(3)]
+    sub = arr[np.ix_(*keep)]
+    if min(sub.shape) == 1:
+        # One source constant: Delta_p = {p}. |Y| = 1: every Q has I_Q(X1, X2; Y) = 0.
+        q_sub, gap, iterations = sub.copy(), 0.0, 0
+    else:
+        # The Schur complement runs over the smaller source's (x, y) cells.
+        swap = sub.shape[1] > sub.shape[0]
+        with _blas_threads(blas_threads, min(sub.shape[:2]) * sub.shape[2]):
+            solver = _InteriorPoint(_Blocks(sub.transpose(1, 0, 2) if swap else sub))
+            q_sub, gap, iterations = solver.run(tol, max_iter)
+        if swap:
+            q_sub = q_sub.transpose(1, 0, 2)
+    q = np.zeros_like(arr)
+    q[np.ix_(*keep)] = q_sub
+    mi1, mi2 = mutual_information(arr, 0, 2), mutual_information(arr, 1, 2)
+    mi12 = mutual_information(arr, (0, 1), 2)
+    redundancy = mi1 - conditional_mutual_information(q, 0, 2, 1)
+    # Exact atoms are non-negative: R lies in [max(0, mi1 + mi2 - mi12), min(mi1, mi2)], and
+    # the computed R is within the gap of the exact one, so this moves it by at most the gap
+    # plus round-off; the last max(., 0) only removes round-off of the subtractions.
+    redundancy = min(max(redundancy, 0.0, mi1 + mi2 - mi12), mi1, mi2)
+    return PIDResult(redundancy, max(mi1 - redundancy, 0.0), max(mi2 - redundancy, 0.0),
+                     max(mi12 - mi1 - mi2 + redundancy, 0.0), measure="broja",
+                     details={"q": q, "duality_gap": gap, "iterations": iterations})
