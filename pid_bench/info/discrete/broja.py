@@ -325,10 +325,19 @@ class _InteriorPoint:
         self.h_y = entropy(blocks.py) * _LN2      # nats; I_Q >= 0 bounds H_Q(Y|X1,X2) by H(Y)
 
     def certificate(self) -> tuple[float, np.ndarray]:
-        """Certified gap (bits) and the feasible q it is measured at."""
-        q = self.blocks.round_to_marginals(self.r[..., None] * self.s)
-        upper = min(self.blocks.dual_bound(self.lam, self.mu, self.f), self.h_y)
-        return (upper - _conditional_entropy_nats(q)) / _LN2, q
+        """Certified gap (bits) and the feasible q it is measured at.
+
+        The gap is the dual bound minus H_q(Y | X1, X2), plus a bound on the round-off of
+        their (pairwise) sums: (log2(cells) + 4) machine epsilons of the sums of magnitudes.
+        """
+        blocks = self.blocks
+        q = blocks.round_to_marginals(self.r[..., None] * self.s)
+        dual = blocks.dual_bound(self.lam, self.mu, self.f)
+        primal = _conditional_entropy_nats(q)
+        magnitude = (abs(dual) + abs(primal) + float(np.abs(self.lam * blocks.p1).sum())
+                     + float(np.abs(self.mu * blocks.p2).sum()) + 2.0 * self.h_y)
+        roundoff = np.finfo(float).eps * (np.log2(q.size) + 4.0) * magnitude
+        return (max(min(dual, self.h_y) - primal, 0.0) + roundoff) / _LN2, q
 
     def run(self, tol: float, max_iter: int) -> tuple[np.ndarray, float, int]:
         """Iterate until the certified gap is <= tol; returns (q, gap in bits, iterations)."""
@@ -338,7 +347,7 @@ class _InteriorPoint:
             if gap < best_gap:
                 best_gap, best_q, best_iteration = gap, q, iteration
             if best_gap <= tol:
-                return best_q, max(best_gap, 0.0), iteration
+                return best_q, best_gap, iteration
             if iteration == max_iter:
                 reason = "max_iter reached"
             elif iteration - best_iteration >= _PATIENCE:

@@ -1,0 +1,219 @@
+"""Tests of the dedicated BROJA solver: identities, invariances, the certificate, closed
+forms, agreement with an independent exponential-cone solve, errors and degenerate inputs.
+
+Every solve certifies its atoms to within ``duality_gap`` (<= tol) bits of the exact ones,
+so two solves of equivalent inputs may differ by up to the sum of their gaps.
+"""
+
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+from pid_bench import pid
+from pid_bench.info.discrete.broja import BrojaConvergenceError, broja
+from pid_bench.info.shannon import (
+    conditional_mutual_information,
+    mutual_information,
+    source_target_informations,
+)
+from pid_bench.testing.cvxpy_broja import broja_cvxpy
+from pid_bench.testing.strategies import joint_distributions, relabelled
+from synthetic.discrete import and_, copy, dice, random_distribution, w, xor
+
+TOL = 1e-9
+ROUND = 1e-12  # round-off of sums of at most a few thousand terms of size <= 1
+
+
+def _assert_consistent(p, r, tol=TOL):
+    """Checks every solve must pass: certificate, feasibility of q, identities, signs."""
+    gap, q = r.details["duality_gap"], r.details["q"]
+    assert 0.0 <= gap <= tol
+    assert q.shape == p.shape and np.all(q >= 0)
+    np.testing.assert_allclose(q.sum(axis=1), p.sum(axis=1), rtol=0, atol=ROUND)
+    np.testing.assert_allclose(q.sum(axis=0), p.sum(axis=0), rtol=0, atol=ROUND)
+    assert min(r.atoms()) >= 0.0
+    mi1, mi2, mi12 = source_target_informations(p)
+    assert r.redundancy + r.unique1 == pytest.approx(mi1, abs=ROUND)
+    assert r.redundancy + r.unique2 == pytest.approx(mi2, abs=ROUND)
+    assert r.total == pytest.approx(mi12, abs=ROUND)
+    # The atoms are those of q, up to the clipping allowed by the gap.
+    assert r.unique1 == pytest.approx(conditional_mutual_information(q, 0, 2, 1),
+                                      abs=gap + ROUND)
+    assert r.unique2 == pytest.approx(conditional_mutual_information(q, 1, 2, 0),
+                                      abs=gap + ROUND)
+    assert r.synergy == pytest.approx(mi12 - mutual_information(q, (0, 1), 2), abs=gap + ROUND)
+
+
+@settings(max_examples=40, deadline=None)
+@given(joint_distributions())
+def test_identities_and_invariances(p):
+    r = broja(p)
+    assert r.measure == "broja" and r.unit == "bits"
+    _assert_consistent(p, r)
+    swapped = broja(p.transpose(1, 0, 2))
+    _assert_consistent(p.transpose(1, 0, 2), swapped)
+    np.testing.assert_allclose(swapped.atoms(), r.swapped().atoms(), rtol=0, atol=2 * TOL)
+    for seed in (0, 1):
+        np.testing.assert_allclose(broja(relabelled(p, seed)).atoms(), r.atoms(), rtol=0,
+                                   atol=2 * TOL)
+
+
+@pytest.mark.parametrize("make, expected", [
+    (xor, (0.0, 0.0, 0.0, 1.0)),
+    (and_, (1.5 - 0.75 * np.log2(3), 0.0, 0.0, 0.5)),
+    (copy, (0.0, 1.0, 1.0, 0.0)),
+    (w, (np.log2(3) - 4 / 3, 0.0, 0.0, 2 / 3)),
+    # Harder, Salge and Polani (2013): correlated dice (a = 0.5), Y = X1 + X2.
+    (lambda: dice(0.5, "sum"), (1.333991, 0.0, 0.0, 1.947339)),
+])
+def test_closed_forms(make, expected):
+    p = make()
+    r = broja(p)
+    _assert_consistent(p, r)
+    atol = 1e-6 if make not in (xor, and_, copy, w) else TOL + ROUND
+    np.testing.assert_allclose(r.atoms(), expected, rtol=0, atol=atol)
+
+
+def test_w_distribution_where_dit_goes_wrong():
+    # dit 2.3's default BROJA returns R = -0.415 bits here; the exact value is log2(3) - 4/3.
+    r = pid(w(), "broja")
+    assert r.redundancy == pytest.approx(np.log2(3) - 4 / 3, abs=TOL + ROUND)
+
+
+@pytest.mark.parametrize("seed, shape, zero_fraction", [
+    (0, (2, 2, 2), 0.0), (1, (3, 2, 4), 0.3), (2, (4, 4, 4), 0.0), (3, (5, 3, 6), 0.4),
+    (4, (6, 6, 6), 0.2), (5, (8, 8, 8), 0.0)])
+def test_agrees_with_the_exponential_cone_program(seed, shape, zero_fraction):
+    p = random_distribution(shape, alpha=0.5, zero_fraction=zero_fraction, seed=seed)
+    ours, reference = broja(p), broja_cvxpy(p)
+    _assert_consistent(p, ours)
+    np.testing.assert_allclose(ours.atoms(), reference.atoms(), rtol=0, atol=1e-6)
+    # q is feasible for both, so its objective I_q(X1,X2;Y) can only exceed the optimum;
+    # ours is certified within the gap of it, Clarabel's is within its own tolerance.
+    i_ours = mutual_information(ours.details["q"], (0, 1), 2)
+    i_ref = mutual_information(reference.details["q"], (0, 1), 2)
+    assert i_ours <= i_ref + ours.details["duality_gap"] + 1e-7
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("shape, zero_fraction", [((8, 8, 8), 0.5), ((7, 8, 9), 0.0),
+                                                  ((12, 12, 12), 0.0)])
+def test_agrees_with_the_exponential_cone_program_slow(seed, shape, zero_fraction):
+    p = random_distribution(shape, alpha=0.5, zero_fraction=zero_fraction, seed=10 + seed)
+    np.testing.assert_allclose(broja(p).atoms(), broja_cvxpy(p).atoms(), rtol=0, atol=1e-6)
+
+
+def test_peaked_and_sparse_distributions_are_certified():
+    # Dirichlet(0.05) puts most cells below 1e-20; half the cells are exact zeros.
+    for seed in range(3):
+        for alpha, zero_fraction in ((0.05, 0.0), (0.5, 0.5)):
+            p = random_distribution((6, 7, 5), alpha=alpha, zero_fraction=zero_fraction,
+                                    seed=seed)
+            _assert_consistent(p, broja(p))
+
+
+def test_sixteen_symbols_each():
+    p = random_distribution((16, 16, 16), alpha=0.5, seed=0)
+    start = time.perf_counter()
+    r = broja(p)
+    seconds = time.perf_counter() - start
+    _assert_consistent(p, r)
+    assert r.details["iterations"] < 30
+    assert seconds < 5.0  # about 0.1 s on an idle core; generous for a shared machine
+
+
+@pytest.mark.slow
+def test_thirty_two_symbols_each_is_certified():
+    p = random_distribution((32, 32, 32), alpha=0.5, seed=1)
+    _assert_consistent(p, broja(p))
+
+
+@pytest.mark.parametrize("tol", [1e-4, 1e-7, 1e-10])
+def test_requested_tolerance_is_met(tol):
+    p = random_distribution((5, 4, 6), alpha=0.5, seed=7)
+    r = pid(p, "broja", tol=tol)
+    _assert_consistent(p, r, tol=tol)
+
+
+def test_same_input_same_numbers():
+    p = random_distribution((6, 5, 4), alpha=0.5, zero_fraction=0.2, seed=3)
+    a, b = broja(p), broja(p.copy())
+    assert a.atoms().tolist() == b.atoms().tolist()
+    assert a.details["duality_gap"] == b.details["duality_gap"]
+
+
+def test_one_blas_thread_gives_a_certified_result():
+    p = random_distribution((6, 6, 6), alpha=0.5, seed=4)
+    one, default = broja(p, blas_threads=1), broja(p)
+    _assert_consistent(p, one)
+    np.testing.assert_allclose(one.atoms(), default.atoms(), rtol=0, atol=2 * TOL)
+
+
+@pytest.mark.parametrize("options, reason", [({"tol": 0.0}, "no progress|max_iter"),
+                                             ({"max_iter": 1}, "max_iter reached")])
+def test_unreachable_tolerance_raises(options, reason):
+    p = random_distribution((3, 3, 3), alpha=0.5, seed=0)
+    with pytest.raises(BrojaConvergenceError, match=reason) as info:
+        broja(p, **options)
+    error = info.value
+    assert isinstance(error, RuntimeError)
+    assert error.gap > error.tol >= 0 and error.iterations >= 1
+    assert f"{error.gap:.3e} bits" in str(error) and "tol=" in str(error)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (1, 4, 3), (4, 1, 3), (3, 4, 1), (1, 1, 5)])
+def test_degenerate_shapes(shape):
+    p = random_distribution(shape, alpha=0.5, seed=1)
+    r = broja(p)
+    _assert_consistent(p, r, tol=0.0)
+    mi1, mi2, _ = source_target_informations(p)
+    if shape[0] == 1:  # X1 constant: everything X2 knows is unique to it
+        np.testing.assert_allclose(r.atoms(), [0, 0, mi2, 0], rtol=0, atol=ROUND)
+    if shape[1] == 1:
+        np.testing.assert_allclose(r.atoms(), [0, mi1, 0, 0], rtol=0, atol=ROUND)
+    if shape[2] == 1:
+        np.testing.assert_allclose(r.atoms(), 0.0, rtol=0, atol=ROUND)
+    np.testing.assert_array_equal(r.details["q"], p)
+
+
+def test_target_independent_of_the_sources():
+    rng = np.random.default_rng(2)
+    p = np.einsum("ab,y->aby", rng.dirichlet(np.ones(12)).reshape(3, 4), rng.dirichlet(np.ones(5)))
+    r = broja(p)
+    _assert_consistent(p, r)
+    np.testing.assert_allclose(r.atoms(), 0.0, rtol=0, atol=TOL + ROUND)
+
+
+def test_outcomes_of_zero_probability_change_nothing():
+    p = random_distribution((3, 4, 3), alpha=0.5, seed=5)
+    padded = np.zeros((5, 6, 4))
+    padded[1:4, 2:, 1:] = p
+    r, rp = broja(p), broja(padded)
+    _assert_consistent(padded, rp)
+    np.testing.assert_allclose(rp.atoms(), r.atoms(), rtol=0, atol=2 * TOL)
+    assert np.all(rp.details["q"][[0, 4]] == 0) and np.all(rp.details["q"][:, :, 0] == 0)
+
+
+@pytest.mark.parametrize("bad, match", [
+    (-np.full((2, 2, 2), 0.125), "non-negative"),
+    (np.full((2, 2, 2), np.nan), "finite"),
+    (np.full((2, 2), 0.25), "3 axes"),
+    (np.full((2, 2, 2), 0.2), "sum to 1"),
+    (np.zeros((2, 2, 2)), "positive total mass"),
+])
+def test_bad_distributions_are_rejected(bad, match):
+    with pytest.raises(ValueError, match=match):
+        broja(bad)
+
+
+@pytest.mark.parametrize("options, match", [
+    ({"tol": -1e-9}, "tol must be"), ({"tol": float("nan")}, "tol must be"),
+    ({"tol": True}, "tol must be"), ({"max_iter": 0}, "max_iter must be"),
+    ({"max_iter": 2.5}, "max_iter must be"), ({"blas_threads": 0}, "blas_threads must be"),
+])
+def test_bad_options_are_rejected(options, match):
+    with pytest.raises(ValueError, match=match):
+        broja(xor(), **options)
