@@ -28,7 +28,8 @@ def encode_labels(values: object, name: str) -> np.ndarray:
         for i, v in enumerate(items):
             arr[i] = v
     if arr.ndim != 1:
-        raise ValueError(f"{name} must be one label per sample, shape (n,); received shape {arr.shape}")
+        raise ValueError(f"{name} must be one label per sample, shape (n,); received shape "
+                         f"{arr.shape}")
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains missing or non-finite labels (None, NaN or inf)")
     if arr.dtype.kind == "O":
@@ -65,7 +66,8 @@ def joint_from_samples(x1: object, x2: object, y: object) -> np.ndarray:
 
 
 def _bootstrap(fn: Callable[[np.ndarray], PIDResult], n: int, n_bootstrap: int,
-               seed: int | np.random.Generator | None, level: float) -> dict[str, tuple[float, float]]:
+               seed: int | np.random.Generator | None,
+               level: float) -> dict[str, tuple[float, float]]:
     rng = np.random.default_rng(seed)
     draws = np.empty((n_bootstrap, len(ATOMS) + 1))
     for b in range(n_bootstrap):

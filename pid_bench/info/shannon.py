@@ -21,7 +21,8 @@ def _axes(axes: int | Iterable[int], ndim: int, what: str) -> tuple[int, ...]:
     out = (axes,) if isinstance(axes, (int, np.integer)) else tuple(axes)
     for a in out:
         if not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:
-            raise ValueError(f"{what} must be axis indices of a {ndim}-axis array; received {axes!r}")
+            raise ValueError(f"{what} must be axis indices of a {ndim}-axis array; "
+                             f"received {axes!r}")
     return tuple(sorted(int(a) % ndim for a in out))
 
 

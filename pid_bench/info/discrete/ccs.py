@@ -57,17 +57,46 @@ def _pairwise(q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return q.sum(axis=2), q.sum(axis=1), q.sum(axis=0)
 
 
+def _grow_by_moves(support: np.ndarray) -> np.ndarray:
+    """Close a set of attainable cells under the basic moves of 2 x 2 x 2 sub-tables.
+
+    The move +1 at (i,j,k), (i',j',k), (i',j,k'), (i,j',k') and -1 at (i',j,k), (i,j',k),
+    (i,j,k'), (i',j',k') keeps all three pairwise marginals. If its four -1 cells are
+    attainable, a small multiple of it added to a distribution that charges them shows that
+    its +1 cells are attainable too. For cell (i,j,k) and a second target value k', the
+    number of such moves is (A_k A_k'^T A_k)[i, j] restricted to S[i, j, k'], where
+    A_k = S[:, :, k]; the closure runs until no cell is added.
+    """
+    grown = support.astype(np.float64)
+    changed = True
+    while changed:
+        changed = False
+        for k in range(grown.shape[2]):
+            a_k = grown[:, :, k]
+            if a_k.all():
+                continue
+            # moves[i, k', j] = sum_{i', j'} A_k[i, j'] S[i', j', k'] A_k[i', j]
+            moves = np.tensordot(np.tensordot(a_k, grown, axes=(1, 1)), a_k, axes=(1, 0))
+            new = (np.einsum("ikj,ijk->ij", moves, grown) > 0) & (a_k == 0)
+            if new.any():
+                grown[:, :, k][new] = 1.0
+                changed = True
+    return grown > 0
+
+
 def _support(p: np.ndarray) -> np.ndarray:
     """Boolean mask of the cells that some distribution with p's pairwise marginals charges.
 
-    Cells of p's support belong to it (p itself has the marginals); cells that a zero
-    marginal forbids do not. The others are decided together by a linear program over the
-    cone {(q, t) >= 0 : marginals(q) = t * marginals(p)}: maximise sum_c s_c subject to
+    Cells of p's support belong to it (p itself has the marginals), and so do the cells that
+    basic moves reach from them (:func:`_grow_by_moves`, which settles random distributions
+    without further work); cells that a zero marginal forbids do not. Any others are
+    decided together by a linear program over the cone
+    {(q, t) >= 0 : marginals(q) = t * marginals(p)}: maximise sum_c s_c subject to
     0 <= s_c <= min(1, q_c), which reaches s_c = 1 exactly on the attainable cells.
     """
     m12, m1y, m2y = _pairwise(p)
     allowed = (m12[:, :, None] > 0) & (m1y[:, None, :] > 0) & (m2y[None, :, :] > 0)
-    known = p > 0
+    known = _grow_by_moves(p > 0)
     unknown = allowed & ~known
     if not unknown.any():
         return known
@@ -121,19 +150,19 @@ def _newton(design: sparse.csr_matrix, target: np.ndarray, theta: np.ndarray, to
     (the parametrisation is redundant) but the gradient lies in its range, so a
     least-squares solve gives the Newton direction.
     """
-    dense = design.toarray()
-    value, q = _log_partition(dense @ theta)
+    value, q = _log_partition(design @ theta)
     value -= theta @ target
     for step in range(1, NEWTON_MAX_STEPS + 1):
-        moments = dense.T @ q
+        moments = design.T @ q
         gradient = moments - target
-        hessian = dense.T @ (dense * q[:, None]) - np.outer(moments, moments)
+        hessian = ((design.T @ design.multiply(q[:, None]).tocsr()).toarray()
+                   - np.outer(moments, moments))
         direction = -np.linalg.lstsq(hessian, gradient, rcond=None)[0]
         slope = gradient @ direction
         alpha = 1.0
         while True:
             trial = theta + alpha * direction
-            trial_value, trial_q = _log_partition(dense @ trial)
+            trial_value, trial_q = _log_partition(design @ trial)
             trial_value -= trial @ target
             if trial_value <= value + 1e-4 * alpha * slope or alpha < 1e-10:
                 break
@@ -164,7 +193,8 @@ def max_entropy_pairwise(p: np.ndarray, *, tol: float = 1e-12,
         Stop when the marginals (x1, x2), (x1, y) and (x2, y) of the result each differ from
         those of ``p`` by at most ``tol`` in total (sum of absolute differences).
     max_iter : int, default 10000
-        Largest number of IPF cycles when Newton's method is not used.
+        Largest number of IPF cycles (at most ``IPF_CYCLES`` of them before Newton's method
+        where it applies).
 
     Returns
     -------
@@ -192,9 +222,8 @@ def max_entropy_pairwise(p: np.ndarray, *, tol: float = 1e-12,
     logs = [np.zeros_like(t) for t in targets]
 
     def distribution() -> np.ndarray:
-        q = np.zeros_like(arr)
-        _, q[cells] = _log_partition(sum(f[i] for f, i in zip(logs, index)))
-        return q
+        return _scatter(_log_partition(sum(f[i] for f, i in zip(logs, index)))[1], cells,
+                        arr.shape)
 
     def error_of(q: np.ndarray) -> float:
         return max(float(np.abs(m - t).sum()) for m, t in zip(_pairwise(q), targets))
@@ -204,7 +233,7 @@ def max_entropy_pairwise(p: np.ndarray, *, tol: float = 1e-12,
     q = distribution()
     for cycle in range(1, cycle_limit + 1):
         for block, (target, log_factor) in enumerate(zip(targets, logs)):
-            current = _pairwise(q)[block]
+            current = q.sum(axis=2 - block)
             fitted = (target > 0) & (current > 0)
             log_factor[fitted] += np.log(target[fitted] / current[fitted])
             q = distribution()
@@ -229,7 +258,8 @@ def max_entropy_pairwise(p: np.ndarray, *, tol: float = 1e-12,
     return q, {"cycles": cycle_limit, "newton_steps": steps, "marginal_error": error_of(q)}
 
 
-def _scatter(values: np.ndarray, cells: tuple[np.ndarray, ...], shape: tuple[int, ...]) -> np.ndarray:
+def _scatter(values: np.ndarray, cells: tuple[np.ndarray, ...],
+             shape: tuple[int, ...]) -> np.ndarray:
     out = np.zeros(shape)
     out[cells] = values
     return out
@@ -253,8 +283,8 @@ def ccs(p: np.ndarray, *, tol: float = 1e-12, max_iter: int = 10_000) -> PIDResu
     -------
     PIDResult
         Atoms in bits, ``measure="ccs"``; unique information and synergy may be negative.
-        ``details`` holds the maximum-entropy distribution ``q``, the IPF ``cycles`` and the
-        final ``marginal_error``.
+        ``details`` holds the maximum-entropy distribution ``q``, the IPF ``cycles``, the
+        ``newton_steps`` and the final ``marginal_error``.
     """
     arr = validate_joint(p, ndim=3)
     q, info = max_entropy_pairwise(arr, tol=tol, max_iter=max_iter)
