@@ -66,6 +66,10 @@ REFERENCES: dict[str, tuple[str | None, str]] = {
 }
 
 _GROUP_WIDTH = 0.8
+#: Widest new figure, inches (beyond it bars get thinner rather than the figure wider).
+_MAX_WIDTH = 9.0
+#: Beyond this many tasks, tick labels are written on one slanted line each.
+_MAX_FLAT_TASKS = 6
 
 
 def plot_capture(results: pd.DataFrame, *, metric: str = "captured_fraction",
@@ -115,7 +119,8 @@ def plot_capture(results: pd.DataFrame, *, metric: str = "captured_fraction",
     colours = resolve_colors(method_names, colors)
 
     with paper_style():
-        fig, ax = new_axes(ax, (1.0 + 0.35 * len(method_names) * len(task_order) + 1.5, 2.8))
+        width = 2.5 + 0.35 * len(method_names) * len(task_order)
+        fig, ax = new_axes(ax, (min(max(width, 4.0), _MAX_WIDTH), 2.8))
         first_new = len(ax.containers)
         sns.barplot(data=stats, x="task", y="mean", hue="method", order=task_order,
                     hue_order=method_names, palette=colours, errorbar=None, saturation=1.0,
@@ -123,8 +128,12 @@ def plot_capture(results: pd.DataFrame, *, metric: str = "captured_fraction",
         _error_bars(ax, ax.containers[first_new:], method_names, task_order, stats)
         handles: list[Patch | Line2D] = [Patch(color=colours[m], label=m) for m in method_names]
         handles += _references(ax, final, metric, task_order)
-        ax.set_xticks(range(len(task_order)),
-                      [task_label(t, task_ground_truth(final, t)) for t in task_order])
+        labels = [task_label(t, task_ground_truth(final, t)) for t in task_order]
+        if len(task_order) > _MAX_FLAT_TASKS:
+            ax.set_xticks(range(len(task_order)), [lb.replace("\n", " ") for lb in labels],
+                          rotation=30, ha="right", rotation_mode="anchor")
+        else:
+            ax.set_xticks(range(len(task_order)), labels)
         ax.set_xlim(-0.5, len(task_order) - 0.5)
         ax.set_xlabel("")
         ax.set_ylabel(axis_label(metric, single_unit(final)))

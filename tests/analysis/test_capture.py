@@ -158,3 +158,15 @@ def test_duplicate_rows_are_rejected(results):
 def test_not_a_dataframe():
     with pytest.raises(ValueError, match="DataFrame; received dict"):
         plot_capture({"value": [1.0]})
+
+
+def test_many_tasks_get_slanted_one_line_labels(results):
+    merged = results.assign(
+        task=results["task"].where(results["dataset"] == DATASET, results["task"] + "_b"),
+        dataset="both")
+    fig, ax = plot_capture(merged, metric="captured_bits")
+    ticks = ax.get_xticklabels()
+    assert len(ticks) == 10
+    assert ticks[0].get_text() == "redundancy (R)" and ticks[9].get_text() == "synergy_xor_b (S)"
+    assert all(t.get_rotation() == 30 for t in ticks)
+    assert fig.get_size_inches()[0] == 9.0
