@@ -15,7 +15,8 @@ __all__ = ["atomic_path", "atomic_write_text"]
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically.
 
-    The temporary file is fsynced before the rename, and removed if the body raises.
+    The temporary file is fsynced before the rename, and removed if the body raises. The
+    final file gets the usual permissions (0o666 less the process umask), not mkstemp's 0o600.
     The temporary name keeps the suffix of ``path`` so that writers that look at it
     (``numpy.savez``, ``torch.save``, pandas) behave as for the final name.
     """
@@ -24,6 +25,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp" + target.suffix)
     os.close(fd)
     tmp_path = Path(tmp)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp_path, 0o666 & ~umask)
     try:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
