@@ -326,8 +326,8 @@ def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
             order = torch.randperm(tensors.n, generator=order_gen)
             total, began = 0.0, time.perf_counter()
             for step in range(steps):
-                batch = tensors.batch(order[step * config.batch_size:(step + 1) * config.batch_size],
-                                      device, augment_gen)
+                index = order[step * config.batch_size:(step + 1) * config.batch_size]
+                batch = tensors.batch(index, device, augment_gen)
                 loss = method.loss(batch)
                 if loss.ndim != 0:
                     raise ValueError(f"{label}.loss must return a scalar; received shape "
@@ -365,8 +365,8 @@ def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
 def _untrained(method: Method, callback: Callback | None, device: torch.device) -> TrainResult:
     method.eval()
     frame = _run_callback(callback, 0, method)
-    return TrainResult(history=_history_frame([]), records=_concat([] if frame is None else [frame]),
-                       device=str(device))
+    return TrainResult(history=_history_frame([]),
+                       records=_concat([] if frame is None else [frame]), device=str(device))
 
 
 def _run_callback(callback: Callback | None, epoch: int, method: Method) -> pd.DataFrame | None:
@@ -427,7 +427,8 @@ def embed(method: Method, data: MultimodalDataset, *, batch_size: int = 512,
         ``method.embed`` of each sample, computed in eval mode (the previous mode is restored).
     """
     check_data(method, data)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+    if (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+            or batch_size < 1):
         raise ValueError(f"batch_size must be a positive integer; received {batch_size!r}")
     if device is None:
         first = next(method.parameters(), None)

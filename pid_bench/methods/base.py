@@ -27,7 +27,8 @@ def seed_to_int(seed: int | np.random.Generator, name: str = "seed") -> int:
     if isinstance(seed, np.random.Generator):
         return int(seed.integers(0, 2**63 - 1))
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"{name} must be a non-negative int or a numpy Generator; received {seed!r}")
+        raise ValueError(f"{name} must be a non-negative int or a numpy Generator; received "
+                         f"{seed!r}")
     return int(seed)
 
 

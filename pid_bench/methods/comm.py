@@ -1,4 +1,4 @@
-"""CoMM: contrastive multimodal learning with multimodal interactions (Dufumier et al., ICLR 2025)."""
+"""CoMM: contrastive multimodal learning of interactions (Dufumier et al., ICLR 2025)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ class CoMM(Method):
     """CoMM: align every single-modality view with the full multimodal view.
 
     Two label-preserving augmentations X', X'' of the full input are drawn (X' for every
-    modality in order, then X''; both pass through the model as one batch of 2B). For each view v in {modality 1, ..., modality M, all
-    modalities} the fusion transformer embeds v's modalities only (the others are dropped),
-    and a projection head maps the CLS output to ``z'_v``, ``z''_v``. The loss is
+    modality in order, then X''; both go through the model as one batch of 2B). For each view
+    v in {modality 1, ..., modality M, all modalities} the fusion transformer embeds v's
+    modalities only (the others are dropped), and a projection head maps the CLS output to
+    ``z'_v``, ``z''_v``. The loss is
 
         mean over v of 1/2 [NT-Xent(z'_v, z''_full) + NT-Xent(z''_v, z'_full)],
 

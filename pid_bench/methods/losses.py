@@ -91,11 +91,12 @@ def info_nce_lower_bound(scores: Tensor) -> Tensor:
     Parameters
     ----------
     scores : Tensor, shape (B, B)
+        Critic scores; row i holds the pairs of anchor a_i with every b_j.
 
     Returns
     -------
     Tensor, shape ()
-        The bound in nats.
+        The bound in nats (maximise it).
     """
     _check_scores(scores)
     n = scores.shape[0]
@@ -113,11 +114,12 @@ def nce_club_upper_bound(scores: Tensor) -> Tensor:
     Parameters
     ----------
     scores : Tensor, shape (B, B)
+        Scores of the trained InfoNCE critic, joint pairs on the diagonal.
 
     Returns
     -------
     Tensor, shape ()
-        The estimate in nats.
+        The estimate in nats (minimise it to remove information).
     """
     _check_scores(scores)
     return scores.diagonal().mean() - scores.mean()

@@ -69,15 +69,18 @@ def get_method(name: str) -> type[Method]:
 def _import(path: str) -> type[Method]:
     module_name, _, attr = path.partition(":")
     if not module_name or not attr:
-        raise ValueError(f"an import path must look like 'package.module:ClassName'; received {path!r}")
+        raise ValueError(f"an import path must look like 'package.module:ClassName'; received "
+                         f"{path!r}")
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise ValueError(f"cannot import module {module_name!r} of method {path!r}: {exc}") from None
+        raise ValueError(f"cannot import module {module_name!r} of method {path!r}: "
+                         f"{exc}") from None
     try:
         cls = getattr(module, attr)
     except AttributeError:
-        raise ValueError(f"module {module_name!r} has no attribute {attr!r} (method {path!r})") from None
+        raise ValueError(f"module {module_name!r} has no attribute {attr!r} (method "
+                         f"{path!r})") from None
     _check_class(cls, path)
     return cls
 

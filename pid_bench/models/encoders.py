@@ -115,7 +115,8 @@ class VectorEncoder(nn.Module):
             self.net: nn.Module = nn.Sequential(conv, nn.Flatten(),
                                                 nn.Linear(conv.out_channels, arch.embed_dim))
         else:
-            self.net = MLPEncoder(flat_size(shape), arch.hidden_dim, arch.embed_dim, arch.mlp_layers)
+            self.net = MLPEncoder(flat_size(shape), arch.hidden_dim, arch.embed_dim,
+                                  arch.mlp_layers)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x)

@@ -52,7 +52,8 @@ class ConcatCritic(nn.Module):
 
     Shapes
     ------
-    ``forward(a, b)``: a (B, a_dim), b (B', b_dim) -> scores (B, B'), ``scores[i, j] = f(a_i, b_j)``.
+    ``forward(a, b)``: a (B, a_dim), b (B', b_dim) -> scores (B, B'),
+    ``scores[i, j] = f(a_i, b_j)``.
     """
 
     def __init__(self, a_dim: int, b_dim: int, hidden_dim: int) -> None:

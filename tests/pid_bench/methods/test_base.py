@@ -12,7 +12,8 @@ def test_context_normalises_and_validates(context):
     ctx = MethodContext([[3], (2, 4, 4)], [None, noise], {"a": 2})
     assert ctx.modality_shapes == ((3,), (2, 4, 4)) and ctx.n_modalities == 2
     assert ctx.augment == (None, noise)
-    with pytest.raises(ValueError, match="one entry \\(callable or None\\) per modality \\(2\\); received 1"):
+    with pytest.raises(ValueError, match=r"one entry \(callable or None\) per modality \(2\); "
+                                         r"received 1"):
         MethodContext(((3,), (3,)), (None,), {"a": 2})
     with pytest.raises(ValueError, match="positive sizes"):
         MethodContext(((3,), (0,)), (None, None), {"a": 2})
@@ -68,7 +69,8 @@ def test_check_batch_and_augmented(context, make_batch):
     method.check_batch(batch)
     with pytest.raises(ValueError, match="expects 2 modalities; received 1"):
         method.check_batch(Batch(batch.modalities[:1]))
-    with pytest.raises(ValueError, match="modality 1 must have per-sample shape \\(5,\\); received a batch of shape \\(8, 4\\)"):
+    with pytest.raises(ValueError, match=r"modality 1 must have per-sample shape \(5,\); "
+                                         r"received a batch of shape \(8, 4\)"):
         method.check_batch(Batch([batch.modalities[0], torch.randn(8, 4)]))
     with pytest.raises(ValueError, match="same batch size"):
         method.check_batch(Batch([batch.modalities[0], torch.randn(7, 5)]))

@@ -36,7 +36,7 @@ def _clip_loop(a, b, scale):
 
 def test_nt_xent_matches_explicit_loop():
     g = torch.Generator().manual_seed(0)
-    a, b = torch.randn(5, 3, generator=g, dtype=torch.float64), torch.randn(5, 3, generator=g, dtype=torch.float64)
+    a, b = (torch.randn(5, 3, generator=g, dtype=torch.float64) for _ in range(2))
     for t in (0.1, 0.5, 2.0):
         assert float(nt_xent(a, b, t)) == pytest.approx(_nt_xent_loop(a, b, t), rel=1e-12)
     assert float(nt_xent(a, b, 0.3)) == pytest.approx(float(nt_xent(b, a, 0.3)), rel=1e-12)
@@ -52,7 +52,7 @@ def test_nt_xent_closed_form_for_identical_orthogonal_views():
 
 def test_clip_loss_matches_explicit_loop_and_closed_form():
     g = torch.Generator().manual_seed(1)
-    a, b = torch.randn(6, 4, generator=g, dtype=torch.float64), torch.randn(6, 4, generator=g, dtype=torch.float64)
+    a, b = (torch.randn(6, 4, generator=g, dtype=torch.float64) for _ in range(2))
     scale = torch.tensor(1.7, dtype=torch.float64)
     assert float(clip_loss(a, b, scale)) == pytest.approx(_clip_loop(a, b, math.exp(1.7)), rel=1e-12)
     e = torch.eye(3, dtype=torch.float64)
@@ -74,7 +74,8 @@ def test_info_nce_lower_bound_matches_loop_and_is_at_most_log_b():
                              for i in range(5)) / 5
     assert float(info_nce_lower_bound(s)) == pytest.approx(loop, rel=1e-12)
     # a critic that separates the pairs perfectly reaches log B; a constant one gives 0
-    assert float(info_nce_lower_bound(100.0 * torch.eye(5, dtype=torch.float64))) == pytest.approx(math.log(5))
+    perfect = 100.0 * torch.eye(5, dtype=torch.float64)
+    assert float(info_nce_lower_bound(perfect)) == pytest.approx(math.log(5))
     assert float(info_nce_lower_bound(torch.full((5, 5), 3.0))) == pytest.approx(0.0, abs=1e-6)
 
 
