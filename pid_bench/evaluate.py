@@ -22,6 +22,9 @@ Balanced accuracy uses the decision argmax_k p(k | z) / pi_k, with pi the class 
 training split: the rule that maximises balanced accuracy for calibrated probabilities, so one
 fit (by cross-entropy) serves both numbers, also on imbalanced tasks such as the binary synergy
 task with positives at rate 1/K.
+
+The probes run with one BLAS thread: on problems this small, more threads cost more than they
+give, and on a loaded machine they can make a probe many times slower.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import train_test_split
 
@@ -214,7 +218,14 @@ def probe_classification(z_train: np.ndarray, y_train: np.ndarray, z_test: np.nd
         (H of the test labels, bits), ``captured_bits`` (max(0, H - CE), bits) and ``c`` (the
         chosen inverse regularisation).
     """
-    settings = settings or ProbeSettings()
+    with threadpool_limits(limits=1):
+        return _probe_classification(z_train, y_train, z_test, y_test, n_classes, seed,
+                                     settings or ProbeSettings())
+
+
+def _probe_classification(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray,
+                          y_test: np.ndarray, n_classes: int, seed: int | np.random.Generator,
+                          settings: ProbeSettings) -> dict[str, float]:
     y_train = np.asarray(y_train).astype(np.int64)
     y_test = np.asarray(y_test).astype(np.int64)
     seen = np.unique(y_train)
@@ -270,7 +281,14 @@ def probe_regression(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarra
         targets), ``r2`` (1 - mse / variance), ``captured_bits`` (max(0, 1/2 log2(variance /
         mse)), bits) and ``alpha`` (the chosen penalty).
     """
-    settings = settings or ProbeSettings()
+    with threadpool_limits(limits=1):
+        return _probe_regression(z_train, y_train, z_test, y_test, seed,
+                                 settings or ProbeSettings())
+
+
+def _probe_regression(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray,
+                      y_test: np.ndarray, seed: int | np.random.Generator,
+                      settings: ProbeSettings) -> dict[str, float]:
     y_train = np.asarray(y_train, float)
     y_test = np.asarray(y_test, float)
     z_train, z_test = _standardise(np.asarray(z_train, float), np.asarray(z_test, float))
