@@ -56,6 +56,7 @@ __all__ = [
     "TASKS",
     "make_trifeature",
     "draw_attributes",
+    "draw_geometry",
     "render_images",
     "task_joint",
     "trifeature_ground_truth",
@@ -218,6 +219,7 @@ def draw_geometry(n: int, *, resolution: int, rng: np.random.Generator) -> dict[
         (n, 2), texture offset in periods; ``noise`` (n, G, G) bool, the field of the noise
         texture.
     """
+    n, resolution = check_int("n", n, 0), check_int("resolution", resolution, 16)
     return {
         "centre": resolution * (0.5 + _JITTER * rng.uniform(-1, 1, size=(n, 2))),
         "angle": rng.uniform(0, 2 * np.pi, size=n),
@@ -284,8 +286,27 @@ def render_images(shape: Array, texture: Array, colour: Array, geometry: dict[st
     -------
     numpy.ndarray of uint8, shape (n, 3, resolution, resolution)
         RGB images, 0..255.
+
+    Raises
+    ------
+    ValueError
+        Codes outside 0..9, attribute or geometry arrays of different lengths, or a
+        resolution or supersampling factor out of range.
     """
-    n = shape.shape[0]
+    codes = {k: np.asarray(v) for k, v in (("shape", shape), ("texture", texture),
+                                              ("colour", colour))}
+    n = codes["shape"].shape[0] if codes["shape"].ndim == 1 else -1
+    for k, v in codes.items():
+        if v.shape != (n,) or v.dtype.kind not in "iu" or (n and not 0 <= v.min() <= v.max() < 10):
+            raise ValueError(f"{k} must be integer codes 0..9 of shape (n,) like shape; received "
+                             f"dtype {v.dtype}, shape {v.shape}")
+    lengths = {k: np.shape(v)[0] for k, v in geometry.items()}
+    if set(lengths) != {"centre", "angle", "phase", "noise"} or set(lengths.values()) != {n}:
+        raise ValueError(f"geometry must hold centre, angle, phase and noise for {n} images, as "
+                         f"draw_geometry returns; received lengths {lengths}")
+    resolution = check_int("resolution", resolution, 16)
+    supersample = check_int("supersample", supersample, 1)
+    shape, texture, colour = codes["shape"], codes["texture"], codes["colour"]
     out = np.empty((n, 3, resolution, resolution), dtype=np.uint8)
     for start in range(0, n, chunk_size):
         sl = slice(start, start + chunk_size)
@@ -353,7 +374,8 @@ def draw_attributes(n: int, *, bijection: Array, biased: bool,
     n = check_int("n", n, 0)
     perm = np.asarray(bijection)
     if perm.shape != (_N_VALUES,) or sorted(perm.tolist()) != list(range(_N_VALUES)):
-        raise ValueError(f"bijection must be a permutation of 0..{_N_VALUES - 1}; received {perm!r}")
+        raise ValueError(f"bijection must be a permutation of 0..{_N_VALUES - 1}; "
+                         f"received {perm!r}")
     codes = rng.integers(0, _N_VALUES, size=(5, n))
     out = dict(zip(("shape", "texture1", "colour1", "texture2", "colour2"), codes))
     if biased:

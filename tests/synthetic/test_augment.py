@@ -29,7 +29,8 @@ VECTOR_AUGS = [GaussianNoise(), FeatureMask(), RandomScale(), default_vector_aug
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 
-def images(b: int = 6, h: int = 16, seed: int = 0, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def images(b: int = 6, h: int = 16, seed: int = 0,
+           dtype: torch.dtype = torch.float32) -> torch.Tensor:
     return torch.rand((b, 3, h, h), generator=torch.Generator().manual_seed(seed), dtype=dtype)
 
 
@@ -40,7 +41,8 @@ def vectors(b: int = 6, d: int = 8, seed: int = 0) -> torch.Tensor:
 # ---------------------------------------------------------------------------- common contract
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-@pytest.mark.parametrize("aug", IMAGE_AUGS + VECTOR_AUGS, ids=lambda a: repr(a) if isinstance(a, Compose) else type(a).__name__)
+@pytest.mark.parametrize("aug", IMAGE_AUGS + VECTOR_AUGS,
+                         ids=lambda a: repr(a) if isinstance(a, Compose) else type(a).__name__)
 def test_keeps_shape_dtype_device_and_is_reproducible(aug, dtype, device) -> None:
     x = (images(dtype=dtype) if aug in IMAGE_AUGS else vectors().to(dtype)).to(device)
     before = torch.get_rng_state()
@@ -230,5 +232,5 @@ def test_bad_batches_raise(aug, x, message: str) -> None:
 
 @pytest.mark.parametrize("generator", [None, -1, "seed", 1.5])
 def test_bad_generators_raise(generator) -> None:
-    with pytest.raises(ValueError, match="generator must be a torch.Generator or a non-negative int"):
+    with pytest.raises(ValueError, match="generator must be a torch.Generator or a non-negative"):
         GaussianNoise()(vectors(), generator)

@@ -184,7 +184,8 @@ def test_bijection_depends_on_the_seed_alone() -> None:
                                seed=7, cache_dir=False, dtype="uint8")
         assert data.metadata["bijection"] == bij.tolist()
     assert any(trifeature_bijection(s).tolist() != bij.tolist() for s in (0, 1, 2))
-    code = "from synthetic.trifeature import trifeature_bijection; print(trifeature_bijection(7).tolist())"
+    code = ("from synthetic.trifeature import trifeature_bijection; "
+            "print(trifeature_bijection(7).tolist())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == str(bij.tolist())
 
@@ -195,7 +196,8 @@ def test_splits_have_their_own_streams() -> None:
     b = make_trifeature(n_pretrain=0, n_train=15, n_test=5, seed=1, cache_dir=False)
     np.testing.assert_array_equal(a.split("train").modalities["image1"],
                                   b.split("train").modalities["image1"])
-    np.testing.assert_array_equal(a.split("test").tasks["synergy"], b.split("test").tasks["synergy"])
+    np.testing.assert_array_equal(a.split("test").tasks["synergy"],
+                                  b.split("test").tasks["synergy"])
 
 
 # ---------------------------------------------------------------------------- cache
@@ -251,6 +253,18 @@ def test_bad_arguments_raise(kwargs: dict, message: str) -> None:
         make_trifeature(**{**SMALL, **kwargs})
 
 
+def test_render_images_rejects_bad_codes_and_geometry() -> None:
+    geometry = tf.draw_geometry(3, resolution=16, rng=np.random.default_rng(0))
+    ok = np.array([0, 1, 2])
+    with pytest.raises(ValueError, match=r"texture must be integer codes 0..9 .* shape \(3,\)"):
+        tf.render_images(ok, np.array([0, 1, 10]), ok, geometry, resolution=16)
+    with pytest.raises(ValueError, match="colour must be integer codes 0..9"):
+        tf.render_images(ok, ok, ok[:2], geometry, resolution=16)
+    short = {k: v[:2] for k, v in geometry.items()}
+    with pytest.raises(ValueError, match="geometry must hold centre, angle, phase and noise for 3"):
+        tf.render_images(ok, ok, ok, short, resolution=16)
+
+
 def test_draw_attributes_rejects_a_non_bijection() -> None:
     with pytest.raises(ValueError, match="bijection must be a permutation of 0..9"):
         draw_attributes(5, bijection=np.zeros(10, dtype=int), biased=True,
@@ -258,17 +272,16 @@ def test_draw_attributes_rejects_a_non_bijection() -> None:
 
 
 # ---------------------------------------------------------------------------- textures
-@pytest.mark.slow
-def test_textures_are_distinguishable_at_the_default_resolution() -> None:
-    """A small CNN trained on texture labels classifies held-out images (chance: 10 %)."""
+def texture_probe_accuracy(resolution: int = 32, n_train: int = 6000,
+                           n_test: int = 2000) -> list[float]:
+    """Held-out accuracy per texture of a small CNN trained on rendered texture labels."""
     import torch
     from torch import nn
 
-    n_train, n_test = 6000, 2000
     rng = np.random.default_rng(12)
     shape, texture, colour = rng.integers(0, 10, size=(3, n_train + n_test))
-    geometry = tf.draw_geometry(n_train + n_test, resolution=32, rng=rng)
-    images = tf.render_images(shape, texture, colour, geometry, resolution=32)
+    geometry = tf.draw_geometry(n_train + n_test, resolution=resolution, rng=rng)
+    images = tf.render_images(shape, texture, colour, geometry, resolution=resolution)
     x = torch.from_numpy(images.astype(np.float32) / 255)
     y = torch.from_numpy(texture)
     with torch.random.fork_rng():
@@ -293,6 +306,12 @@ def test_textures_are_distinguishable_at_the_default_resolution() -> None:
     net.eval()
     with torch.no_grad():
         pred = net(x[n_train:]).argmax(1)
-    per_texture = [(pred[y[n_train:] == k] == k).float().mean().item() for k in range(10)]
+    return [(pred[y[n_train:] == k] == k).float().mean().item() for k in range(10)]
+
+
+@pytest.mark.slow
+def test_textures_are_distinguishable_at_the_default_resolution() -> None:
+    """A small CNN trained on texture labels classifies held-out images (chance: 10 %)."""
+    per_texture = texture_probe_accuracy()
     assert np.mean(per_texture) > 0.9, per_texture
     assert min(per_texture) > 0.75, per_texture
