@@ -16,12 +16,14 @@ minus the estimated bias, projected to a valid decomposition
   joint of (x1, x2) and the target's marginal but destroys every dependence between them, so
   the atoms of a permuted joint are pure bias. It measures the bias *under independence*,
   where every (x1, x2, y) cell can be occupied, and over-corrects where the dependence
-  confines the mass to few cells: on ``make_latent`` tasks whose label is a function of the
-  latent states (64 of 1,024 cells occupied) it removed 0.5 bits of true synergy at n = 500;
+  confines the mass to few cells: on a ``make_latent`` task whose label is a function of the
+  latent states (64 of 1,024 cells occupied; d = 8, 3 seeds) it removed 0.5 of the 1 bit of
+  true synergy at n = 500;
 * ``"bootstrap"`` (default; Efron's bias estimate): the bias is the mean atoms of joints
   re-drawn from the plug-in joint (n samples each) minus the plug-in atoms, the bias of the
-  plug-in under the *observed* dependence. On the same tasks it kept every atom within
-  0.01 bits at n = 500 (benchmarks/pid_accuracy.py).
+  plug-in under the *observed* dependence. On the ``make_latent`` tasks of
+  ``benchmarks/pid_accuracy.py`` (d = 8 and 32, 5 seeds) every atom stayed within 0.01 bits
+  of the truth on average at n = 500.
 """
 
 from __future__ import annotations
