@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 from pid_bench.info.continuous.correction import valid_decomposition
 from pid_bench.info.continuous.gaussian import (
@@ -166,9 +167,10 @@ def _union(joint: JointGaussian, *, tol: float, max_iter: int) -> tuple[float, d
         return _objective(np.zeros(shape), g)[0] / _LN2, info
     starts = [u1.T @ c0 @ u2, np.zeros(shape)]
     start = min(starts, key=lambda c: _objective(c, g)[0])
-    res = minimize(_objective_w, _unball(start).ravel(), args=(g, shape), jac=True,
-                   method="L-BFGS-B",
-                   options={"maxiter": max_iter, "gtol": tol, "ftol": 1e-15})
+    with threadpool_limits(limits=1):  # tiny matrices: BLAS threads only add overhead
+        res = minimize(_objective_w, _unball(start).ravel(), args=(g, shape), jac=True,
+                       method="L-BFGS-B",
+                       options={"maxiter": max_iter, "gtol": tol, "ftol": 1e-15})
     info.update(iterations=int(res.nit), converged=bool(res.success))
     return float(res.fun) / _LN2, info
 
