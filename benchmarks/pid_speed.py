@@ -67,7 +67,7 @@ def _timed_child(solver: Callable[[np.ndarray], PIDResult], p: np.ndarray, threa
             start = time.perf_counter()
             atoms = solver(p).atoms()
             conn.send((time.perf_counter() - start, atoms, None))
-        except Exception as exc:  # reported in the table, not raised
+        except Exception as exc:  # noqa: BLE001 (any failure is reported in the table)
             conn.send((np.nan, None, f"{type(exc).__name__}: {exc}"))
     conn.close()
 
@@ -116,20 +116,22 @@ def header(threads: int | None) -> list[str]:
     blas = ", ".join(f"{i['internal_api']} {i.get('version') or ''} ({i['num_threads']} threads)"
                      for i in threadpool_info() if i["user_api"] == "blas")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
-    return [f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
-            f"Machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
-            f"{os.cpu_count()} CPUs, load average {load}",
-            f"Python {platform.python_version()}, numpy {np.__version__}, BLAS: {blas}; "
-            f"--threads {threads if threads else 'default'}"]
+    return [f"Date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
+            (f"Machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
+             f"{os.cpu_count()} CPUs, load average {load}"),
+            (f"Python {platform.python_version()}, numpy {np.__version__}, BLAS: {blas}; "
+             f"--threads {threads if threads else 'default'}")]
 
 
 def benchmark(ks: Sequence[int], cap: float, repeats: int, seed: int,
-              threads: int | None = None, warm: bool = True) -> list[dict[str, object]]:
+              threads: int | None = None, warm: bool = True,
+              on_row: Callable[[dict[str, object]], None] | None = None
+              ) -> list[dict[str, object]]:
     """One row per k: times, ratio, atom differences and our gap.
 
     With ``warm``, every solver first decomposes a 2 x 2 x 2 joint in this process, so that
     neither our timings nor those of the forked reference calls include imports and
-    first-call set-up.
+    first-call set-up. ``on_row`` is called with each row as soon as it is complete.
     """
     rows = []
     skipped: set[str] = set()
@@ -162,23 +164,24 @@ def benchmark(ks: Sequence[int], cap: float, repeats: int, seed: int,
             row[f"diff_{name}"] = (float(np.abs(atoms - result.atoms()).max())
                                    if atoms is not None else None)
         rows.append(row)
+        if on_row is not None:
+            on_row(row)
     return rows
 
 
-def markdown(rows: Sequence[dict[str, object]], cap: float) -> list[str]:
-    """The table of :func:`benchmark` rows as Markdown lines."""
-    lines = ["| k | cells | ours (s) | cvxpy (s) | dit (s) | cvxpy / ours | max abs atom "
-             "diff vs cvxpy (bits) | vs dit (bits) | our gap (bits) |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in rows:
-        cvx = r["cvxpy"]
-        ratio = (f"{cvx / r['ours']:.3g}x" if isinstance(cvx, float) and np.isfinite(cvx)
-                 else "")
-        diffs = [f"{r[d]:.1e}" if r[d] is not None else "" for d in ("diff_cvxpy", "diff_dit")]
-        lines.append(f"| {r['k']} | {r['cells']:,} | {r['ours']:.3g} | "
-                     f"{_format_seconds(cvx, cap)} | {_format_seconds(r['dit'], cap)} | "
-                     f"{ratio} | {diffs[0]} | {diffs[1]} | {r['gap']:.1e} |")
-    return lines
+TABLE_HEADER = ("| k | cells | ours (s) | cvxpy (s) | dit (s) | cvxpy / ours | max abs atom "
+                "diff vs cvxpy (bits) | vs dit (bits) | our gap (bits) |\n"
+                "|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+
+
+def markdown_row(r: dict[str, object], cap: float) -> str:
+    """One row of :func:`benchmark` as a line of the Markdown table."""
+    cvx = r["cvxpy"]
+    ratio = f"{cvx / r['ours']:.3g}x" if isinstance(cvx, float) and np.isfinite(cvx) else ""
+    diffs = [f"{r[d]:.1e}" if r[d] is not None else "" for d in ("diff_cvxpy", "diff_dit")]
+    return (f"| {r['k']} | {r['cells']:,} | {r['ours']:.3g} | {_format_seconds(cvx, cap)} | "
+            f"{_format_seconds(r['dit'], cap)} | {ratio} | {diffs[0]} | {diffs[1]} | "
+            f"{r['gap']:.1e} |")
 
 
 def _ks(text: str) -> list[int]:
@@ -213,8 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"--cap must be > 0, --repeats and --threads >= 1; received cap={args.cap}, "
               f"repeats={args.repeats}, threads={args.threads}", file=sys.stderr)
         return 2
-    rows = benchmark(args.ks, args.cap, args.repeats, args.seed, args.threads)
-    print("\n".join(header(args.threads) + [""] + markdown(rows, args.cap)))
+    print("\n".join([*header(args.threads), "", TABLE_HEADER]), flush=True)
+    benchmark(args.ks, args.cap, args.repeats, args.seed, args.threads,
+              on_row=lambda row: print(markdown_row(row, args.cap), flush=True))
     return 0
 
 

@@ -26,7 +26,7 @@ def test_cells_outside_the_pairwise_supports_stay_empty():
     q = r.details["q"]
     assert np.all(q[p.sum(axis=1)[:, None, :].repeat(2, axis=1) == 0] == 0)
     np.testing.assert_allclose(q.sum(axis=1), p.sum(axis=1), atol=1e-7)
-    mi1, mi2, mi12 = source_target_informations(p)
+    mi1, _, mi12 = source_target_informations(p)
     assert r.total == pytest.approx(mi12, abs=1e-12)
     assert r.redundancy + r.unique1 == pytest.approx(mi1, abs=1e-12)
 
