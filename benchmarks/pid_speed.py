@@ -20,8 +20,8 @@ Usage::
     python benchmarks/pid_speed.py                          # k = 2, 4, ..., 64, cap 60 s
     python benchmarks/pid_speed.py --ks 2,4,8,16 --cap 20 --repeats 3 --seed 0
 
-Timings depend on the load of the machine; ``--threads`` limits BLAS threads in every solver
-(by default ours uses one thread below 2048 unknowns and the BLAS default above).
+Timings depend on the load of the machine; ``--threads N`` gives every solver N BLAS threads
+(by default ours uses its default of one thread, the references the BLAS default).
 """
 
 from __future__ import annotations
@@ -206,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="calls per solver and k; the median time is reported (default: 3)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the distributions")
     parser.add_argument("--threads", type=int, default=None,
-                        help="BLAS threads for every solver (default: each solver's own)")
+                        help="BLAS threads for every solver (default: each solver's own; "
+                             "ours: 1)")
     return parser
 
 

@@ -145,11 +145,12 @@ def test_same_input_same_numbers():
     assert a.details["duality_gap"] == b.details["duality_gap"]
 
 
-def test_one_blas_thread_gives_a_certified_result():
+@pytest.mark.parametrize("threads", [None, 2])
+def test_other_blas_thread_counts_give_certified_results(threads):
     p = random_distribution((6, 6, 6), alpha=0.5, seed=4)
-    one, default = broja(p, blas_threads=1), broja(p)
-    _assert_consistent(p, one)
-    np.testing.assert_allclose(one.atoms(), default.atoms(), rtol=0, atol=2 * TOL)
+    other, default = broja(p, blas_threads=threads), broja(p)
+    _assert_consistent(p, other)
+    np.testing.assert_allclose(other.atoms(), default.atoms(), rtol=0, atol=2 * TOL)
 
 
 @pytest.mark.parametrize("options, reason", [({"tol": 0.0}, "no progress|max_iter"),
