@@ -12,7 +12,14 @@ from pathlib import Path
 import pandas as pd
 
 from pid_bench.commands.run import format_summary
-from pid_bench.experiment import environment, read_config, run_experiment, summarize, with_overrides
+from pid_bench.experiment import (
+    environment,
+    load_config,
+    read_config,
+    run_experiment,
+    summarize,
+    with_overrides,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,6 +31,10 @@ class Check:
     name: str
     passed: bool | None
     detail: str
+
+    def __post_init__(self) -> None:
+        if self.passed is not None:
+            object.__setattr__(self, "passed", bool(self.passed))
 
 
 def build_parser(description: str, config: Path, seeds: str, out: str) -> argparse.ArgumentParser:
@@ -41,15 +52,30 @@ def build_parser(description: str, config: Path, seeds: str, out: str) -> argpar
     return parser
 
 
-def run_grid(args: argparse.Namespace) -> tuple[pd.DataFrame, float]:
-    """Run (or finish) the grid that the flags describe; return the results and the wall time."""
+def run_grid(args: argparse.Namespace) -> tuple[pd.DataFrame, float, float | None]:
+    """Run (or finish) the grid that the flags describe.
+
+    Returns
+    -------
+    results : pandas.DataFrame
+        The long-form results of the grid.
+    wall : float
+        Wall time of this call, seconds (validation, training and probes).
+    seconds_per_seed : float or None
+        ``wall`` divided by the number of seeds' worth of runs executed in this call (None when
+        every run was reused): the time of one seed of the grid, validation included.
+    """
     config = with_overrides(
         read_config(args.config), seeds=[int(s) for s in args.seeds.split(",")],
         methods=None if args.methods is None else args.methods.split(","),
         epochs=args.epochs, device=args.device, workers=args.workers)
+    before = len(runs_table(args.out)) if (args.out / "runs").is_dir() else 0
     start = time.perf_counter()
     results = run_experiment(config, args.out, progress=not args.quiet)
-    return results, time.perf_counter() - start
+    wall = time.perf_counter() - start
+    resolved = load_config(config)
+    fresh = (len(runs_table(args.out)) - before) / (len(resolved.methods) * len(resolved.datasets))
+    return results, wall, wall / fresh if fresh > 0 else None
 
 
 def final_accuracy(results: pd.DataFrame) -> pd.DataFrame:
@@ -67,23 +93,26 @@ def runs_table(out: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def report(title: str, results: pd.DataFrame, wall: float, out: Path,
-           checks: Callable[[pd.DataFrame, pd.DataFrame], Sequence[Check]]) -> list[Check]:
-    """Print the machine, the tables, the throughput and the PASS/FAIL lines; return the checks."""
-    runs = runs_table(out)
+def report(title: str, args: argparse.Namespace,
+           checks: Callable[[pd.DataFrame, pd.DataFrame, float | None], Sequence[Check]]
+           ) -> list[Check]:
+    """Run the grid, print the machine, tables, throughput and PASS/FAIL lines; return the checks."""
+    results, wall, per_seed = run_grid(args)
+    runs = runs_table(args.out)
     env = environment(runs.device.iloc[0] if len(runs) else "none")
     print(f"# {title}")
     print(f"machine: {env['cpu']} ({env['cpu_count']} cores), {env['platform']}, device "
           f"{env['device']}; torch {env['packages']['torch']}; commit {env['git_commit']}"
           f"{' (dirty)' if env['git_dirty'] else ''}")
-    print(f"wall time of this invocation: {wall:.1f} s (runs finished earlier are reused)\n")
+    timing = "all runs reused" if per_seed is None else f"{per_seed:.1f} s per seed of the grid"
+    print(f"wall time: {wall:.1f} s ({timing})\n")
     print(format_summary(summarize(results)))
     print("\nbalanced accuracy per seed (%):")
     print(final_accuracy(results).round(1).to_string())
-    print("\nruns (seconds: whole run incl. probes; pairs/s: training throughput):")
-    print(runs.groupby("method")[["seconds", "train_seconds", "pairs_per_second"]].mean()
-          .round(1).to_string())
-    found = list(checks(results, runs))
+    print("\nruns, mean over seeds (seconds: whole run with probes; training pairs per second):")
+    print(runs.groupby("method")[["seconds", "train_seconds", "pairs_per_second", "torch_threads"]]
+          .mean().round(1).to_string())
+    found = list(checks(results, runs, per_seed))
     print()
     for check in found:
         status = {True: "PASS", False: "FAIL", None: "INFO"}[check.passed]

@@ -12,7 +12,9 @@ PASS/FAIL for each condition:
    ``synergy`` (intervals are [min, max] over seeds; with one seed they are points);
 4. CoMM at least 90 % on ``unique1`` and ``unique2``;
 5. Cross within 10 points of chance (25 %) on ``unique1`` and ``unique2``;
-6. one seed of the grid (the three runs, probes included) under 120 s.
+6. one seed of the grid (the three runs, probes included) under 120 s of wall time: the time
+   of this invocation per seed it ran, validation included (the config runs two runs at a
+   time, one thread each).
 
 ``synergy_xor`` is reported for every method, whatever it shows: no method is known to learn
 it without labels.
@@ -32,13 +34,14 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from _comm_grid import ROOT, Check, build_parser, final_accuracy, interval, report, run_grid
+from _comm_grid import ROOT, Check, build_parser, final_accuracy, interval, report
 
 SYNERGY_MARGIN, CHANCE_BAND, UNIQUE_MIN, UNIQUE_BAND, SEED_SECONDS = 15.0, 5.0, 90.0, 10.0, 120.0
 
 
-def checks(results: pd.DataFrame, runs: pd.DataFrame) -> list[Check]:
-    """The conditions of the module docstring, from a results table and its runs."""
+def checks(results: pd.DataFrame, runs: pd.DataFrame, seconds_per_seed: float | None
+           ) -> list[Check]:
+    """The conditions of the module docstring, from a results table, its runs and the time."""
     acc = final_accuracy(results)
 
     def get(task: str, method: str) -> pd.Series | None:
@@ -69,10 +72,10 @@ def checks(results: pd.DataFrame, runs: pd.DataFrame) -> list[Check]:
         out.append(Check(f"{task}: cross within {UNIQUE_BAND:g} of chance 25",
                          None if values is None else abs(values.mean() - 25.0) <= UNIQUE_BAND,
                          "not run" if values is None else interval(values)))
-    per_seed = runs.groupby("seed")["seconds"].sum()
     out.append(Check(f"one seed of the grid under {SEED_SECONDS:g} s",
-                     bool(len(per_seed)) and per_seed.mean() < SEED_SECONDS,
-                     f"{per_seed.mean():.1f} s per seed ({', '.join(sorted(runs.method.unique()))})"))
+                     None if seconds_per_seed is None else seconds_per_seed < SEED_SECONDS,
+                     "all runs reused: time it in an empty --out" if seconds_per_seed is None
+                     else f"{seconds_per_seed:.1f} s per seed (wall time, validation included)"))
     xor = "; ".join(f"{m} {interval(get('synergy_xor', m))}" for m in acc.loc["synergy_xor"].index
                     ) if "synergy_xor" in acc.index.get_level_values(0) else "not probed"
     out.append(Check("synergy_xor reported (chance 25)", None, xor))
@@ -83,8 +86,7 @@ def main(argv: Sequence[str] | None = None) -> list[Check]:
     """Run the grid and print the report; returns the checks."""
     args = build_parser(__doc__.split("\n\n")[0], ROOT / "configs" / "default.yaml", "0,1,2",
                         "results/bench_comm_latent").parse_args(argv)
-    results, wall = run_grid(args)
-    return report("CoMM on latent vector data", results, wall, args.out, checks)
+    return report("CoMM on latent vector data", args, checks)
 
 
 if __name__ == "__main__":

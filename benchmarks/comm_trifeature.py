@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from _comm_grid import ROOT, Check, build_parser, final_accuracy, interval, report, run_grid
+from _comm_grid import ROOT, Check, build_parser, final_accuracy, interval, report
 
 #: The published table (balanced accuracy %), task -> method -> value.
 PAPER = {"redundancy": {"cross": 100.0, "factorcl": 99.8, "cross_self": 99.7, "comm": 99.9},
@@ -39,7 +39,8 @@ CHANCE = {"redundancy": 10.0, "unique1": 10.0, "unique2": 10.0, "synergy": 50.0}
 COMM_SEED_SECONDS = 15 * 60
 
 
-def checks(results: pd.DataFrame, runs: pd.DataFrame) -> list[Check]:
+def checks(results: pd.DataFrame, runs: pd.DataFrame, seconds_per_seed: float | None
+           ) -> list[Check]:
     """The conditions of the module docstring, from a results table and its runs."""
     acc = final_accuracy(results)
 
@@ -74,8 +75,7 @@ def main(argv: Sequence[str] | None = None) -> list[Check]:
     """Run the grid and print the report with the published numbers; returns the checks."""
     args = build_parser(__doc__.split("\n\n")[0], ROOT / "configs" / "trifeature.yaml",
                         "0,1,2,3,4", "results/bench_comm_trifeature").parse_args(argv)
-    results, wall = run_grid(args)
-    found = report("CoMM on bimodal Trifeature", results, wall, args.out, checks)
+    found = report("CoMM on bimodal Trifeature", args, checks)
     print("\npublished (CoMM, ICLR 2025), balanced accuracy %:")
     print(pd.DataFrame(PAPER).to_string())
     return found

@@ -21,7 +21,8 @@ seeds and the training and probe settings::
     probe_every: 0                # also probe every k epochs during training (0: final only)
     tasks: null                   # tasks to probe (default: all)
     workers: 1                    # runs in parallel processes
-    threads: null                 # torch threads per worker (default: cores / workers)
+    threads: null                 # torch and BLAS threads per run (default: cores / workers
+                                  # in workers, torch's own choice with one worker)
     embed_batch_size: 512
 
 Each (dataset, method, seed) is one run in ``out/runs/<dataset>__<method>__seed<k>/``: the
@@ -38,6 +39,7 @@ The results directory is laid out as in docs/architecture.md ("Results directory
 from __future__ import annotations
 
 import concurrent.futures as futures
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -49,7 +51,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -489,14 +491,17 @@ def _check_run_directory(run: _Run) -> None:
                          f"(see its {_SPEC}); use another results directory or remove it")
 
 
-def _execute(run: _Run, progress: bool) -> None:
-    """Train, embed, probe and write one run's files (in this process)."""
+def _execute(run: _Run, progress: bool, data: MultimodalDataset | None = None) -> None:
+    """Train, embed, probe and write one run's files (in this process).
+
+    ``data`` is the run's dataset when already built (else it is built from the spec).
+    """
     from pid_bench.train import TrainConfig, embed, resolve_device, train
 
     start = time.perf_counter()
     directory = Path(run.directory)
     atomic_write_text(directory / _SPEC, json.dumps(run.identity(), indent=2))
-    data = build_dataset(run.dataset)
+    data = build_dataset(run.dataset) if data is None else data
     model = _build_method(run.method, run.dataset, data, run.seed)
     config = TrainConfig(**{**run.train, "progress": progress}, seed=run.seed)
     device = resolve_device(config.device)
@@ -523,10 +528,16 @@ def _execute(run: _Run, progress: bool) -> None:
             "seed": run.seed, "epochs": final_epoch, "device": str(device),
             "torch_threads": _torch_threads(), "seconds": time.perf_counter() - start,
             "train_seconds": float(result.history["seconds"].sum()),
-            "pairs_per_second": (float(result.history["pairs_per_second"].mean())
-                                 if len(result.history) else None),
+            "pairs_per_second": _overall_rate(result.history),
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     atomic_write_text(directory / _DONE, json.dumps(done, indent=2))
+
+
+def _overall_rate(history: pd.DataFrame) -> float | None:
+    """Training pairs per second over all epochs (None when nothing was trained)."""
+    seconds = float(history["seconds"].sum())
+    pairs = float((history["pairs_per_second"] * history["seconds"]).sum())
+    return pairs / seconds if seconds > 0 else None
 
 
 _TRAINING_COLUMNS = ("dataset", "method", "seed", "epoch", "loss", "seconds", "pairs_per_second")
@@ -536,6 +547,24 @@ def _torch_threads() -> int:
     import torch
 
     return int(torch.get_num_threads())
+
+
+@contextlib.contextmanager
+def _thread_limits(threads: int | None) -> Iterator[None]:
+    """Limit torch and BLAS to ``threads`` inside the block (no limit when None)."""
+    if threads is None:
+        yield
+        return
+    import threadpoolctl
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with threadpoolctl.threadpool_limits(limits=threads):
+            yield
+    finally:
+        torch.set_num_threads(before)
 
 
 #: BLAS thread limits of a worker process, kept alive for the life of the process.
@@ -659,8 +688,9 @@ def run_experiment(config: str | os.PathLike[str] | Mapping[str, Any] | Experime
         Results directory (created; finished runs in it are skipped).
     workers : int, optional
         Runs in parallel processes; the config's ``workers`` by default. Each worker limits
-        torch and BLAS to ``threads`` (default: cores // workers). With 1, runs execute in this
-        process.
+        torch and BLAS to the config's ``threads`` (default: cores // workers). With 1, runs
+        execute in this process, limited to ``threads`` when the config sets it (restored
+        afterwards).
     progress : bool, default True
         Progress bars (training bars with one worker, a bar over runs otherwise).
 
@@ -690,9 +720,10 @@ def run_experiment(config: str | os.PathLike[str] | Mapping[str, Any] | Experime
     pending = [r for r in runs if not _is_done(r)]
     bar = _run_bar(len(runs), len(runs) - len(pending), progress and workers > 1)
     if workers == 1 or len(pending) <= 1:
-        for run in pending:
-            _execute(run, progress)
-            _write_tables(runs, out)
+        with _thread_limits(config.threads):
+            for run in pending:
+                _execute(run, progress, datasets[run.dataset.label])
+                _write_tables(runs, out)
     else:
         threads = config.threads or max(1, (os.cpu_count() or 1) // workers)
         context = multiprocessing.get_context("spawn")

@@ -1,0 +1,97 @@
+"""The CoMM latent benchmark: its conditions on hand-made tables, and (slow) on a real grid."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _load(name: str):
+    sys.path.insert(0, str(_DIR))
+    try:
+        spec = importlib.util.spec_from_file_location(name, _DIR / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(_DIR))
+    return module
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return _load("comm_latent")
+
+
+def _table(values: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
+    rows = [{"dataset": "latent", "task": task, "method": method, "seed": seed, "epoch": 10,
+             "metric": "balanced_accuracy", "value": v}
+            for (task, method), seeds in values.items() for seed, v in enumerate(seeds)]
+    return pd.DataFrame(rows)
+
+
+def _verdicts(checks) -> dict[str, bool | None]:
+    return {c.name: c.passed for c in checks}
+
+
+def test_conditions_pass_on_the_expected_pattern(bench):
+    table = _table({("synergy", "comm"): [75, 80], ("synergy", "cross"): [50, 52],
+                    ("synergy", "cross_self"): [49, 53], ("unique1", "comm"): [95, 96],
+                    ("unique2", "comm"): [92, 99], ("unique1", "cross"): [30, 31],
+                    ("unique2", "cross"): [26, 27], ("synergy_xor", "comm"): [30, 31]})
+    verdicts = _verdicts(bench.checks(table, pd.DataFrame(), 60.0))
+    assert all(v is not False for v in verdicts.values()), verdicts
+    assert verdicts["one seed of the grid under 120 s"] is True
+    assert verdicts["synergy_xor reported (chance 25)"] is None
+    reused = _verdicts(bench.checks(table, pd.DataFrame(), None))
+    assert reused["one seed of the grid under 120 s"] is None
+
+
+def test_each_condition_can_fail(bench):
+    table = _table({("synergy", "comm"): [60, 80], ("synergy", "cross"): [50, 62],
+                    ("synergy", "cross_self"): [47, 49], ("unique1", "comm"): [89, 90],
+                    ("unique2", "comm"): [99, 99], ("unique1", "cross"): [40, 41],
+                    ("unique2", "cross"): [25, 25]})
+    verdicts = _verdicts(bench.checks(table, pd.DataFrame(), 150.0))
+    assert verdicts["synergy: comm >= cross + 15"] is False            # 70 vs 56
+    assert verdicts["synergy: cross within 5 of chance 50"] is False   # 56
+    assert verdicts["synergy: seed intervals of comm and cross do not overlap"] is False
+    assert verdicts["synergy: comm >= cross_self + 15"] is True        # 70 vs 48
+    assert verdicts["synergy: cross_self within 5 of chance 50"] is True
+    assert verdicts["unique1: comm >= 90"] is False                    # 89.5
+    assert verdicts["unique1: cross within 10 of chance 25"] is False  # 40.5
+    assert verdicts["unique2: cross within 10 of chance 25"] is True
+    assert verdicts["one seed of the grid under 120 s"] is False
+
+
+def test_trifeature_conditions(bench):
+    tri = _load("comm_trifeature")
+    table = _table({("redundancy", "comm"): [99.5, 99.9], ("unique1", "comm"): [86, 88],
+                    ("unique2", "comm"): [84, 85], ("synergy", "comm"): [71, 73],
+                    ("unique1", "cross"): [12, 11], ("synergy", "cross"): [50, 50]})
+    runs = pd.DataFrame([{"method": "comm", "seed": 0, "seconds": 600.0, "epochs": 20,
+                          "pairs_per_second": 300.0}])
+    verdicts = _verdicts(tri.checks(table, runs, None))
+    assert verdicts["redundancy: comm >= 99 (paper 99.9)"] is True
+    assert verdicts["unique2: comm >= 85 (paper 87.8)"] is False       # 84.5
+    assert verdicts["synergy: comm >= 70 (paper 71.9)"] is True
+    assert verdicts["unique1: cross within 10 of chance 10"] is True
+    assert verdicts["unique2: cross within 10 of chance 10"] is None   # not run
+    assert verdicts["synergy: cross_self within 5 of chance 50"] is None
+    assert verdicts["one comm seed under 15 min"] is True
+
+
+@pytest.mark.slow
+def test_latent_grid_shows_what_comm_must_show(bench, tmp_path, capsys):
+    # Two seeds of the default grid (intervals need two); every condition but the wall time
+    # (which depends on the machine's load) must hold.
+    checks = bench.main(["--seeds", "0,1", "--out", str(tmp_path), "--quiet"])
+    printed = capsys.readouterr().out
+    assert "synergy_xor" in printed and "pairs/s" in printed
+    failed = [c for c in checks if c.passed is False and "under" not in c.name]
+    assert not failed, failed
