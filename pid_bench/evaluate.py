@@ -146,6 +146,21 @@ def _split_embeddings(embeddings: Mapping[str, object] | object,
     return {s: whole[dataset.split_of == s] for s in _PROBE_SPLITS}
 
 
+def _check_pairs(z_train: object, y_train: object, z_test: object, y_test: object
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    arrays = []
+    for split, z, y in (("train", z_train, y_train), ("test", z_test, y_test)):
+        labels = np.asarray(y)
+        if labels.ndim != 1 or labels.size == 0:
+            raise ValueError(f"y_{split} must be a non-empty array of shape (n,); received shape "
+                             f"{labels.shape}")
+        arrays += [_check_embedding(f"split {split!r}", z, labels.shape[0]), labels]
+    if arrays[0].shape[1] != arrays[2].shape[1]:
+        raise ValueError(f"train and test embeddings must have the same width d; received "
+                         f"{arrays[0].shape[1]} and {arrays[2].shape[1]}")
+    return arrays[0], arrays[1], arrays[2], arrays[3]
+
+
 def _standardise(z_fit: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
     mean = z_fit.mean(axis=0)
     std = z_fit.std(axis=0)
@@ -218,8 +233,15 @@ def probe_classification(z_train: np.ndarray, y_train: np.ndarray, z_test: np.nd
         (H of the test labels, bits), ``captured_bits`` (max(0, H - CE), bits) and ``c`` (the
         chosen inverse regularisation).
     """
+    z_train, y_train, z_test, y_test = _check_pairs(z_train, y_train, z_test, y_test)
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
+        raise ValueError(f"n_classes must be an integer >= 2; received {n_classes!r}")
+    for name, y in (("y_train", y_train), ("y_test", y_test)):
+        if y.dtype.kind not in "iub" or y.min() < 0 or y.max() >= n_classes:
+            raise ValueError(f"{name} must hold integer labels in 0..{n_classes - 1}; received "
+                             f"dtype {y.dtype}, range {y.min()}..{y.max()}")
     with threadpool_limits(limits=1):
-        return _probe_classification(z_train, y_train, z_test, y_test, n_classes, seed,
+        return _probe_classification(z_train, y_train, z_test, y_test, int(n_classes), seed,
                                      settings or ProbeSettings())
 
 
@@ -281,6 +303,9 @@ def probe_regression(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarra
         targets), ``r2`` (1 - mse / variance), ``captured_bits`` (max(0, 1/2 log2(variance /
         mse)), bits) and ``alpha`` (the chosen penalty).
     """
+    z_train, y_train, z_test, y_test = _check_pairs(z_train, y_train, z_test, y_test)
+    if not (np.all(np.isfinite(y_train.astype(float))) and np.all(np.isfinite(y_test.astype(float)))):
+        raise ValueError("continuous targets must be finite; received NaN or inf")
     with threadpool_limits(limits=1):
         return _probe_regression(z_train, y_train, z_test, y_test, seed,
                                  settings or ProbeSettings())

@@ -185,3 +185,11 @@ def test_bad_arguments_are_rejected(four_way):
         ProbeSettings(validation_fraction=1.0)
     with pytest.raises(ValueError, match="never in the training"):
         probe_classification(z[:10], np.array([0, 1] * 5), z[:4], np.array([0, 1, 2, 2]), n_classes=3)
+    with pytest.raises(ValueError, match=r"labels in 0\.\.1"):
+        probe_classification(z[:10], np.array([0, 1] * 5), z[:4], np.array([0, 1, 2, 2]), n_classes=2)
+    with pytest.raises(ValueError, match="one row per sample"):
+        probe_classification(z[:9], np.array([0, 1] * 5), z[:4], np.array([0, 1, 1, 0]), n_classes=2)
+    with pytest.raises(ValueError, match="same width"):
+        probe_regression(z[:10], np.arange(10.0), z[:4, :2], np.arange(4.0))
+    with pytest.raises(ValueError, match="finite"):
+        probe_regression(z[:10], np.r_[np.nan, np.arange(9.0)], z[:4], np.arange(4.0))
