@@ -34,6 +34,10 @@ across runs: the grid's seeds vary initialisation, batches and augmentations. Th
 checked before any training (every method is built on every dataset and runs one loss and one
 embedding on four samples), and a run directory made with a different config is refused.
 The results directory is laid out as in docs/architecture.md ("Results directory").
+
+On CPU a run's numbers depend on its seed and on its number of threads only (thread count can
+change the order of floating-point sums): with ``threads`` set, any ``workers`` gives the same
+table.
 """
 
 from __future__ import annotations
