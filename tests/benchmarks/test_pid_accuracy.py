@@ -1,21 +1,13 @@
 """The accuracy benchmark writes the contract-D table and its summaries are right."""
 
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "pid_accuracy.py"
-
-
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("pid_accuracy", _PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench(load_benchmark):
+    return load_benchmark("pid_accuracy")
 
 
 def test_small_grid_writes_the_long_form_table(bench, tmp_path, capsys):

@@ -1,21 +1,13 @@
 """The BROJA speed benchmark: table, time cap and agreement columns."""
 
-import importlib.util
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "pid_speed.py"
-
-
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("pid_speed", _PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench(load_benchmark):
+    return load_benchmark("pid_speed")
 
 
 def _sleeper(p):
