@@ -86,12 +86,27 @@ def test_trifeature_conditions(bench):
     assert verdicts["one comm seed under 15 min"] is True
 
 
+@pytest.fixture(scope="module")
+def latent_grid(bench, tmp_path_factory):
+    # Two seeds of the default grid (intervals need two).
+    return {c.name: c for c in bench.main(["--seeds", "0,1", "--quiet",
+                                           "--out", str(tmp_path_factory.mktemp("grid"))])}
+
+
 @pytest.mark.slow
-def test_latent_grid_shows_what_comm_must_show(bench, tmp_path, capsys):
-    # Two seeds of the default grid (intervals need two); every condition but the wall time
-    # (which depends on the machine's load) must hold.
-    checks = bench.main(["--seeds", "0,1", "--out", str(tmp_path), "--quiet"])
-    printed = capsys.readouterr().out
-    assert "synergy_xor" in printed and "pairs/s" in printed
-    failed = [c for c in checks if c.passed is False and "under" not in c.name]
+def test_latent_grid_shows_what_comm_must_show(latent_grid):
+    # Every condition on CoMM's synergy and uniqueness; the wall time depends on the machine's
+    # load and Cross's uniqueness is the next test.
+    failed = [c for name, c in latent_grid.items()
+              if c.passed is False and "under" not in name and "cross within" not in name]
     assert not failed, failed
+    assert "synergy_xor reported (chance 25)" in latent_grid
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="on latent vectors Cross keeps the unique factors "
+                   "linearly decodable (about 95 % with chance 25 %): its projections are not a "
+                   "bottleneck, unlike the AlexNet features of CoMM's Trifeature table")
+def test_cross_uniqueness_is_near_chance(latent_grid):
+    for task in ("unique1", "unique2"):
+        assert latent_grid[f"{task}: cross within 10 of chance 25"].passed
