@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load(name: str):
-    sys.path.insert(0, str(_DIR))
-    try:
-        spec = importlib.util.spec_from_file_location(name, _DIR / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(_DIR))
-    return module
-
 
 @pytest.fixture(scope="module")
-def bench():
-    return _load("comm_latent")
+def bench(load_benchmark):
+    return load_benchmark("comm_latent")
 
 
 def _table(values: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
@@ -69,8 +52,8 @@ def test_each_condition_can_fail(bench):
     assert verdicts["one seed of the grid under 120 s"] is False
 
 
-def test_trifeature_conditions(bench):
-    tri = _load("comm_trifeature")
+def test_trifeature_conditions(load_benchmark):
+    tri = load_benchmark("comm_trifeature")
     table = _table({("redundancy", "comm"): [99.5, 99.9], ("unique1", "comm"): [86, 88],
                     ("unique2", "comm"): [84, 85], ("synergy", "comm"): [71, 73],
                     ("unique1", "cross"): [12, 11], ("synergy", "cross"): [50, 50]})
