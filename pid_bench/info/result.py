@@ -46,6 +46,10 @@ class PIDResult:
     intervals: Mapping[str, tuple[float, float]] | None = None
     details: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        for atom in ATOMS:
+            object.__setattr__(self, atom, float(getattr(self, atom)))
+
     @classmethod
     def from_redundancy(cls, redundancy: float, mi1: float, mi2: float, mi12: float, *,
                         measure: str, unit: str = "bits", **kwargs: Any) -> "PIDResult":
