@@ -28,6 +28,8 @@ class Architecture:
         Number of hidden layers of vector encoders.
     cnn_width : int, default 32
         Channels of the first CNN block (doubled by each of the next two blocks).
+    cnn_depth : int, default 3
+        Blocks of the CNN (at least 3; blocks after the third keep the resolution).
     vector_tokens : int, default 1
         Tokens per vector modality in the fusion transformer.
     image_grid : int, default 2
@@ -44,6 +46,7 @@ class Architecture:
     hidden_dim: int = 256
     mlp_layers: int = 2
     cnn_width: int = 32
+    cnn_depth: int = 3
     vector_tokens: int = 1
     image_grid: int = 2
     n_heads: int = 4
@@ -51,11 +54,13 @@ class Architecture:
     dropout: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("embed_dim", "hidden_dim", "mlp_layers", "cnn_width", "vector_tokens",
-                     "image_grid", "n_heads", "n_layers"):
+        for name in ("embed_dim", "hidden_dim", "mlp_layers", "cnn_width", "cnn_depth",
+                     "vector_tokens", "image_grid", "n_heads", "n_layers"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer; received {value!r}")
+        if self.cnn_depth < 3:
+            raise ValueError(f"cnn_depth must be at least 3; received {self.cnn_depth}")
         if self.embed_dim % self.n_heads:
             raise ValueError(f"n_heads must divide embed_dim; received embed_dim "
                              f"{self.embed_dim} and n_heads {self.n_heads}")

@@ -58,10 +58,12 @@ class MLPEncoder(nn.Module):
 
 
 class ConvEncoder(nn.Module):
-    """Three stride-2 blocks of 3x3 convolution, group normalisation and ReLU.
+    """Blocks of 3x3 convolution, group normalisation and ReLU, then average pooling.
 
-    A small stand-in for the AlexNet of CoMM's recipe, sized for CPUs: channels ``w, 2w, 4w``,
-    each block halving the resolution, then average pooling to a ``grid x grid`` map.
+    A small stand-in for the AlexNet of CoMM's recipe, sized for CPUs: three stride-2 blocks
+    with ``w, 2w, 4w`` channels, each halving the resolution, then ``depth - 3`` stride-1
+    blocks of ``4w`` channels that widen the receptive field at the lowest resolution, then
+    average pooling to a ``grid x grid`` map.
 
     Parameters
     ----------
@@ -71,18 +73,23 @@ class ConvEncoder(nn.Module):
         Channels w of the first block.
     grid : int
         Side of the pooled output map.
+    depth : int, default 3
+        Number of blocks, at least 3.
 
     Shapes
     ------
     input (B, C, H, W), H and W at least 8 -> output (B, 4w, grid, grid).
     """
 
-    def __init__(self, in_channels: int, width: int, grid: int) -> None:
+    def __init__(self, in_channels: int, width: int, grid: int, depth: int = 3) -> None:
         super().__init__()
+        if depth < 3:
+            raise ValueError(f"depth must be at least 3; received {depth!r}")
         blocks: list[nn.Module] = []
         channels = in_channels
-        for out in (width, 2 * width, 4 * width):
-            blocks += [nn.Conv2d(channels, out, kernel_size=3, stride=2, padding=1),
+        plan = [(width, 2), (2 * width, 2), (4 * width, 2)] + [(4 * width, 1)] * (depth - 3)
+        for out, stride in plan:
+            blocks += [nn.Conv2d(channels, out, kernel_size=3, stride=stride, padding=1),
                        nn.GroupNorm(min(8, out), out), nn.ReLU()]
             channels = out
         blocks.append(nn.AdaptiveAvgPool2d(grid))
@@ -111,7 +118,7 @@ class VectorEncoder(nn.Module):
     def __init__(self, shape: Sequence[int], arch: Architecture) -> None:
         super().__init__()
         if is_image_shape(shape):
-            conv = ConvEncoder(shape[0], arch.cnn_width, grid=1)
+            conv = ConvEncoder(shape[0], arch.cnn_width, grid=1, depth=arch.cnn_depth)
             self.net: nn.Module = nn.Sequential(conv, nn.Flatten(),
                                                 nn.Linear(conv.out_channels, arch.embed_dim))
         else:

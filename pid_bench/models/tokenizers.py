@@ -88,7 +88,7 @@ class ModalityTokenizer(nn.Module):
     def __init__(self, shape: Sequence[int], arch: Architecture) -> None:
         super().__init__()
         if is_image_shape(shape):
-            conv = ConvEncoder(shape[0], arch.cnn_width, arch.image_grid)
+            conv = ConvEncoder(shape[0], arch.cnn_width, arch.image_grid, arch.cnn_depth)
             self.n_tokens = arch.image_grid ** 2
             self.net = nn.Sequential(conv, FeatureMapTokenizer(conv.out_channels, arch.embed_dim,
                                                                self.n_tokens))

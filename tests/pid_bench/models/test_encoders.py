@@ -22,6 +22,16 @@ def test_conv_encoder_pools_to_grid(size, grid):
     assert enc.out_channels == 16
 
 
+def test_conv_encoder_depth_adds_stride_one_blocks():
+    enc = ConvEncoder(3, width=4, grid=2, depth=5)
+    convs = [m for m in enc.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [c.stride[0] for c in convs] == [2, 2, 2, 1, 1]
+    assert [c.out_channels for c in convs] == [4, 8, 16, 16, 16]
+    assert enc(torch.rand(2, 3, 32, 32)).shape == (2, 16, 2, 2)
+    with pytest.raises(ValueError, match="depth must be at least 3; received 2"):
+        ConvEncoder(3, width=4, grid=2, depth=2)
+
+
 def test_conv_encoder_treats_samples_independently():
     enc = ConvEncoder(3, width=4, grid=2)
     x = torch.rand(3, 3, 32, 32)
@@ -51,5 +61,7 @@ def test_architecture_rejects_bad_options():
         Architecture(embed_dim=10, n_heads=4)
     with pytest.raises(ValueError, match="positive integer"):
         Architecture(hidden_dim=0)
+    with pytest.raises(ValueError, match="cnn_depth must be at least 3"):
+        Architecture(cnn_depth=2)
     with pytest.raises(ValueError, match="dropout"):
         Architecture(dropout=1.0)
