@@ -24,10 +24,17 @@ Newton matrix over (lambda, mu) is block-diagonal over x1 in its lambda part, so
 eliminated block by block and the remaining Schur complement over mu, of size |X2| |Y|
 (the smaller source is put second), is formed with batched matrix products (each (x1, x2)
 block of the Hessian is a diagonal plus a rank-one matrix) and factorised once per
-iteration; about ten iterations are typical. Three safeguards keep the iteration robust on
-peaked distributions: the central path is weighted by each block's capacity, a line search
-keeps the nonlinear constraints from drifting, and no dual variable moves by more than ten
-nats per step.
+iteration; about ten iterations are typical. The block elimination leaves the Schur
+complement well conditioned (condition numbers of about 1e4 at the last iterations, measured
+on Dirichlet(0.5) joints of 16 and 32 symbols), so from 2048 rows on it is factorised in
+float32, in about 60% of the float64 time, and each solve runs conjugate gradients on the
+float64 matrix preconditioned by that factor: about three iterations reach a relative
+residual of 1e-12, the float64 solve's accuracy, without its round of iterative refinement;
+if they stall, the float64 factor is computed instead (low-precision Cholesky factors as
+preconditioners of Krylov solvers: Higham and Pranesh, SIAM J. Sci. Comput. 43, 2021).
+Three safeguards keep the iteration robust on peaked distributions: the central path is
+weighted by each block's capacity, a line search keeps the nonlinear constraints from
+drifting, and no dual variable moves by more than ten nats per step.
 
 Every returned result is certified: ``details["duality_gap"]`` is H_Q(Y | X1, X2)'s dual
 upper bound, from a dual-feasible (lambda, mu), minus its value at a distribution Q that has
@@ -64,11 +71,21 @@ _LN2 = float(np.log(2.0))
 #: indefinite (near the optimum, on distributions whose masses span many decades).
 _SHIFTS = (0.0, 1e-14, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4)
 
-#: Rounds of iterative refinement of each Newton solve.
+#: Rounds of iterative refinement of each Newton solve by a float64 factor.
 _REFINE = 1
 
 #: Shortest step, relative to the longest, that the line search tries.
 _MIN_STEP = 1e-6
+
+#: Smallest Schur complement (rows) solved in mixed precision: a float32 Cholesky factor
+#: preconditions conjugate gradients on the float64 matrix. Below it, the float64
+#: factorisation is cheap and used directly.
+_MIXED_MIN = 2048
+
+#: Relative residual at which the conjugate gradients on the Schur complement stop, and
+#: the iterations after which they give way to the float64 factorisation.
+_CG_TOL = 1e-12
+_CG_MAX = 25
 
 #: Largest change of a dual variable in one step, in nats.
 _MAX_MOVE = 10.0
@@ -186,7 +203,7 @@ class _Newton:
     """
 
     def __init__(self, blocks: _Blocks, q: np.ndarray, s: np.ndarray, c: np.ndarray,
-                 shift: float = 0.0) -> None:
+                 shift: float = 0.0, buffers: dict[str, np.ndarray] | None = None) -> None:
         _, k2, ky = blocks.shape
         n = k2 * ky
         self.q, self.s, self.m2 = q, s, blocks.m2
@@ -197,7 +214,7 @@ class _Newton:
         hll += eye * (shift * np.einsum("ayy->ay", hll) + ~blocks.m1)[:, None, :]
         self.linv = _inverse_cholesky(hll)                             # (K1, Ky, Ky)
         self.us = np.matmul(s, self.linv.transpose(0, 2, 1))          # rows (L_a^-1 s_ab)^T
-        schur = np.empty((k2, ky, k2, ky))
+        schur = _buffer(buffers, "schur", (k2, ky, k2, ky), np.float64)
         self._set_minus_coupling(schur.reshape(k2, ky, n), c)
         hmm = np.matmul(self.cs.transpose(1, 2, 0), s.transpose(1, 0, 2))
         hmm += eye * q.sum(axis=0)[:, None, :]
@@ -209,7 +226,72 @@ class _Newton:
         m2t = blocks.m2.T.astype(float)
         ys = np.arange(ky)
         schur[:, ys, :, ys] += (scale / k2) * m2t[:, :, None] * m2t[:, None, :]
-        self.factor = sla.cho_factor(flat, lower=False, overwrite_a=True, check_finite=False)
+        # LAPACK reads the upper triangle of flat as the lower one of its transpose, which is
+        # in Fortran order: no copy.
+        self.schur, self.factor, self.factor32 = flat.T, None, None
+        if n >= _MIXED_MIN:
+            low = _buffer(buffers, "schur32", (n, n), np.float32, order="F")
+            low[...] = self.schur
+            with contextlib.suppress(np.linalg.LinAlgError):
+                self.factor32 = sla.cho_factor(low, lower=True, overwrite_a=True,
+                                               check_finite=False)
+        if self.factor32 is None:
+            self._factorise_double()
+
+    def _factorise_double(self, overwrite: bool = True) -> None:
+        """Float64 Cholesky factor of the Schur complement (in place if ``overwrite``)."""
+        self.factor = sla.cho_factor(self.schur, lower=True, overwrite_a=overwrite,
+                                     check_finite=False)
+
+    def _solve_schur(self, rhs: np.ndarray) -> np.ndarray:
+        """Solve the Schur complement system: by the float64 factor, or by conjugate
+        gradients preconditioned with the float32 factor, which give way to the float64
+        factor if they stall."""
+        if self.factor is None:
+            x, converged = self._conjugate_gradients(rhs)
+            if converged:
+                return x
+            try:
+                self._factorise_double(overwrite=False)
+            except np.linalg.LinAlgError:
+                # Round-off has made the float64 matrix indefinite too: the iterate is the
+                # best direction available (the certificate guards the result).
+                return x
+        return sla.cho_solve(self.factor, rhs, check_finite=False)
+
+    def _conjugate_gradients(self, rhs: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Preconditioned conjugate gradients on the float64 Schur complement (its upper
+        triangle), started from the float32 solve. Returns the iterate and whether its
+        relative residual reached _CG_TOL within _CG_MAX iterations (if not, the float32
+        factor is too inaccurate a preconditioner)."""
+        factor32, upper = self.factor32, self.schur
+
+        def precondition(v: np.ndarray) -> np.ndarray:
+            return sla.cho_solve(factor32, v.astype(np.float32), check_finite=False
+                                 ).astype(np.float64)
+
+        def times(v: np.ndarray) -> np.ndarray:
+            return sla.blas.dsymv(1.0, upper, v, lower=1)
+
+        goal = _CG_TOL * np.linalg.norm(rhs)
+        x = precondition(rhs)
+        res = rhs - times(x)
+        z = precondition(res)
+        d, rz = z.copy(), float(res @ z)
+        for _ in range(_CG_MAX):
+            if np.linalg.norm(res) <= goal:
+                return x, True
+            sd = times(d)
+            curvature = float(d @ sd)
+            if not curvature > 0:
+                return x, False
+            alpha = rz / curvature
+            x += alpha * d
+            res -= alpha * sd
+            z = precondition(res)
+            rz, rz_old = float(res @ z), rz
+            d = z + (rz / rz_old) * d
+        return x, bool(np.linalg.norm(res) <= goal)
 
     def _set_minus_coupling(self, schur: np.ndarray, c: np.ndarray) -> None:
         """schur[b, y, (b', z)] = -sum_a (Y_a^T Y_a)[(b, y), (b', z)].
@@ -257,11 +339,11 @@ class _Newton:
         t = self.q * u + self.cs * np.einsum("aby,aby->ab", self.s, u)[..., None]
         return t.sum(axis=1), t.sum(axis=0)
 
-    def solve_refined(self, rl: np.ndarray, rm: np.ndarray, steps: int = _REFINE
-                      ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`solve` followed by ``steps`` rounds of iterative refinement."""
+    def solve_refined(self, rl: np.ndarray, rm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`solve` followed by _REFINE rounds of iterative refinement, unless conjugate
+        gradients, which refine the Schur complement solve themselves, are in use."""
         dl, dm = self.solve(rl, rm)
-        for _ in range(steps):
+        for _ in range(_REFINE if self.factor is not None else 0):
             el, em = self.product(dl, dm)
             cl, cm = self.solve(rl - el, rm - em)
             dl, dm = dl + cl, dm + cm
@@ -273,7 +355,7 @@ class _Newton:
         st = np.einsum("aby,ay->ab", self.s, t)
         rhs = rm - np.einsum("aby,ay->by", self.q, t) - np.einsum("aby,ab->by", self.cs, st)
         rhs[~self.m2] = 0.0
-        dm = sla.cho_solve(self.factor, rhs.reshape(-1), check_finite=False).reshape(rm.shape)
+        dm = self._solve_schur(rhs.reshape(-1)).reshape(rm.shape)
         return self._g(rl - self._h_lm(dm)), dm
 
 
@@ -288,12 +370,25 @@ def _inverse_cholesky(h: np.ndarray) -> np.ndarray:
     return out
 
 
-def _factorise(blocks: _Blocks, q: np.ndarray, s: np.ndarray, c: np.ndarray) -> _Newton | None:
+def _buffer(buffers: dict[str, np.ndarray] | None, name: str, shape: tuple[int, ...],
+            dtype: type, order: str = "C") -> np.ndarray:
+    """Uninitialised array kept in ``buffers`` under ``name`` and reused while its shape
+    fits, so that the iterations do not allocate (and fault in) the large matrices anew."""
+    if buffers is None:
+        return np.empty(shape, dtype, order=order)
+    held = buffers.get(name)
+    if held is None or held.shape != shape:
+        held = buffers[name] = np.empty(shape, dtype, order=order)
+    return held
+
+
+def _factorise(blocks: _Blocks, q: np.ndarray, s: np.ndarray, c: np.ndarray,
+               buffers: dict[str, np.ndarray] | None = None) -> _Newton | None:
     """The Newton factorisation, regularised as little as round-off requires; None if even
     the largest shift fails."""
     for shift in _SHIFTS:
         try:
-            return _Newton(blocks, q, s, c, shift)
+            return _Newton(blocks, q, s, c, shift, buffers)
         except np.linalg.LinAlgError:
             continue
     return None
@@ -333,6 +428,7 @@ class _InteriorPoint:
         self.r = np.where(live, np.exp(self.f), 0.0)
         self.w = np.where(live, -self.f, 1.0)
         self.h_y = entropy(blocks.py) * _LN2      # nats; I_Q >= 0 bounds H_Q(Y|X1,X2) by H(Y)
+        self.buffers: dict[str, np.ndarray] = {}  # the Newton matrices of every iteration
 
     def certificate(self, lam: np.ndarray, mu: np.ndarray, r: np.ndarray, f: np.ndarray,
                     s: np.ndarray) -> tuple[float, np.ndarray]:
@@ -389,7 +485,7 @@ class _InteriorPoint:
         res_l = q.sum(axis=1) - blocks.p1                 # minus the Lagrangian gradient
         res_m = q.sum(axis=0) - blocks.p2
         res_p = np.where(live, self.f + w, 0.0)
-        newton = _factorise(blocks, q, s, np.where(live, r / w - r, 0.0))
+        newton = _factorise(blocks, q, s, np.where(live, r / w - r, 0.0), self.buffers)
         if newton is None:
             return ("the Newton matrix stayed indefinite under regularisation (round-off)",
                     (np.inf, q))

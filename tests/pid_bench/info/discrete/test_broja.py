@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 
 from pid_bench import pid
+from pid_bench.info.discrete import broja as broja_module
 from pid_bench.info.discrete.broja import BrojaConvergenceError, broja
 from pid_bench.info.shannon import (
     conditional_mutual_information,
@@ -129,6 +130,62 @@ def test_sixteen_symbols_each():
 def test_thirty_two_symbols_each_is_certified():
     p = random_distribution((32, 32, 32), alpha=0.5, seed=1)
     _assert_consistent(p, broja(p))
+
+
+def _count_schur_solves(monkeypatch):
+    """Counts of conjugate-gradient solves (and of those that converged) and of float64
+    factorisations of the Schur complement."""
+    counts = {"cg": 0, "cg_converged": 0, "float64": 0}
+    newton = broja_module._Newton
+    cg, double = newton._conjugate_gradients, newton._factorise_double
+
+    def counted_cg(self, rhs):
+        x, converged = cg(self, rhs)
+        counts["cg"] += 1
+        counts["cg_converged"] += converged
+        return x, converged
+
+    def counted_double(self, *args, **kwargs):
+        counts["float64"] += 1
+        return double(self, *args, **kwargs)
+
+    monkeypatch.setattr(newton, "_conjugate_gradients", counted_cg)
+    monkeypatch.setattr(newton, "_factorise_double", counted_double)
+    return counts
+
+
+@pytest.mark.parametrize("shape, alpha, zero_fraction, seed",
+                         [((12, 10, 9), 0.5, 0.0, 0), ((9, 11, 8), 0.05, 0.3, 1)])
+def test_mixed_precision_schur_solves_match_the_float64_ones(monkeypatch, shape, alpha,
+                                                             zero_fraction, seed):
+    # Large Schur complements are solved by conjugate gradients preconditioned with a
+    # float32 factor; forced on here at a small size, they give the float64 path's atoms.
+    p = random_distribution(shape, alpha=alpha, zero_fraction=zero_fraction, seed=seed)
+    counts = _count_schur_solves(monkeypatch)
+    double = broja(p)
+    assert counts["cg"] == 0 and counts["float64"] == double.details["iterations"]
+    counts["float64"] = 0
+    monkeypatch.setattr(broja_module, "_MIXED_MIN", 0)
+    mixed = broja(p)
+    _assert_consistent(p, mixed)
+    assert counts["cg"] >= 2 * mixed.details["iterations"]
+    assert counts["cg_converged"] == counts["cg"] and counts["float64"] == 0
+    gaps = double.details["duality_gap"] + mixed.details["duality_gap"]
+    np.testing.assert_allclose(mixed.atoms(), double.atoms(), rtol=0, atol=gaps + ROUND)
+
+
+def test_stalled_conjugate_gradients_fall_back_to_the_float64_factor(monkeypatch):
+    p = random_distribution((8, 7, 6), alpha=0.5, seed=2)
+    double = broja(p)
+    counts = _count_schur_solves(monkeypatch)
+    monkeypatch.setattr(broja_module, "_MIXED_MIN", 0)
+    monkeypatch.setattr(broja_module, "_CG_MAX", 0)  # only the float32 solve: too coarse
+    fallen_back = broja(p)
+    _assert_consistent(p, fallen_back)
+    assert counts["cg"] > counts["cg_converged"]
+    assert counts["float64"] == counts["cg"] - counts["cg_converged"] > 0
+    gaps = double.details["duality_gap"] + fallen_back.details["duality_gap"]
+    np.testing.assert_allclose(fallen_back.atoms(), double.atoms(), rtol=0, atol=gaps + ROUND)
 
 
 @pytest.mark.parametrize("tol", [1e-4, 1e-7, 1e-10])
