@@ -21,7 +21,8 @@ from pid_bench.data import MultimodalDataset
 from pid_bench.io import atomic_path
 from pid_bench.methods.base import Batch, Method
 
-__all__ = ["TrainConfig", "TrainResult", "train", "embed", "resolve_device", "CHECKPOINT_NAME"]
+__all__ = ["TrainConfig", "TrainResult", "train", "embed", "resolve_device", "check_data",
+           "CHECKPOINT_NAME"]
 
 #: File name of the checkpoint inside ``checkpoint_dir``.
 CHECKPOINT_NAME = "checkpoint.pt"
