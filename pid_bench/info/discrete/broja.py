@@ -276,11 +276,11 @@ class _Newton:
         goal = _CG_TOL * np.linalg.norm(rhs)
         x = precondition(rhs)
         res = rhs - times(x)
+        if np.linalg.norm(res) <= goal:
+            return x, True
         z = precondition(res)
-        d, rz = z.copy(), float(res @ z)
+        d, rz = z, float(res @ z)
         for _ in range(_CG_MAX):
-            if np.linalg.norm(res) <= goal:
-                return x, True
             sd = times(d)
             curvature = float(d @ sd)
             if not curvature > 0:
@@ -288,10 +288,12 @@ class _Newton:
             alpha = rz / curvature
             x += alpha * d
             res -= alpha * sd
+            if np.linalg.norm(res) <= goal:
+                return x, True
             z = precondition(res)
             rz, rz_old = float(res @ z), rz
             d = z + (rz / rz_old) * d
-        return x, bool(np.linalg.norm(res) <= goal)
+        return x, False
 
     def _set_minus_coupling(self, schur: np.ndarray, c: np.ndarray) -> None:
         """schur[b, y, (b', z)] = -sum_a (Y_a^T Y_a)[(b, y), (b', z)].
@@ -307,15 +309,13 @@ class _Newton:
         vs = np.matmul(us, linv)                                      # (G_a s_ab)^T
         vcs = c[..., None] * vs
         phi = np.matmul(us, (c[..., None] * us).transpose(0, 2, 1))   # s_ab^T G_a cs_ab'
-        qt = np.ascontiguousarray(q.transpose(2, 1, 0))               # [y, b, a]
+        minus_qt = np.negative(q.transpose(2, 1, 0), order="C")       # [y, b, a]
         cst = np.ascontiguousarray(cs.transpose(1, 2, 0))             # [b, y, a]
         work, term = np.empty((k1, k2, ky)), np.empty((k1, k2, ky))
-        rows = np.empty((k2, k2 * ky))
         for y in range(ky):
             np.multiply(g[:, y, None, :], q, out=work)
             work += np.multiply(vcs[:, :, y, None], s, out=term)
-            np.matmul(qt[y], work.reshape(k1, -1), out=rows)
-            np.negative(rows, out=schur[:, y, :])
+            np.matmul(minus_qt[y], work.reshape(k1, -1), out=schur[:, y, :])
         for b in range(k2):
             np.multiply(vs[:, b, None, :], q, out=work)
             work += np.multiply(phi[:, b, :, None], s, out=term)
