@@ -8,7 +8,9 @@ Every sample draws five independent discrete latent factors, uniform on their va
 
 The *latent state* of x1 is (r, u1, s1), that of x2 is (r, u2, s2). Each modality is a fixed
 random function (drawn from the seed) of the embeddings of its factors, into R^dim, plus its own
-Gaussian noise, so that no factor can be read off one coordinate.
+Gaussian noise, so that no factor can be read off one coordinate. With ``mixing="pairs"`` the
+function reads pairwise products of centred embeddings, so that no factor can be read off any
+linear function of the modality either (see ``make_latent``).
 
 Tasks and their exact decomposition (bits, under the probe distribution):
 
@@ -73,10 +75,13 @@ from pid_bench.info.shannon import entropy
 from synthetic._checks import check_int, check_real, check_seed
 
 __all__ = ["make_latent", "task_joint", "task_states", "MIXTURE_COMPONENTS", "MIXTURE_PRESETS",
-           "FACTORS"]
+           "FACTORS", "MIXINGS"]
 
 #: Latent factors in the order of ``MultimodalDataset.latents``.
 FACTORS = ("r", "u1", "u2", "s1", "s2")
+
+#: How a modality combines its factors' embeddings (see ``make_latent``'s ``mixing``).
+MIXINGS = ("concat", "pairs")
 
 #: Factors each modality carries (x1, x2).
 _SOURCE_FACTORS = (("r", "u1", "s1"), ("r", "u2", "s2"))
@@ -282,22 +287,29 @@ def _ground_truth_row(components: Components, label_noise: float) -> list[float]
 
 # --------------------------------------------------------------------------- observations
 def _modality_table(rng: np.random.Generator, sizes: tuple[int, ...], *, embed_dim: int,
-                    dim: int, depth: int) -> np.ndarray:
+                    dim: int, depth: int, mixing: str) -> np.ndarray:
     """Noiseless observation of every latent state, shape (prod(sizes), dim).
 
     Rows follow ``numpy.ravel_multi_index`` over ``sizes``. Each factor value has a standard
-    normal embedding of ``embed_dim`` numbers; the concatenated embeddings go through ``depth``
-    tanh layers of width ``dim`` (pre-activations standardised over the uniform states) and a
-    final linear map, all with N(0, 1/fan_in) weights. Each output coordinate is standardised to
-    mean 0 and variance 1 over the uniform distribution of states, so ``noise`` is a
-    noise-to-signal ratio per coordinate.
+    normal embedding of ``embed_dim`` numbers. With ``mixing="concat"`` the state's features are
+    the concatenated embeddings; with ``mixing="pairs"`` each factor's embeddings are centred
+    over its values and the features are the elementwise products of the cyclic pairs of factors
+    (f1 * f2, f2 * f3, f3 * f1), concatenated. The features go through ``depth`` tanh layers of
+    width ``dim`` (pre-activations standardised over the uniform states) and a final linear map,
+    all with N(0, 1/fan_in) weights. Each output coordinate is standardised to mean 0 and
+    variance 1 over the uniform distribution of states, so ``noise`` is a noise-to-signal ratio
+    per coordinate.
     """
-    tables = [rng.standard_normal((k, embed_dim)) for k in sizes]
-    grid = np.meshgrid(*[np.arange(k) for k in sizes], indexing="ij")
-    h = np.concatenate([t[g.ravel()] for t, g in zip(tables, grid)], axis=1)
-
     def standardised(a: np.ndarray) -> np.ndarray:
         return (a - a.mean(axis=0)) / a.std(axis=0)
+
+    tables = [rng.standard_normal((k, embed_dim)) for k in sizes]
+    grid = np.meshgrid(*[np.arange(k) for k in sizes], indexing="ij")
+    if mixing == "pairs":
+        e = [(t - t.mean(axis=0))[g.ravel()] for t, g in zip(tables, grid)]
+        h = np.concatenate([e[i] * e[(i + 1) % len(e)] for i in range(len(e))], axis=1)
+    else:
+        h = np.concatenate([t[g.ravel()] for t, g in zip(tables, grid)], axis=1)
 
     for _ in range(depth):
         h = np.tanh(standardised(h @ rng.standard_normal((h.shape[1], dim))))
@@ -321,7 +333,7 @@ def _draw_factors(rng: np.random.Generator, n: int, ks: Mapping[str, int], pi: n
 def make_latent(*, n_pretrain: int = 4000, n_train: int = 2000, n_test: int = 2000,
                 dim: int = 32, embed_dim: int = 8, k_redundant: int = 4, k_unique: int = 4,
                 k_synergy: int = 4, noise: float = 0.5, label_noise: float = 0.0,
-                depth: int = 1, bias: float = 1.0,
+                depth: int = 1, mixing: str = "concat", bias: float = 1.0,
                 mixtures: Sequence[str] | Mapping[str, Mapping[str, int]] | None = None,
                 seed: int | np.random.Generator = 0, name: str = "latent") -> MultimodalDataset:
     """Vector data with planted redundancy, uniqueness and synergy, and its exact decomposition.
@@ -349,6 +361,17 @@ def make_latent(*, n_pretrain: int = 4000, n_train: int = 2000, n_test: int = 20
     depth : int, default 1
         Nonlinearity of the maps: 0 for a linear map of the embeddings, d > 0 for a random
         tanh network with d hidden layers.
+    mixing : {"concat", "pairs"}, default "concat"
+        How a modality combines its factors before the map. ``"concat"``: their embeddings are
+        concatenated, so every factor is (nearly) linearly decodable from the raw modality.
+        ``"pairs"``: each factor's embeddings are centred over its values and the modality
+        reads the elementwise products of the pairs (r, u), (u, s), (s, r) of its factors (u,
+        s: its unique and synergy factors). Every product has a centred factor that is
+        independent of the others and uniform, so with ``depth=0`` the mean of x given any one
+        factor is the same for all its values: a linear probe on the raw modality has no mean
+        difference to read and stays near chance, while the pairwise interaction is easy for a
+        trained nonlinear encoder (an MLP probe reads each factor). With ``depth > 0`` the tanh
+        layers weaken this guarantee. The ground truth does not depend on it.
     bias : float, default 1.0
         Probability in [0, 1] that s2 = pi(s1) in the ``pretrain`` split (1 / k_synergy makes it
         unbiased). Probe splits are always unbiased.
@@ -376,13 +399,15 @@ def make_latent(*, n_pretrain: int = 4000, n_train: int = 2000, n_test: int = 20
     ------
     ValueError
         Negative counts, K < 2, ``noise`` < 0, ``label_noise`` or ``bias`` outside [0, 1],
-        unknown or impossible mixtures.
+        unknown or impossible mixtures, a ``mixing`` not in ``MIXINGS``.
     """
     counts = {"pretrain": check_int("n_pretrain", n_pretrain, 0),
               "train": check_int("n_train", n_train, 1), "test": check_int("n_test", n_test, 1)}
     dim = check_int("dim", dim, 1)
     embed_dim = check_int("embed_dim", embed_dim, 1)
     depth = check_int("depth", depth, 0)
+    if mixing not in MIXINGS:
+        raise ValueError(f"mixing must be one of {MIXINGS}; received {mixing!r}")
     ks = {"redundancy": check_int("k_redundant", k_redundant, 2),
           "unique": check_int("k_unique", k_unique, 2),
           "synergy": check_int("k_synergy", k_synergy, 2)}
@@ -397,8 +422,8 @@ def make_latent(*, n_pretrain: int = 4000, n_train: int = 2000, n_test: int = 20
     factor_k = {"r": ks["redundancy"], "u1": ks["unique"], "u2": ks["unique"],
                 "s1": ks["synergy"], "s2": ks["synergy"]}
     sizes = [tuple(factor_k[f] for f in group) for group in _SOURCE_FACTORS]
-    tables = [_modality_table(world, s, embed_dim=embed_dim, dim=dim, depth=depth)
-              for s in sizes]
+    tables = [_modality_table(world, s, embed_dim=embed_dim, dim=dim, depth=depth,
+                              mixing=mixing) for s in sizes]
 
     parts = []
     for (split, n), split_rng in zip(counts.items(), split_rngs):
@@ -419,7 +444,7 @@ def make_latent(*, n_pretrain: int = 4000, n_train: int = 2000, n_test: int = 20
                      n_test=counts["test"], dim=dim, embed_dim=embed_dim,
                      k_redundant=ks["redundancy"], k_unique=ks["unique"],
                      k_synergy=ks["synergy"], noise=noise, label_noise=label_noise, depth=depth,
-                     bias=bias, seed=None if isinstance(seed, np.random.Generator) else int(seed))
+                     mixing=mixing, bias=bias, seed=None if isinstance(seed, np.random.Generator) else int(seed))
     return MultimodalDataset(
         modalities={f"x{i + 1}": cat(lambda p, i=i: p[2][i]).astype(np.float32)
                     for i in range(2)},

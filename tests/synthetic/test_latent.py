@@ -4,6 +4,7 @@ import math
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -13,7 +14,13 @@ from sklearn.neural_network import MLPClassifier
 import pid_bench
 from pid_bench.data import MultimodalDataset
 from pid_bench.info.shannon import mutual_information
-from synthetic.latent import FACTORS, MIXTURE_PRESETS, make_latent, task_joint, task_states
+from synthetic.latent import (
+    FACTORS,
+    MIXTURE_PRESETS,
+    make_latent,
+    task_joint,
+    task_states,
+)
 
 
 def h_b(p: float) -> float:
@@ -189,6 +196,48 @@ def test_factors_decodable_from_their_modality_but_not_from_one_coordinate():
             assert _best_single_coordinate_accuracy(x, y, xt, yt) < 0.75, (modality, f)
 
 
+@pytest.fixture(scope="module")
+def pairs() -> MultimodalDataset:
+    return make_latent(n_pretrain=0, n_train=2000, n_test=1000, embed_dim=16, depth=0,
+                       mixing="pairs", mixtures=(), seed=2)
+
+
+def test_pairs_mixing_gives_every_factor_value_the_same_mean():
+    """Noiseless: the mean of x over the latent states with one factor fixed does not depend on
+    the factor's value (to rounding), for every factor of both modalities."""
+    ds = make_latent(n_pretrain=0, n_train=4000, n_test=1, embed_dim=16, depth=0, noise=0.0,
+                     mixing="pairs", mixtures=(), seed=4)
+    for modality, factors in zip(("x1", "x2"), ds.source_latents):
+        codes = np.stack([ds.latents[f] for f in factors], axis=1)
+        states, first = np.unique(codes, axis=0, return_index=True)
+        assert len(states) == 64
+        rows = ds.modalities[modality][first].astype(np.float64)     # one row per state
+        for j in range(3):
+            means = np.stack([rows[states[:, j] == v].mean(axis=0) for v in range(4)])
+            np.testing.assert_allclose(means, 0.0, atol=1e-5, err_msg=f"{modality} {j}")
+
+
+def test_pairs_mixing_hides_factors_from_a_linear_probe_not_from_an_mlp(pairs):
+    """Balanced accuracy (chance 25%) of a linear probe on raw x1 < 40% for r, u1 and s1, of an
+    MLP probe > 90%."""
+    tr, te = pairs.split("train"), pairs.split("test")
+    x, xt = tr.modalities["x1"], te.modalities["x1"]
+    for f in ("r", "u1", "s1"):
+        y, yt = tr.latents[f], te.latents[f]
+        linear = LogisticRegression(max_iter=1000).fit(x, y).predict(xt)
+        assert balanced_accuracy_score(yt, linear) < 0.40, f
+        assert _mlp_balanced_accuracy(x, y, xt, yt) > 90.0, f
+
+
+def test_pairs_mixing_keeps_the_ground_truth_and_labels(pairs):
+    concat = make_latent(n_pretrain=0, n_train=2000, n_test=1000, embed_dim=16, depth=0,
+                         mixtures=(), seed=2)
+    pd.testing.assert_frame_equal(pairs.ground_truth, concat.ground_truth)
+    for task in pairs.tasks:
+        np.testing.assert_array_equal(pairs.tasks[task], concat.tasks[task])
+    assert not np.allclose(pairs.modalities["x1"], concat.modalities["x1"])
+
+
 def test_probe_splits_are_unbiased_and_pretrain_biased_as_asked():
     k = 4
     ds = make_latent(n_pretrain=20_000, n_train=20_000, n_test=1, bias=0.6, mixtures=(), seed=7)
@@ -296,6 +345,7 @@ def test_task_joint_rejects_foreign_datasets_and_unknown_tasks(default):
     ({"k_unique": True}, "k_unique must be an integer"),
     ({"k_synergy": 1}, "k_synergy must be an integer >= 2"),
     ({"depth": -1}, "depth must be an integer >= 0"),
+    ({"mixing": "sum"}, "mixing must be one of \\('concat', 'pairs'\\); received 'sum'"),
     ({"noise": -0.1}, "noise must be a finite number"),
     ({"noise": float("nan")}, "noise must be a finite number"),
     ({"label_noise": 1.5}, r"label_noise must be a finite number in \[0.0, 1.0\]"),
