@@ -162,6 +162,7 @@ def test_mixed_precision_schur_solves_match_the_float64_ones(monkeypatch, shape,
     # float32 factor; forced on here at a small size, they give the float64 path's atoms.
     p = random_distribution(shape, alpha=alpha, zero_fraction=zero_fraction, seed=seed)
     counts = _count_schur_solves(monkeypatch)
+    monkeypatch.setattr(broja_module, "_MIXED_MIN", 10**9)
     double = broja(p)
     assert counts["cg"] == 0 and counts["float64"] == double.details["iterations"]
     counts["float64"] = 0
@@ -176,6 +177,7 @@ def test_mixed_precision_schur_solves_match_the_float64_ones(monkeypatch, shape,
 
 def test_stalled_conjugate_gradients_fall_back_to_the_float64_factor(monkeypatch):
     p = random_distribution((8, 7, 6), alpha=0.5, seed=2)
+    monkeypatch.setattr(broja_module, "_MIXED_MIN", 10**9)
     double = broja(p)
     counts = _count_schur_solves(monkeypatch)
     monkeypatch.setattr(broja_module, "_MIXED_MIN", 0)
