@@ -82,9 +82,11 @@ _MIN_STEP = 1e-6
 #: factorisation is cheap and used directly.
 _MIXED_MIN = 2048
 
-#: Relative residual at which the conjugate gradients on the Schur complement stop, and
-#: the iterations after which they give way to the float64 factorisation.
-_CG_TOL = 1e-12
+#: Relative residuals of the conjugate gradients on the Schur complement: they stop at the
+#: complementarity gap sum r w (nats) clipped to [_CG_TOL, _CG_TOL_MAX], as inexact Newton
+#: steps (early iterations need directions no more accurate than the gap they close), and
+#: give way to the float64 factorisation after _CG_MAX iterations.
+_CG_TOL, _CG_TOL_MAX = 1e-12, 1e-6
 _CG_MAX = 25
 
 #: Largest change of a dual variable in one step, in nats.
@@ -229,6 +231,7 @@ class _Newton:
         # LAPACK reads the upper triangle of flat as the lower one of its transpose, which is
         # in Fortran order: no copy.
         self.schur, self.factor, self.factor32 = flat.T, None, None
+        self.cg_tol = _CG_TOL
         if n >= _MIXED_MIN:
             low = _buffer(buffers, "schur32", (n, n), np.float32, order="F")
             low[...] = self.schur
@@ -262,7 +265,7 @@ class _Newton:
     def _conjugate_gradients(self, rhs: np.ndarray) -> tuple[np.ndarray, bool]:
         """Preconditioned conjugate gradients on the float64 Schur complement (its upper
         triangle), started from the float32 solve. Returns the iterate and whether its
-        relative residual reached _CG_TOL within _CG_MAX iterations (if not, the float32
+        relative residual reached ``cg_tol`` within _CG_MAX iterations (if not, the float32
         factor is too inaccurate a preconditioner)."""
         factor32, upper = self.factor32, self.schur
 
@@ -273,7 +276,7 @@ class _Newton:
         def times(v: np.ndarray) -> np.ndarray:
             return sla.blas.dsymv(1.0, upper, v, lower=1)
 
-        goal = _CG_TOL * np.linalg.norm(rhs)
+        goal = self.cg_tol * np.linalg.norm(rhs)
         x = precondition(rhs)
         res = rhs - times(x)
         if np.linalg.norm(res) <= goal:
@@ -489,6 +492,7 @@ class _InteriorPoint:
         if newton is None:
             return ("the Newton matrix stayed indefinite under regularisation (round-off)",
                     (np.inf, q))
+        newton.cg_tol = min(max(float(rw.sum()), _CG_TOL), _CG_TOL_MAX)
 
         def direction(target: np.ndarray) -> tuple[np.ndarray, ...]:
             # Newton step for g = 0, F + w = 0, r w = target; dr and dw are eliminated.

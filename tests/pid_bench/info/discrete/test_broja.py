@@ -171,6 +171,8 @@ def test_mixed_precision_schur_solves_match_the_float64_ones(monkeypatch, shape,
     _assert_consistent(p, mixed)
     assert counts["cg"] >= 2 * mixed.details["iterations"]
     assert counts["cg_converged"] == counts["cg"] and counts["float64"] == 0
+    # Early solves stop at looser residuals (inexact Newton) without costing iterations.
+    assert mixed.details["iterations"] <= double.details["iterations"] + 1
     gaps = double.details["duality_gap"] + mixed.details["duality_gap"]
     np.testing.assert_allclose(mixed.atoms(), double.atoms(), rtol=0, atol=gaps + ROUND)
 
