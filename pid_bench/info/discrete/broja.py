@@ -26,7 +26,7 @@ eliminated block by block and the remaining Schur complement over mu, of size |X
 block of the Hessian is a diagonal plus a rank-one matrix) and factorised once per
 iteration; about ten iterations are typical. The block elimination leaves the Schur
 complement well conditioned (condition numbers of about 1e4 at the last iterations, measured
-on Dirichlet(0.5) joints of 16 and 32 symbols), so from 2048 rows on it is factorised in
+on Dirichlet(0.5) joints of 16 and 32 symbols), so from 512 rows on it is factorised in
 float32, in about 60% of the float64 time, and each solve runs conjugate gradients on the
 float64 matrix preconditioned by that factor: about three iterations reach a relative
 residual of 1e-12, the float64 solve's accuracy, without its round of iterative refinement;
@@ -80,7 +80,7 @@ _MIN_STEP = 1e-6
 #: Smallest Schur complement (rows) solved in mixed precision: a float32 Cholesky factor
 #: preconditions conjugate gradients on the float64 matrix. Below it, the float64
 #: factorisation is cheap and used directly.
-_MIXED_MIN = 2048
+_MIXED_MIN = 512
 
 #: Relative residuals of the conjugate gradients on the Schur complement: they stop at the
 #: complementarity gap sum r w (nats) clipped to [_CG_TOL, _CG_TOL_MAX], as inexact Newton
