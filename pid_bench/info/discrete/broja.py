@@ -89,6 +89,9 @@ _MIXED_MIN = 512
 _CG_TOL, _CG_TOL_MAX = 1e-12, 1e-6
 _CG_MAX = 25
 
+#: Rows of x2 values per band of the D-part of the Schur complement (see _Newton).
+_BAND = 16
+
 #: Largest change of a dual variable in one step, in nats.
 _MAX_MOVE = 10.0
 
@@ -299,32 +302,42 @@ class _Newton:
         return x, False
 
     def _set_minus_coupling(self, schur: np.ndarray, c: np.ndarray) -> None:
-        """schur[b, y, (b', z)] = -sum_a (Y_a^T Y_a)[(b, y), (b', z)].
+        """schur[b, y, (b', z)] = -sum_a (Y_a^T Y_a)[(b, y), (b', z)] for b' >= b.
 
         With H_ab = diag(q_ab) + c_ab s_ab s_ab^T and G_a = H_aa^-1 (as L_a^-T L_a^-1), the
         sum is D-part + U-part: sum_a q[a,b,y] (G_a H_ab')[y, z] + sum_a cs[a,b,y]
         (s_ab^T G_a H_ab')[z]. Each part is built one y (or one x2) at a time, so that the
         temporaries have |X1| |X2| |Y| entries and each contraction is one matrix product.
+        The matrix is symmetric and only its upper triangle is read, so the blocks left of
+        the diagonal block (b' < b) are skipped (by row bands of _BAND x2 values in the
+        D-part) and keep whatever finite values they held.
         """
         linv, q, s, cs, us = self.linv, self.q, self.s, self.cs, self.us
         k1, k2, ky = q.shape
+        n = k2 * ky
         g = np.matmul(linv.transpose(0, 2, 1), linv)                  # G_a
         vs = np.matmul(us, linv)                                      # (G_a s_ab)^T
         vcs = c[..., None] * vs
         phi = np.matmul(us, (c[..., None] * us).transpose(0, 2, 1))   # s_ab^T G_a cs_ab'
         minus_qt = np.negative(q.transpose(2, 1, 0), order="C")       # [y, b, a]
         cst = np.ascontiguousarray(cs.transpose(1, 2, 0))             # [b, y, a]
-        work, term = np.empty((k1, k2, ky)), np.empty((k1, k2, ky))
+        work, term = np.empty(k1 * n), np.empty(k1 * n)
+        full, full_term = work.reshape(k1, k2, ky), term.reshape(k1, k2, ky)
         for y in range(ky):
-            np.multiply(g[:, y, None, :], q, out=work)
-            work += np.multiply(vcs[:, :, y, None], s, out=term)
-            np.matmul(minus_qt[y], work.reshape(k1, -1), out=schur[:, y, :])
+            np.multiply(g[:, y, None, :], q, out=full)
+            full += np.multiply(vcs[:, :, y, None], s, out=full_term)
+            for b0 in range(0, k2, _BAND):
+                np.matmul(minus_qt[y, b0:b0 + _BAND], work.reshape(k1, n)[:, b0 * ky:],
+                          out=schur[b0:b0 + _BAND, y, b0 * ky:])
+        product = np.empty((ky, n))
         for b in range(k2):
-            np.multiply(vs[:, b, None, :], q, out=work)
-            work += np.multiply(phi[:, b, :, None], s, out=term)
-            # schur[b] -= cst[b] @ work, in place (both sides seen transposed by BLAS).
-            sla.blas.dgemm(-1.0, work.reshape(k1, -1).T, cst[b].T, beta=1.0, c=schur[b].T,
-                           overwrite_c=True)
+            m = (k2 - b) * ky
+            part = work[:k1 * m].reshape(k1, k2 - b, ky)
+            np.multiply(vs[:, b, None, :], q[:, b:], out=part)
+            part += np.multiply(phi[:, b, b:, None], s[:, b:],
+                                out=term[:k1 * m].reshape(k1, k2 - b, ky))
+            np.matmul(cst[b], part.reshape(k1, m), out=product[:, :m])
+            schur[b, :, b * ky:] -= product[:, :m]
 
     def _g(self, v: np.ndarray) -> np.ndarray:
         """G_a v_a for every x1, v of shape (K1, Ky)."""
@@ -375,13 +388,14 @@ def _inverse_cholesky(h: np.ndarray) -> np.ndarray:
 
 def _buffer(buffers: dict[str, np.ndarray] | None, name: str, shape: tuple[int, ...],
             dtype: type, order: str = "C") -> np.ndarray:
-    """Uninitialised array kept in ``buffers`` under ``name`` and reused while its shape
-    fits, so that the iterations do not allocate (and fault in) the large matrices anew."""
+    """Array kept in ``buffers`` under ``name`` and reused while its shape fits, so that the
+    iterations do not allocate (and fault in) the large matrices anew. It starts as zeros,
+    so that entries never written (the lower triangle of the Schur complement) stay finite."""
     if buffers is None:
-        return np.empty(shape, dtype, order=order)
+        return np.zeros(shape, dtype, order=order)
     held = buffers.get(name)
     if held is None or held.shape != shape:
-        held = buffers[name] = np.empty(shape, dtype, order=order)
+        held = buffers[name] = np.zeros(shape, dtype, order=order)
     return held
 
 
