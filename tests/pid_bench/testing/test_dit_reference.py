@@ -28,16 +28,7 @@ def test_bad_input():
         dit_pid(np.ones((2, 2, 2)), "mmi")
 
 
-def test_missing_dit_is_reported_with_the_install_command(monkeypatch):
-    import importlib
-
-    real_import_module = importlib.import_module
-
-    def refuse_dit(name, *args):
-        if name == "dit" or name.startswith("dit."):
-            raise ImportError("No module named 'dit'")
-        return real_import_module(name, *args)
-
-    monkeypatch.setattr(importlib, "import_module", refuse_dit)
+def test_missing_dit_is_reported_with_the_install_command(refuse_import):
+    refuse_import("dit")
     with pytest.raises(ImportError, match=r"pip install pid-bench\[test\]"):
         dit_pid(and_(), "mmi")
