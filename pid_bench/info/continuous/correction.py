@@ -45,5 +45,6 @@ def valid_decomposition(mi1: float, mi2: float, mi12: float, redundancy: float, 
     i12 = max(mi12, i1, i2)
     r = min(max(redundancy, 0.0, i1 + i2 - i12), i1, i2)
     clipped = (i1, i2, i12, r) != (mi1, mi2, mi12, redundancy)
-    return PIDResult.from_redundancy(r, i1, i2, i12, measure=measure,
-                                     details={**dict(details or {}), "clipped": clipped})
+    # Each atom is >= 0 in exact arithmetic; max() removes round-off of order 1e-16.
+    return PIDResult(r, max(i1 - r, 0.0), max(i2 - r, 0.0), max(i12 - i1 - i2 + r, 0.0),
+                     measure=measure, details={**dict(details or {}), "clipped": clipped})
