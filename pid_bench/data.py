@@ -95,6 +95,9 @@ class MultimodalDataset:
             if arr.ndim < 2:
                 raise ValueError(f"modality {k!r} must have shape (n, ...) with at least 2 axes; "
                                  f"received shape {arr.shape}")
+            if arr.dtype.kind not in "biuf":
+                raise ValueError(f"modality {k!r} must be a real numeric array; received dtype "
+                                 f"{arr.dtype}")
             if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
                 raise ValueError(f"modality {k!r} contains NaN or inf")
         if not self.tasks:
@@ -182,18 +185,30 @@ class MultimodalDataset:
             if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
                 raise ValueError(f"task {k!r} contains NaN or inf labels; pass "
                                  f"continuous=[{k!r}] for a continuous target")
-            values, codes = np.unique(arr, return_inverse=True)
+            try:
+                values, codes = np.unique(arr, return_inverse=True)
+            except TypeError:
+                raise ValueError(f"task {k!r} labels must be comparable values without None "
+                                 f"(e.g. all ints or all strings); received dtype {arr.dtype} "
+                                 f"with mixed or missing values") from None
+            if len(values) < 2:
+                raise ValueError(f"task {k!r} must have at least 2 classes; received the single "
+                                 f"label {values[0]!r}" if len(values) else f"task {k!r} is empty")
             coded[k], n_classes[k] = codes.astype(np.int64).reshape(n), len(values)
         if split_of is None:
             if not 0 < test_fraction < 1:
                 raise ValueError(f"test_fraction must be in (0, 1); received {test_fraction}")
             rng = np.random.default_rng(seed)
+            n_test = int(round(test_fraction * n))
+            if not 0 < n_test < n:
+                raise ValueError(f"test_fraction {test_fraction} of {n} samples leaves "
+                                 f"{n_test} test and {n - n_test} train samples; both must be >= 1")
             split_of = np.full(n, "train", dtype="<U8")
-            split_of[rng.permutation(n)[: int(round(test_fraction * n))]] = "test"
+            split_of[rng.permutation(n)[:n_test]] = "test"
         if ground_truth is None:
             ground_truth = pd.DataFrame(np.nan, index=pd.Index(list(coded), name="task"),
                                         columns=list(GROUND_TRUTH_COLUMNS))
-        return cls(modalities=mods, tasks=coded, split_of=np.asarray(split_of).astype("<U8"),
+        return cls(modalities=mods, tasks=coded, split_of=np.asarray(split_of).astype(str),
                    ground_truth=ground_truth, n_classes=n_classes, name=name)
 
     # ------------------------------------------------------------------ access

@@ -19,6 +19,8 @@ from types import MappingProxyType
 
 import numpy as np
 
+from pid_bench.info.validation import validate_joint
+
 __all__ = [
     "CANONICAL", "canonical", "random_distribution", "from_function",
     "xor", "and_", "or_", "rdn", "unq", "copy", "rdnxor", "rdnunqxor", "xorand", "sum_", "w",
@@ -48,7 +50,11 @@ def from_function(f: Callable[..., tuple[int, int, int]], *factors: int,
     if weights is None:
         probs = np.full(len(combos), 1.0 / len(combos))
     else:
-        probs = np.asarray(weights, dtype=np.float64).reshape(-1)
+        probs = validate_joint(weights, ndim=None, name="weights")
+        if probs.shape != tuple(factors):
+            raise ValueError(f"weights must have the shape of the factors {tuple(factors)}; "
+                             f"received {probs.shape}")
+        probs = probs.reshape(-1)
     outcomes = np.array([f(*c) for c in combos], dtype=np.int64)
     if outcomes.ndim != 2 or outcomes.shape[1] != 3 or np.any(outcomes < 0):
         raise ValueError("f must map each latent combination to three codes (x1, x2, y) >= 0")

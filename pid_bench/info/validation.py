@@ -38,10 +38,13 @@ def validate_joint(p: object, *, ndim: int | None = 3, normalize: bool = False,
         all zeros, or a sum away from 1 without ``normalize=True``.
     """
     try:
-        arr = np.array(p, dtype=np.float64)
+        raw = np.asarray(p)
+        if raw.dtype.kind not in "biuf":
+            raise TypeError(f"dtype {raw.dtype}")
+        arr = np.array(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a numeric array of probabilities; received "
-                         f"{type(p).__name__} that cannot be converted ({exc})") from None
+        raise ValueError(f"{name} must be a real numeric array of probabilities; received "
+                         f"{type(p).__name__} that is not one ({exc})") from None
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} axes (|X1|, |X2|, |Y|); received an array "
                          f"of shape {arr.shape} with {arr.ndim} axes")

@@ -102,12 +102,27 @@ def test_from_arrays_rejects_bad_input(kwargs, message):
 
 def test_from_arrays_rejects_mismatched_and_non_finite_modalities():
     with pytest.raises(ValueError, match="same number of samples"):
-        MultimodalDataset.from_arrays(np.zeros((4, 2)), np.zeros((5, 2)), tasks={"y": [0] * 4})
+        MultimodalDataset.from_arrays(np.zeros((4, 2)), np.zeros((5, 2)), tasks={"y": [0, 1, 0, 1]})
     with pytest.raises(ValueError, match="contains NaN or inf"):
         MultimodalDataset.from_arrays(np.full((4, 2), np.nan), np.zeros((4, 2)),
-                                      tasks={"y": [0] * 4})
+                                      tasks={"y": [0, 1, 0, 1]})
     with pytest.raises(ValueError, match="at least 2 axes"):
-        MultimodalDataset.from_arrays(np.zeros(4), np.zeros((4, 2)), tasks={"y": [0] * 4})
+        MultimodalDataset.from_arrays(np.zeros(4), np.zeros((4, 2)), tasks={"y": [0, 1, 0, 1]})
+
+
+def test_from_arrays_rejects_non_numeric_modalities_and_unusable_tasks_and_splits():
+    x = np.zeros((200, 2))
+    y = np.arange(200) % 2
+    with pytest.raises(ValueError, match="must be a real numeric array; received dtype object"):
+        MultimodalDataset.from_arrays(x.astype(object), x, tasks={"y": y})
+    with pytest.raises(ValueError, match="split names must be among"):
+        MultimodalDataset.from_arrays(x, x, tasks={"y": y}, split_of=np.array(["pretrain_x"] * 200))
+    with pytest.raises(ValueError, match="leaves 0 test and 200 train samples"):
+        MultimodalDataset.from_arrays(x, x, tasks={"y": y}, test_fraction=0.001)
+    with pytest.raises(ValueError, match="comparable values without None"):
+        MultimodalDataset.from_arrays(x, x, tasks={"y": np.array([None] + [1] * 199, dtype=object)})
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        MultimodalDataset.from_arrays(x, x, tasks={"y": np.ones(200, dtype=int)})
 
 
 # ---------------------------------------------------------------- constructor validation
