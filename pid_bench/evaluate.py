@@ -180,8 +180,8 @@ def _carve(y: np.ndarray, fraction: float, seed: int, stratify: bool) -> tuple[n
 def _seed_int(seed: int | np.random.Generator) -> int:
     if isinstance(seed, np.random.Generator):
         return int(seed.integers(2**31 - 1))
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an int or numpy.random.Generator; received {seed!r}")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an int >= 0 or numpy.random.Generator; received {seed!r}")
     return int(seed)
 
 
@@ -396,6 +396,9 @@ def measure(embeddings: Mapping[str, np.ndarray] | np.ndarray, dataset: Multimod
     """
     if not isinstance(dataset, MultimodalDataset):
         raise ValueError(f"dataset must be a MultimodalDataset; received {type(dataset).__name__}")
+    if epoch is not None and (isinstance(epoch, (bool, np.bool_))
+                              or not isinstance(epoch, (int, np.integer)) or epoch < 0):
+        raise ValueError(f"epoch must be None or an int >= 0; received {epoch!r}")
     chosen = list(dataset.tasks) if tasks is None else list(tasks)
     unknown = [t for t in chosen if t not in dataset.tasks]
     if unknown:

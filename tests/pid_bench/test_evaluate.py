@@ -179,6 +179,10 @@ def test_bad_arguments_are_rejected(four_way):
         measure(z, {"label": y})
     with pytest.raises(ValueError, match="seed must be"):
         measure(z, data, seed=1.5)
+    with pytest.raises(ValueError, match="seed must be an int >= 0"):
+        measure(z, data, seed=-1)
+    with pytest.raises(ValueError, match="epoch must be None or an int >= 0"):
+        measure(z, data, epoch="x")
     with pytest.raises(ValueError, match="c_grid"):
         ProbeSettings(c_grid=(1.0, -1.0))
     with pytest.raises(ValueError, match="validation_fraction"):
