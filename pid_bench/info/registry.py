@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,7 @@ from pid_bench.info.units import bits_to, unit_name
 from pid_bench.info.validation import validate_base, validate_joint
 
 __all__ = ["pid", "measures", "estimators", "register_measure", "register_estimator",
-           "get_measure", "get_estimator"]
+           "get_measure", "get_estimator", "check_options"]
 
 #: name -> "module:function" of the built-in discrete measures. Each function takes a
 #: validated joint array p of shape (|X1|, |X2|, |Y|) that sums to 1 and keyword options,
@@ -117,6 +118,33 @@ def get_estimator(name: str) -> Callable[..., PIDResult]:
                      f"{', '.join(estimators())}")
 
 
+def check_options(func: Callable[..., PIDResult], name: str, n_data: int,
+                  options: dict[str, Any]) -> None:
+    """Refuse keyword options that ``func`` does not take, listing the ones it does.
+
+    Parameters
+    ----------
+    func : callable
+        A measure (``n_data`` = 1: ``p``) or an estimator (``n_data`` = 3: ``x1, x2, y``).
+    name : str
+        Its registered name, for the message.
+    n_data : int
+        Number of leading positional data parameters, which are not options.
+    options : dict
+        The keyword options a caller passed.
+    """
+    params = list(inspect.signature(func).parameters.values())
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return
+    accepted = [p.name for p in params[n_data:]
+                if p.kind in (inspect.Parameter.KEYWORD_ONLY,
+                              inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise ValueError(f"{name!r} does not take the options {unknown}; it takes: "
+                         f"{', '.join(accepted) or 'none'}")
+
+
 def in_base(result: PIDResult, base: float) -> PIDResult:
     """Express a result computed in bits in units of ``base``."""
     b = validate_base(base)
@@ -158,6 +186,7 @@ def pid(p: np.ndarray, measure: str = "broja", *, normalize: bool = False, base:
         Unknown measure, or an array that is not a valid joint distribution.
     """
     func = get_measure(measure)
+    check_options(func, measure, 1, options)
     arr = validate_joint(p, ndim=3, normalize=normalize)
     validate_base(base)
     return in_base(func(arr, **options), base)

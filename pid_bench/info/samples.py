@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from pid_bench.info.registry import get_estimator, get_measure, in_base
+from pid_bench.info.registry import check_options, get_estimator, get_measure, in_base
 from pid_bench.info.result import ATOMS, PIDResult
 from pid_bench.info.validation import validate_base
 
@@ -65,6 +65,14 @@ def joint_from_samples(x1: object, x2: object, y: object) -> np.ndarray:
     return counts / counts.sum()
 
 
+def _length(values: object, name: str) -> int:
+    try:
+        return len(values)  # type: ignore[arg-type]
+    except TypeError:
+        raise ValueError(f"{name} must be a sequence or array of samples; received "
+                         f"{type(values).__name__}") from None
+
+
 def _bootstrap(fn: Callable[[np.ndarray], PIDResult], n: int, n_bootstrap: int,
                seed: int | np.random.Generator | None,
                level: float) -> dict[str, tuple[float, float]]:
@@ -116,16 +124,18 @@ def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja
     PIDResult
         With ``intervals`` when ``n_bootstrap > 0``; ``details["n_samples"]`` is n.
     """
-    if not isinstance(n_bootstrap, (int, np.integer)) or n_bootstrap < 0:
+    if (isinstance(n_bootstrap, (bool, np.bool_)) or not isinstance(n_bootstrap, (int, np.integer))
+            or n_bootstrap < 0):
         raise ValueError(f"n_bootstrap must be an integer >= 0; received {n_bootstrap!r}")
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1); received {confidence!r}")
     validate_base(base)
-    lengths = {k: len(v) for k, v in (("x1", x1), ("x2", x2), ("y", y))}  # type: ignore[arg-type]
+    lengths = {k: _length(v, k) for k, v in (("x1", x1), ("x2", x2), ("y", y))}
     if len(set(lengths.values())) != 1:
         raise ValueError(f"x1, x2 and y must have the same number of samples; received {lengths}")
     if estimator is None:
         func = get_measure(measure)
+        check_options(func, measure, 1, options)
         codes = [encode_labels(v, k) for k, v in (("x1", x1), ("x2", x2), ("y", y))]
 
         def run(idx: np.ndarray | None) -> PIDResult:
@@ -133,6 +143,7 @@ def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja
             return func(joint_from_samples(*picked), **options)
     else:
         func = get_estimator(estimator)
+        check_options(func, estimator, 3, options)
         arrays = [np.asarray(v) for v in (x1, x2, y)]
         if seed is not None and "seed" in inspect.signature(func).parameters:
             options = {**options, "seed": seed}
@@ -142,7 +153,7 @@ def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja
             return func(*picked, **options)
 
     result = run(None)
-    n = len(y)  # type: ignore[arg-type]
+    n = lengths["y"]
     details = {**dict(result.details), "n_samples": n}
     intervals = _bootstrap(run, n, n_bootstrap, seed, confidence) if n_bootstrap else None
     full = PIDResult(result.redundancy, result.unique1, result.unique2, result.synergy,

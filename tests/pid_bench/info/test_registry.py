@@ -88,3 +88,11 @@ def test_user_estimators_register_once(clean_registry):
     assert registry.get_estimator("zero") is constant
     with pytest.raises(ValueError, match="already registered"):
         registry.register_estimator("zero", constant)
+
+
+def test_unknown_options_are_refused_with_the_accepted_ones():
+    p = np.full((2, 2, 2), 1 / 8)
+    with pytest.raises(ValueError, match=r"'mmi' does not take the options \['foo'\]; it takes: none"):
+        registry.pid(p, "mmi", foo=1)
+    with pytest.raises(ValueError, match=r"'broja' does not take the options \['tolerance'\]; it takes: tol"):
+        registry.pid(p, "broja", tolerance=1e-6)

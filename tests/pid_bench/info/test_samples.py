@@ -104,3 +104,14 @@ def test_bad_input_is_rejected(kwargs, message):
     args = {"x1": [0, 1, 1], "x2": [1, 0, 1], "y": [0, 0, 1], "measure": "mmi", **kwargs}
     with pytest.raises(ValueError, match=message):
         pid_from_samples(args.pop("x1"), args.pop("x2"), args.pop("y"), **args)
+
+
+def test_scalars_booleans_and_unknown_options_are_refused():
+    with pytest.raises(ValueError, match="x1 must be a sequence or array of samples; received int"):
+        pid_from_samples(3, [0], [0])
+    with pytest.raises(ValueError, match="n_bootstrap must be an integer >= 0; received True"):
+        pid_from_samples([0, 1], [0, 1], [0, 1], n_bootstrap=True)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 2))
+    with pytest.raises(ValueError, match=r"'gaussian_mmi' does not take the options \['bogus'\]"):
+        pid_from_samples(x, x, x[:, 0], estimator="gaussian_mmi", bogus=2)
