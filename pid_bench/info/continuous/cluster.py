@@ -233,6 +233,8 @@ def cluster(x1: object, x2: object, y: object, *, n_clusters: int = 8,
     if len(set(lengths.values())) != 1:
         raise ValueError(f"x1, x2 and y must have the same number of samples; received "
                          f"{lengths}")
+    if lengths["y"] < 2:
+        raise ValueError(f"cluster needs at least 2 samples; received {lengths['y']}")
     if ay.dtype.kind in "biu" and ay.ndim != 1:
         raise ValueError(f"an integer target is a class label and must have shape (n,); "
                          f"received shape {ay.shape}. Pass floats for a continuous target")

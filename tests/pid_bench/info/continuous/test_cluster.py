@@ -116,6 +116,8 @@ def test_bad_samples():
         cluster(x1[:-1], x2, y)
     with pytest.raises(ValueError, match="class label"):
         cluster(x1, x2, np.zeros((100, 2), dtype=int))
+    with pytest.raises(ValueError, match="at least 2 samples; received 1"):
+        cluster(x1[:1], x2[:1], y[:1])
     x1[3, 0] = np.nan
     with pytest.raises(ValueError, match="x1 must contain finite numbers"):
         cluster(x1, x2, y)
