@@ -47,6 +47,8 @@ def build_parser(description: str, config: Path, seeds: str, out: str) -> argpar
     parser.add_argument("--out", type=Path, default=Path(out),
                         help=f"results directory (default {out}); finished runs are reused")
     parser.add_argument("--workers", type=int, default=None, help="parallel runs")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads per run (default: the config's)")
     parser.add_argument("--device", default=None, help="auto, cpu, cuda or mps")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
@@ -68,7 +70,8 @@ def run_grid(args: argparse.Namespace) -> tuple[pd.DataFrame, float, float | Non
     config = with_overrides(
         read_config(args.config), seeds=[int(s) for s in args.seeds.split(",")],
         methods=None if args.methods is None else args.methods.split(","),
-        epochs=args.epochs, device=args.device, workers=args.workers)
+        epochs=args.epochs, device=args.device, workers=args.workers,
+        threads=args.threads)
     before = len(runs_table(args.out)) if (args.out / "runs").is_dir() else 0
     start = time.perf_counter()
     results = run_experiment(config, args.out, progress=not args.quiet)

@@ -7,17 +7,21 @@ machine and the training throughput, then PASS/FAIL for:
 
 1. CoMM at least 99 / 85 / 70 on redundancy (shape) / unique1 and unique2 (textures) /
    synergy (texture-colour bijection);
-2. Cross within 10 points of chance on unique1, unique2 (chance 10) and synergy (chance 50);
+2. Cross within 10 points of chance on unique2 (chance 10) and synergy (chance 50). Cross's
+   unique1 is reported, not checked: pretraining pairs follow the bijection, so texture 1 is
+   predictable from colour 2 and is information the two images share there;
 3. Cross+Self within 5 points of chance on synergy;
-4. one CoMM seed under 15 minutes.
+4. one CoMM seed under 15 minutes on CPU (runs on another device are reported, not checked).
 
-Changes from the paper's recipe (AlexNet at 224 px, embedding 512, 100 epochs, batch 64): 32 px
-images, the three-block CNN of ``pid_bench.models`` with embedding 128, fewer epochs (see the
-config), so that one seed fits a CPU.
+Changes from the paper's recipe (AlexNet at 224 px, embedding 512, 100 epochs, batch 64): 48 px
+images, the three-block CNN of ``pid_bench.models`` with embedding 128, 24 epochs, crops and
+flips only (see the config), so that one seed fits 15 minutes of 2 CPU cores.
 
 Usage::
 
     python benchmarks/comm_trifeature.py                     # 5 seeds: hours on 2 cores
+    python benchmarks/comm_trifeature.py --device cuda --workers 20   # minutes on one GPU
+    python benchmarks/comm_trifeature.py --seeds 0 --methods comm --workers 1 --threads 2
     python benchmarks/comm_trifeature.py --seeds 0 --epochs 2 --methods comm --out /tmp/tf
 """
 
@@ -60,14 +64,24 @@ def checks(results: pd.DataFrame, runs: pd.DataFrame, seconds_per_seed: float | 
         out.append(Check(f"{task}: comm >= {low:g} (paper {paper})",
                          None if values is None else values.mean() >= low,
                          "not run" if values is None else interval(values)))
-    out += [near(t, "cross", 10.0) for t in ("unique1", "unique2", "synergy")]
+    out += [near(t, "cross", 10.0) for t in ("unique2", "synergy")]
+    shared = get("unique1", "cross")
+    out.append(Check("unique1: cross, not checked (texture 1 is shared in biased pretraining)",
+                     None, "not run" if shared is None else interval(shared)))
     out.append(near("synergy", "cross_self", 5.0))
     comm = runs[runs.method == "comm"]
-    out.append(Check(f"one comm seed under {COMM_SEED_SECONDS // 60} min",
-                     None if comm.empty else comm.seconds.mean() < COMM_SEED_SECONDS,
-                     "not run" if comm.empty else
-                     f"{comm.seconds.mean() / 60:.1f} min, {comm.pairs_per_second.mean():.0f} "
-                     f"pairs/s over {int(comm.epochs.iloc[0])} epochs"))
+    on_cpu = comm[comm.device == "cpu"] if "device" in comm else comm
+    name = f"one comm seed under {COMM_SEED_SECONDS // 60} min on CPU"
+    if on_cpu.empty:
+        out.append(Check(name, None, "not run" if comm.empty else
+                         f"ran on {comm.device.iloc[0]}: {comm.seconds.mean() / 60:.1f} min; "
+                         f"time it with --device cpu"))
+    else:
+        out.append(Check(name, on_cpu.seconds.mean() < COMM_SEED_SECONDS,
+                         f"{on_cpu.seconds.mean() / 60:.1f} min, "
+                         f"{on_cpu.pairs_per_second.mean():.0f} pairs/s over "
+                         f"{int(on_cpu.epochs.iloc[0])} epochs, "
+                         f"{int(on_cpu.torch_threads.iloc[0])} thread(s) per run"))
     return out
 
 

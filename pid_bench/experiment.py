@@ -8,7 +8,8 @@ seeds and the training and probe settings::
       - name: latent              # "latent", "trifeature" or "file"
         label: latent_linear      # name in tables (default: the name)
         args: {depth: 0}          # keyword arguments of the generator ("file": {path: ...})
-        augment: default          # "default" (synthetic.augment) or "none"
+        augment: default          # "default" (synthetic.augment), "none", or options of the
+                                  # defaults: {image: {blur_sigma: null}, vector: {...}}
     methods:                      # a registered name or "package.module:Class", or a mapping
       - comm
       - name: supervised
@@ -114,14 +115,16 @@ class DatasetSpec:
         Name in result tables and run directories.
     args : dict
         Keyword arguments of the generator (for ``"file"``: ``path``).
-    augment : str
-        ``"default"`` (vector or image augmentations from ``synthetic.augment``) or ``"none"``.
+    augment : str or dict
+        ``"default"`` (vector or image augmentations from ``synthetic.augment``), ``"none"``,
+        or a mapping with keys ``"image"`` and/or ``"vector"``: the default augmentations with
+        these keyword arguments of ``default_image_augment`` / ``default_vector_augment``.
     """
 
     name: str
     label: str
     args: dict[str, Any] = field(default_factory=dict)
-    augment: str = "default"
+    augment: str | dict[str, Any] = "default"
 
 
 @dataclass(frozen=True)
@@ -205,11 +208,29 @@ def _dataset_spec(entry: object) -> DatasetSpec:
                          "MultimodalDataset.save>}")
     default_label = Path(str(args["path"])).stem if name == "file" else name
     augment = entry.get("augment", "default")
-    if augment not in ("default", "none"):
-        raise ValueError(f"augment of dataset {name!r} must be 'default' or 'none'; received "
-                         f"{augment!r}")
+    if isinstance(augment, Mapping):
+        augment = _augment_options(augment, name)
+    elif augment not in ("default", "none"):
+        raise ValueError(f"augment of dataset {name!r} must be 'default', 'none' or a mapping "
+                         f"{{image: {{...}}, vector: {{...}}}} of options; received {augment!r}")
     return DatasetSpec(name=name, label=_label(entry.get("label", default_label), "a dataset label"),
                        args=args, augment=augment)
+
+
+def _augment_options(augment: Mapping[str, Any], dataset: str) -> dict[str, Any]:
+    """Checked options of the default augmentations: built once on stand-in shapes."""
+    from synthetic.augment import default_augment
+
+    unknown = sorted(set(map(str, augment)) - {"image", "vector"})
+    if unknown:
+        raise ValueError(f"augment of dataset {dataset!r}: unknown keys {unknown}; a mapping of "
+                         f"options has keys 'image' and/or 'vector'")
+    options = {k: _mapping(v, f"augment.{k} of dataset {dataset!r}") for k, v in augment.items()}
+    try:
+        default_augment([(3, 8, 8), (4,)], **options)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"augment of dataset {dataset!r}: {exc}") from None
+    return options
 
 
 def _method_spec(entry: object) -> MethodSpec:
@@ -251,7 +272,7 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
 def with_overrides(config: Mapping[str, Any], *, methods: Sequence[str] | None = None,
                    datasets: Sequence[str] | None = None, seeds: Sequence[int] | None = None,
                    epochs: int | None = None, device: str | None = None,
-                   workers: int | None = None) -> dict[str, Any]:
+                   workers: int | None = None, threads: int | None = None) -> dict[str, Any]:
     """A raw config with entries replaced, as the command line's flags do.
 
     Parameters
@@ -266,8 +287,8 @@ def with_overrides(config: Mapping[str, Any], *, methods: Sequence[str] | None =
         Replace the seeds.
     epochs : int, optional
         Replace ``train.epochs``; ``train.warmup_epochs`` is capped at it.
-    device, workers : optional
-        Replace ``train.device`` and ``workers``.
+    device, workers, threads : optional
+        Replace ``train.device``, ``workers`` and ``threads``.
 
     Returns
     -------
@@ -297,6 +318,8 @@ def with_overrides(config: Mapping[str, Any], *, methods: Sequence[str] | None =
         out["train"] = train
     if workers is not None:
         out["workers"] = workers
+    if threads is not None:
+        out["threads"] = threads
     return out
 
 
@@ -415,9 +438,10 @@ def _augmentations(spec: DatasetSpec, data: MultimodalDataset) -> tuple[Any, ...
         return (None,) * len(shapes)
     from synthetic.augment import default_augment
 
+    options = spec.augment if isinstance(spec.augment, dict) else {}
     # Trifeature's synergy task reads colour: leave out the augmentations that change it.
     try:
-        return default_augment(shapes, keep_colour=spec.name == "trifeature")
+        return default_augment(shapes, keep_colour=spec.name == "trifeature", **options)
     except ValueError as exc:
         raise ValueError(f"dataset {spec.label!r}: {exc}; set 'augment: none'") from None
 

@@ -39,8 +39,9 @@ RandomScale          keeps labels that depend on directions; changes norms
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -384,8 +385,9 @@ def default_vector_augment(*, noise_std: float = 0.1, mask_fraction: float = 0.1
     return Compose(RandomScale(scale), FeatureMask(mask_fraction), GaussianNoise(noise_std))
 
 
-def default_augment(modality_shapes: Sequence[Sequence[int]], *, keep_colour: bool = False
-                    ) -> tuple[Compose, ...]:
+def default_augment(modality_shapes: Sequence[Sequence[int]], *, keep_colour: bool = False,
+                    image: Mapping[str, object] | None = None,
+                    vector: Mapping[str, object] | None = None) -> tuple[Compose, ...]:
     """One default augmentation per modality, chosen by its per-sample shape.
 
     Parameters
@@ -394,20 +396,46 @@ def default_augment(modality_shapes: Sequence[Sequence[int]], *, keep_colour: bo
         Per-sample shape of each modality: (C, H, W) for images, (D,) for vectors.
     keep_colour : bool, default False
         Passed to :func:`default_image_augment` (forced for images without 3 channels).
+    image, vector : mapping, optional
+        Keyword arguments of :func:`default_image_augment` (except ``keep_colour``) and of
+        :func:`default_vector_augment`, e.g. ``image={"blur_sigma": None}``.
 
     Returns
     -------
     tuple of Compose
         One augmentation per modality, in order.
+
+    Raises
+    ------
+    ValueError
+        A modality that is neither an image nor a vector, or an unknown or bad option.
     """
+    image_options = _options("image", image, default_image_augment, exclude=("keep_colour",))
+    vector_options = _options("vector", vector, default_vector_augment)
     out = []
     for shape in modality_shapes:
         shape = tuple(shape)
         if len(shape) == 3:
-            out.append(default_image_augment(keep_colour=keep_colour or shape[0] != 3))
+            out.append(default_image_augment(keep_colour=keep_colour or shape[0] != 3,
+                                              **image_options))
         elif len(shape) == 1:
-            out.append(default_vector_augment())
+            out.append(default_vector_augment(**vector_options))
         else:
             raise ValueError(f"default augmentations exist for images (C, H, W) and vectors "
                              f"(D,); received a modality of per-sample shape {shape}")
     return tuple(out)
+
+
+def _options(what: str, options: Mapping[str, object] | None, factory: Callable[..., Compose],
+             exclude: Sequence[str] = ()) -> dict[str, object]:
+    """Checked keyword arguments of ``factory``: a mapping whose keys it accepts."""
+    if options is None:
+        return {}
+    accepted = [p for p in inspect.signature(factory).parameters if p not in exclude]
+    if not isinstance(options, Mapping):
+        raise ValueError(f"{what} augmentation options must be a mapping of {accepted}; "
+                         f"received {options!r}")
+    unknown = sorted(set(map(str, options)) - set(accepted))
+    if unknown:
+        raise ValueError(f"unknown {what} augmentation options {unknown}; accepted: {accepted}")
+    return dict(options)

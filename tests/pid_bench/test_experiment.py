@@ -17,6 +17,8 @@ from pid_bench.data import GROUND_TRUTH_COLUMNS, MultimodalDataset
 from pid_bench.evaluate import RESULT_COLUMNS
 from pid_bench.experiment import (
     ExperimentConfig,
+    _augmentations,
+    build_dataset,
     load_config,
     run_experiment,
     summarize,
@@ -190,6 +192,13 @@ def _three_modalities(path: Path) -> Path:
     ({"train": {"optimizer": "sgd"}}, "not all fields of TrainConfig"),
     ({"probe": {"c_grid": []}}, "c_grid must be a non-empty"),
     ({"methods": []}, "at least one entry under 'methods'"),
+    ({"datasets": [{"name": "latent", "augment": "strong"}]},
+     "must be 'default', 'none' or a mapping"),
+    ({"datasets": [{"name": "latent", "augment": {"audio": {}}}]}, r"unknown keys \['audio'\]"),
+    ({"datasets": [{"name": "latent", "augment": {"vector": {"noise": 1}}}]},
+     r"unknown vector augmentation options \['noise'\]; accepted: \['noise_std'"),
+    ({"datasets": [{"name": "latent", "augment": {"vector": {"noise_std": -1}}}]},
+     "std must be a number"),
 ])
 def test_bad_configs_fail_before_training(tmp_path, change, message):
     with pytest.raises(ValueError, match=message):
@@ -209,11 +218,21 @@ def test_with_overrides_selects_and_adds_entries():
     base = _config(methods=[{"name": "comm", "label": "comm_t05", "hparams": {"temperature": 0.5}},
                             "cross"], train={"epochs": 9, "warmup_epochs": 3})
     out = with_overrides(base, methods=["comm_t05", "my:Class"], seeds=[4], epochs=2,
-                         device="cpu", workers=2)
+                         device="cpu", workers=2, threads=3)
     assert out["methods"] == [base["methods"][0], "my:Class"]
-    assert out["seeds"] == [4] and out["workers"] == 2
+    assert out["seeds"] == [4] and out["workers"] == 2 and out["threads"] == 3
     assert out["train"] == {"epochs": 2, "warmup_epochs": 2, "device": "cpu"}
     assert base["train"] == {"epochs": 9, "warmup_epochs": 3}
+
+
+def test_augment_options_reach_the_default_augmentations():
+    config = load_config(_config(datasets=[{"name": "latent", "augment": {
+        "vector": {"noise_std": 0.7, "mask_fraction": 0.0}}}]))
+    spec = config.datasets[0]
+    assert spec.augment == {"vector": {"noise_std": 0.7, "mask_fraction": 0.0}}
+    x = torch.zeros(4000, 2)
+    first, _ = _augmentations(spec, build_dataset(spec))
+    assert abs(float(first(x, 0).std()) - 0.7) < 0.02
 
 
 def test_load_config_defaults_and_yaml(tmp_path):

@@ -264,3 +264,39 @@ def test_comm_learns_synergy_that_cross_does_not():
     assert accuracy["comm"] >= 70, accuracy
     assert accuracy["cross"] <= 58, accuracy
     assert accuracy["comm"] - accuracy["cross"] >= 15, accuracy
+
+
+CUDA_CONFIG = TrainConfig(**{**CONFIG.__dict__, "device": "cuda"})
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_training_is_seeded_resumes_and_embeds_like_cpu(tmp_path):
+    method = _method()
+    result = train(method, DATA, CUDA_CONFIG, callback=_probe)
+    assert result.device.startswith("cuda") and next(method.parameters()).is_cuda
+    again = train(_method(), DATA, CUDA_CONFIG, callback=_probe)
+    np.testing.assert_allclose(result.history["loss"], again.history["loss"], rtol=1e-5)
+
+    interrupted = _method()
+    calls, loss = {"n": 0}, interrupted.loss
+
+    def fragile(batch):
+        calls["n"] += 1
+        if calls["n"] == DATA.n_samples // CONFIG.batch_size + 2:
+            raise Killed
+        return loss(batch)
+
+    interrupted.loss = fragile
+    with pytest.raises(Killed):
+        train(interrupted, DATA, CUDA_CONFIG, checkpoint_dir=tmp_path)
+    resumed = _method(seed=1)
+    out = train(resumed, DATA, CUDA_CONFIG, checkpoint_dir=tmp_path)
+    assert out.resumed_from == 1
+    np.testing.assert_allclose(result.history["loss"], out.history["loss"], rtol=1e-5)
+    for a, b in zip(method.state_dict().values(), resumed.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+
+    z = embed(method, DATA)
+    assert z.dtype == np.float32 and np.isfinite(z).all()
+    # Same weights on CPU: equal up to the GPU's floating-point order (4.5e-4 seen on an H200).
+    np.testing.assert_allclose(embed(method, DATA, device="cpu"), z, rtol=1e-3, atol=2e-3)

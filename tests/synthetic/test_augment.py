@@ -199,6 +199,20 @@ def test_default_augment_picks_by_shape() -> None:
         default_augment([(4, 4)])
 
 
+def test_default_augment_passes_options_on() -> None:
+    img, vec = default_augment([(3, 16, 16), (12,)], keep_colour=True,
+                               image={"crop_scale": (0.8, 1.0), "blur_sigma": None},
+                               vector={"noise_std": 0.0, "mask_fraction": 0.0, "scale": (1, 1)})
+    assert "GaussianBlur" not in repr(img) and "ColourJitter" not in repr(img)
+    assert img.augmentations[0].scale == (0.8, 1.0)
+    x = torch.randn(5, 12)
+    torch.testing.assert_close(vec(x, 0), x)
+    with pytest.raises(ValueError, match=r"unknown image augmentation options \['keep_colour'\]"):
+        default_augment([(3, 8, 8)], image={"keep_colour": False})
+    with pytest.raises(ValueError, match="vector augmentation options must be a mapping"):
+        default_augment([(4,)], vector=[("noise_std", 1.0)])
+
+
 # ---------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("make, message", [
     (lambda: HorizontalFlip(p=1.5), r"p must be a probability in \[0, 1\]; received 1.5"),
