@@ -17,15 +17,12 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import json
-import multiprocessing
 import sys
 import time
 from collections.abc import Sequence
-from concurrent import futures
-from pathlib import Path
 from typing import Any
+
+from _variants import sweep
 
 __all__ = ["VARIANTS", "run_variant", "main"]
 
@@ -88,40 +85,7 @@ def run_variant(name: str, changes: dict[str, Any], device: str = "cpu") -> dict
 
 def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Run the chosen variants and print one JSON line per run; returns the lines."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default=None,
-                        help=f"comma-separated variants (default: all of {', '.join(VARIANTS)})")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda or mps (default cpu)")
-    parser.add_argument("--workers", type=int, default=1, help="runs in parallel processes")
-    parser.add_argument("--out", type=Path, default=None, help="JSON-lines file to append to")
-    parser.add_argument("--sizes", default=None,
-                        help="JSON of make_trifeature sample counts, e.g. for a quick check")
-    args = parser.parse_args(argv)
-    names = list(VARIANTS) if args.only is None else args.only.split(",")
-    unknown = [n for n in names if n not in VARIANTS]
-    if unknown:
-        parser.error(f"unknown variants {unknown}; known: {', '.join(VARIANTS)}")
-    sizes = {} if args.sizes is None else json.loads(args.sizes)
-    jobs = {n: {**VARIANTS[n], "sizes": sizes} for n in names}
-    lines = []
-
-    def record(line: dict[str, Any]) -> None:
-        print(json.dumps(line), flush=True)
-        lines.append(line)
-        if args.out is not None:
-            with args.out.open("a", encoding="utf-8") as f:
-                f.write(json.dumps(line) + "\n")
-
-    if args.workers <= 1:
-        for n, c in jobs.items():
-            record(run_variant(n, c, args.device))
-        return lines
-    context = multiprocessing.get_context("spawn")
-    with futures.ProcessPoolExecutor(args.workers, mp_context=context) as pool:
-        pending = [pool.submit(run_variant, n, c, args.device) for n, c in jobs.items()]
-        for job in futures.as_completed(pending):
-            record(job.result())
-    return lines
+    return sweep(__doc__.split("\n\n")[0], VARIANTS, run_variant, argv)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,88 @@
+"""Does any training budget make Cross drop the unique factors of latent vector data?
+
+``benchmarks/comm_latent.py`` asks Cross to be near chance (25 %) on ``unique1`` and ``unique2``,
+as in CoMM's Trifeature table, and it is not. This sweep measures why: for each variant of the
+data (``synthetic.make_latent``) and of the training (epochs, widths, vector augmentation noise),
+one method is trained (seed 0) and probed, and one JSON line reports every task's balanced
+accuracy. ``random`` is the untrained encoder: what a linear probe reads from a network that
+learned nothing.
+
+Usage::
+
+    python benchmarks/latent_uniqueness.py --workers 2 --out uniqueness.jsonl   # ~10 min, 2 cores
+    python benchmarks/latent_uniqueness.py --only default_random,default_cross
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from _variants import sweep
+
+__all__ = ["VARIANTS", "run_variant", "main"]
+
+_PAIRS = {"mixing": "pairs", "depth": 0}
+_WIDE = {"embed_dim": 128, "hidden_dim": 256}
+
+#: Variant name -> changes to the base (the default grid's data, widths and 15 epochs).
+VARIANTS: dict[str, dict[str, Any]] = {
+    "default_random": {"method": "random"},
+    "default_cross": {"method": "cross"},
+    "default_cross_150_epochs": {"method": "cross", "epochs": 150},
+    "default_comm": {"method": "comm"},
+    "pairs_noise_0.5_random": {"method": "random", "data": _PAIRS},
+    "pairs_noise_0.5_cross": {"method": "cross", "data": _PAIRS, "epochs": 40, "hparams": _WIDE,
+                              "augment": {"noise_std": 0.5}},
+    "pairs_noise_0.5_comm": {"method": "comm", "data": _PAIRS, "epochs": 40, "hparams": _WIDE,
+                             "augment": {"noise_std": 0.5}},
+    "pairs_noise_0.3_cross": {"method": "cross", "data": {**_PAIRS, "noise": 0.3}, "epochs": 40,
+                              "hparams": _WIDE, "augment": {"noise_std": 0.5}},
+    "pairs_noise_0.3_comm": {"method": "comm", "data": {**_PAIRS, "noise": 0.3}, "epochs": 40,
+                             "hparams": _WIDE, "augment": {"noise_std": 0.5}},
+}
+
+#: The base every variant starts from: configs/default.yaml's data and training, seed 0.
+BASE: dict[str, Any] = {"method": "comm", "data": {}, "augment": {}, "epochs": 15, "lr": 1e-3,
+                        "batch": 256, "hparams": {}, "sizes": {}}
+_SMALL = {"embed_dim": 64, "hidden_dim": 128, "vector_tokens": 2}
+_DATA = {"n_pretrain": 4000, "n_train": 2000, "n_test": 2000, "dim": 32, "noise": 0.5,
+         "mixtures": (), "seed": 0}
+
+
+def run_variant(name: str, changes: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
+    """Train and probe one variant; returns its settings, accuracies (%) and time (s)."""
+    import torch
+
+    from pid_bench.evaluate import measure
+    from pid_bench.methods import MethodContext, get_method
+    from pid_bench.train import TrainConfig, embed, train
+    from synthetic.augment import default_augment
+    from synthetic.latent import make_latent
+
+    torch.set_num_threads(1)
+    v = {**BASE, **changes}
+    began = time.perf_counter()
+    data = make_latent(**{**_DATA, **v["data"], **v["sizes"]})
+    shapes = [tuple(x.shape[1:]) for x in data.modalities.values()]
+    context = MethodContext.from_dataset(data, augment=default_augment(shapes, vector=v["augment"]))
+    method = get_method(v["method"])(context, seed=0, **{**_SMALL, **v["hparams"]})
+    train(method, data.split("pretrain"), TrainConfig(
+        epochs=v["epochs"], batch_size=min(v["batch"], data.split("pretrain").n_samples),
+        lr=v["lr"], seed=0, device=device, progress=False))
+    table = measure(embed(method, data), data, method=v["method"])
+    accuracy = table[table.metric == "balanced_accuracy"].set_index("task")["value"]
+    return {"variant": name, **{k: v[k] for k in BASE if k != "sizes"},
+            "accuracy": accuracy.round(1).to_dict(),
+            "seconds": round(time.perf_counter() - began, 1)}
+
+
+def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Run the chosen variants and print one JSON line per run; returns the lines."""
+    return sweep(__doc__.split("\n\n")[0], VARIANTS, run_variant, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)
