@@ -606,8 +606,9 @@ def _is_int(value: object) -> bool:
 
 def _check_options(tol: object, max_iter: object, blas_threads: object) -> tuple[float, int]:
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) \
-            or tol < 0:
-        raise ValueError(f"tol must be a finite number >= 0 (bits); received {tol!r}")
+            or tol <= 0:
+        raise ValueError(f"tol must be a finite number > 0 (bits; a zero duality gap cannot be "
+                         f"certified in floating point); received {tol!r}")
     if not _is_int(max_iter) or max_iter < 1:
         raise ValueError(f"max_iter must be an integer >= 1; received {max_iter!r}")
     if blas_threads is not None and (not _is_int(blas_threads) or blas_threads < 1):
@@ -625,7 +626,7 @@ def broja(p: np.ndarray, *, tol: float = 1e-9, max_iter: int = 100,
     p : array_like, shape (|X1|, |X2|, |Y|)
         Joint probabilities p(x1, x2, y), summing to 1; zeros allowed.
     tol : float, default 1e-9
-        Largest accepted duality gap in bits; every atom is then within ``tol`` of its
+        Largest accepted duality gap in bits (> 0); every atom is then within ``tol`` of its
         exact value.
     max_iter : int, default 100
         Largest number of interior-point iterations (about 10 are typical).
