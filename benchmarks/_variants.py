@@ -14,9 +14,12 @@ Runner = Callable[[str, dict[str, Any], str], dict[str, Any]]
 
 
 def sweep(description: str, variants: Mapping[str, dict[str, Any]], fn: Runner,
-          argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
+          argv: Sequence[str] | None = None,
+          prepare: Callable[[dict[str, dict[str, Any]]], None] | None = None
+          ) -> list[dict[str, Any]]:
     """Parse ``--only --device --workers --out --sizes``, run the variants, print one JSON line each.
 
+    ``prepare(jobs)``, if given, runs first in this process (e.g. to fill a data cache once).
     With one worker the runs go one after the other in this process; with more, in spawned
     processes (``fn`` must then be importable, as it is when its script is ``__main__``). Each
     line is printed, and appended to ``--out``, as its run ends.
@@ -36,6 +39,8 @@ def sweep(description: str, variants: Mapping[str, dict[str, Any]], fn: Runner,
         parser.error(f"unknown variants {unknown}; known: {', '.join(variants)}")
     sizes = {} if args.sizes is None else json.loads(args.sizes)
     jobs = {n: {**variants[n], "sizes": sizes} for n in names}
+    if prepare is not None:
+        prepare(jobs)
     lines: list[dict[str, Any]] = []
 
     def record(line: dict[str, Any]) -> None:
