@@ -16,6 +16,7 @@ seeds and the training and probe settings::
         label: supervised_synergy
         target_task: synergy
         hparams: {}               # keyword arguments of the method's constructor
+        train: {lr: 3.0e-4}       # this method's changes to the grid's train settings
     seeds: [0, 1]
     train: {epochs: 20, batch_size: 256, lr: 1.0e-3}   # fields of pid_bench.train.TrainConfig
     probe: {c_grid: [0.01, 1.0]}  # fields of pid_bench.evaluate.ProbeSettings
@@ -94,7 +95,7 @@ DATASET_KINDS = {
 _TOP_KEYS = {"datasets", "methods", "seeds", "train", "probe", "probe_every", "tasks", "workers",
              "threads", "embed_batch_size"}
 _DATASET_KEYS = {"name", "label", "args", "augment"}
-_METHOD_KEYS = {"name", "label", "target_task", "hparams"}
+_METHOD_KEYS = {"name", "label", "target_task", "hparams", "train"}
 #: Training settings that do not change the numbers of a run (or are set per run).
 _RUNTIME_TRAIN_KEYS = ("device", "progress", "seed")
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
@@ -141,12 +142,15 @@ class MethodSpec:
         Task of supervised methods.
     hparams : dict
         Keyword arguments of the method's constructor.
+    train : dict
+        This method's changes to the grid's ``train`` settings (e.g. its own ``lr``).
     """
 
     name: str
     label: str
     target_task: str | None = None
     hparams: dict[str, Any] = field(default_factory=dict)
+    train: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -246,7 +250,8 @@ def _method_spec(entry: object) -> MethodSpec:
         raise ValueError(f"target_task of method {name!r} must be a task name; received {target!r}")
     return MethodSpec(name=name, label=_label(entry.get("label", default_label), "a method label"),
                       target_task=target,
-                      hparams=_mapping(entry.get("hparams"), f"hparams of method {name!r}"))
+                      hparams=_mapping(entry.get("hparams"), f"hparams of method {name!r}"),
+                      train=_mapping(entry.get("train"), f"train of method {name!r}"))
 
 
 def _unique_labels(specs: Sequence[DatasetSpec] | Sequence[MethodSpec], what: str) -> None:
@@ -286,9 +291,11 @@ def with_overrides(config: Mapping[str, Any], *, methods: Sequence[str] | None =
     seeds : sequence of int, optional
         Replace the seeds.
     epochs : int, optional
-        Replace ``train.epochs``; ``train.warmup_epochs`` is capped at it.
+        Replace ``train.epochs``; ``train.warmup_epochs`` is capped at it (in the grid's and
+        in each method's own train settings).
     device, workers, threads : optional
-        Replace ``train.device``, ``workers`` and ``threads``.
+        Replace ``train.device`` (also where a method sets its own), ``workers`` and
+        ``threads``.
 
     Returns
     -------
@@ -316,6 +323,15 @@ def with_overrides(config: Mapping[str, Any], *, methods: Sequence[str] | None =
         train["device"] = device
     if train:
         out["train"] = train
+    for entry in out.get("methods") or []:
+        own = entry.get("train") if isinstance(entry, dict) else None
+        if isinstance(own, dict):
+            if epochs is not None and "epochs" in own:
+                own["epochs"] = epochs
+            if epochs is not None and isinstance(own.get("warmup_epochs"), int):
+                own["warmup_epochs"] = min(own["warmup_epochs"], epochs)
+            if device is not None and "device" in own:
+                own["device"] = device
     if workers is not None:
         out["workers"] = workers
     if threads is not None:
@@ -366,9 +382,15 @@ def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | ExperimentC
     if tasks is not None and (not isinstance(tasks, list) or not all(isinstance(t, str) for t in tasks)):
         raise ValueError(f"tasks must be a list of task names; received {tasks!r}")
     threads = raw.get("threads")
+    train = _mapping(raw.get("train"), "train")
+    for m in methods:
+        try:
+            _train_settings({**train, **m.train})
+        except ValueError as exc:
+            raise ValueError(f"method {m.label!r}: {exc}") from None
     return ExperimentConfig(
         datasets=datasets, methods=methods, seeds=seeds,
-        train=_train_settings(_mapping(raw.get("train"), "train")),
+        train=_train_settings(train),
         probe=dataclasses.asdict(_probe_settings(_mapping(raw.get("probe"), "probe"))),
         probe_every=_positive_int(raw.get("probe_every", 0), "probe_every", 0),
         tasks=None if tasks is None else tuple(tasks),
@@ -492,16 +514,21 @@ class _Run:
         return f"{self.dataset.label}__{self.method.label}__seed{self.seed}"
 
     def identity(self) -> dict[str, Any]:
-        """What fixes the numbers of this run (not the device or the progress bar)."""
+        """What fixes the numbers of this run (not the device or the progress bar).
+
+        A method's own train settings are already merged into ``train``.
+        """
         data = json.loads(json.dumps(dataclasses.asdict(self)))
         data.pop("directory")
+        data["method"].pop("train")
         for key in _RUNTIME_TRAIN_KEYS:
             data["train"].pop(key, None)
         return data
 
 
 def _runs(config: ExperimentConfig, out: Path) -> list[_Run]:
-    return [_Run(dataset=d, method=m, seed=s, train=config.train, probe=config.probe,
+    return [_Run(dataset=d, method=m, seed=s, train={**config.train, **m.train},
+                 probe=config.probe,
                  probe_every=config.probe_every, tasks=config.tasks,
                  embed_batch_size=config.embed_batch_size,
                  directory=os.fspath(out / "runs" / f"{d.label}__{m.label}__seed{s}"))

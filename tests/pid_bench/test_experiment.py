@@ -192,6 +192,10 @@ def _three_modalities(path: Path) -> Path:
     ({"train": {"optimizer": "sgd"}}, "not all fields of TrainConfig"),
     ({"probe": {"c_grid": []}}, "c_grid must be a non-empty"),
     ({"methods": []}, "at least one entry under 'methods'"),
+    ({"methods": [{"name": STAND_IN, "train": {"optimiser": "sgd"}}]},
+     r"method '.*': train settings \['.*optimiser.*'\] are not all fields"),
+    ({"methods": [{"name": STAND_IN, "train": {"lr": -1}}]}, r"method '.*': lr must be"),
+    ({"methods": [{"name": STAND_IN, "train": {"seed": 1}}]}, "'seeds' set it per run"),
     ({"datasets": [{"name": "latent", "augment": "strong"}]},
      "must be 'default', 'none' or a mapping"),
     ({"datasets": [{"name": "latent", "augment": {"audio": {}}}]}, r"unknown keys \['audio'\]"),
@@ -223,6 +227,21 @@ def test_with_overrides_selects_and_adds_entries():
     assert out["seeds"] == [4] and out["workers"] == 2 and out["threads"] == 3
     assert out["train"] == {"epochs": 2, "warmup_epochs": 2, "device": "cpu"}
     assert base["train"] == {"epochs": 9, "warmup_epochs": 3}
+
+
+def test_a_method_trains_with_its_own_settings(tmp_path):
+    config = _config(methods=[STAND_IN, {"name": STAND_IN, "label": "slow_lr",
+                                         "train": {"lr": 1e-3, "epochs": 1}}], seeds=[0])
+    run_experiment(config, tmp_path, progress=False)
+    own = json.loads((tmp_path / "runs" / "latent__slow_lr__seed0" / "spec.json").read_text())
+    shared = json.loads((tmp_path / "runs" / "latent__linear__seed0" / "spec.json").read_text())
+    assert (own["train"]["lr"], own["train"]["epochs"]) == (1e-3, 1)
+    assert (shared["train"]["lr"], shared["train"]["epochs"]) == (1e-2, 2)
+    assert "train" not in own["method"] and own["train"]["batch_size"] == 32
+    training = pd.read_csv(tmp_path / "training.csv")
+    assert training.groupby("method")["epoch"].max().to_dict() == {"linear": 2, "slow_lr": 1}
+    out = with_overrides(config, epochs=3, device="cpu")
+    assert out["methods"][1]["train"] == {"lr": 1e-3, "epochs": 3}
 
 
 def test_augment_options_reach_the_default_augmentations():
