@@ -3,8 +3,9 @@
 Each variant changes one or two things in a base recipe (32 px, blur on, lr 1e-3, 20 epochs,
 batch 128, CoMM, seed 0, biased pretraining) and reports the linear-probe balanced accuracy of
 every task, the training time and the loss. ``supervised`` variants give the ceiling a trained
-encoder of this size reaches on one task. Runs go in parallel processes; each prints one JSON line
-as it ends, and ``--out`` collects them (a JSON-lines file, appended to).
+encoder of this size reaches on one task. Each run prints one JSON line as it ends, and ``--out``
+collects them (a JSON-lines file, appended to). With ``--workers`` above 1 the runs go in
+parallel processes; by default they run one after the other.
 
 The first 16 variants were run on one GPU (``--device cuda --workers 16``, about 4 minutes); on 2
 CPU cores they take about 2 hours. The ``r2_`` variants start from the recipe the first round

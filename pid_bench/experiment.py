@@ -383,6 +383,7 @@ def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | ExperimentC
         raise ValueError(f"tasks must be a list of task names; received {tasks!r}")
     threads = raw.get("threads")
     train = _mapping(raw.get("train"), "train")
+    resolved_train = _train_settings(train)
     for m in methods:
         try:
             _train_settings({**train, **m.train})
@@ -390,7 +391,7 @@ def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | ExperimentC
             raise ValueError(f"method {m.label!r}: {exc}") from None
     return ExperimentConfig(
         datasets=datasets, methods=methods, seeds=seeds,
-        train=_train_settings(train),
+        train=resolved_train,
         probe=dataclasses.asdict(_probe_settings(_mapping(raw.get("probe"), "probe"))),
         probe_every=_positive_int(raw.get("probe_every", 0), "probe_every", 0),
         tasks=None if tasks is None else tuple(tasks),

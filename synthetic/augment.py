@@ -412,6 +412,9 @@ def default_augment(modality_shapes: Sequence[Sequence[int]], *, keep_colour: bo
     """
     image_options = _options("image", image, default_image_augment, exclude=("keep_colour",))
     vector_options = _options("vector", vector, default_vector_augment)
+    # Build both once, so that bad option values fail whatever modalities are present.
+    default_image_augment(**image_options)
+    default_vector_augment(**vector_options)
     out = []
     for shape in modality_shapes:
         shape = tuple(shape)

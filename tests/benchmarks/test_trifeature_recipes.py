@@ -18,7 +18,8 @@ def test_variants_change_only_known_settings(recipes):
     assert recipes.VARIANTS["base"] == {}
 
 
-def test_a_tiny_run_reports_every_task(recipes, tmp_path, capsys):
+def test_a_tiny_run_reports_every_task(recipes, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PID_BENCH_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "recipes.jsonl"
     sizes = json.dumps({"n_pretrain": 128, "n_train": 200, "n_test": 200})
     lines = recipes.main(["--only", "base,supervised_shape", "--sizes", sizes,
@@ -32,3 +33,16 @@ def test_a_tiny_run_reports_every_task(recipes, tmp_path, capsys):
     with pytest.raises(SystemExit):
         recipes.main(["--only", "nope"])
     assert "unknown variants ['nope']" in capsys.readouterr().err
+    for bad in ('{"seed": 1}', "not json", '{"n_train": 0}'):
+        with pytest.raises(SystemExit):
+            recipes.main(["--only", "base", "--sizes", bad])
+        assert "--sizes must" in capsys.readouterr().err
+
+
+def test_a_broken_variant_is_recorded_and_the_others_go_on(recipes, tmp_path, monkeypatch):
+    monkeypatch.setitem(recipes.VARIANTS, "broken", {"hparams": {"no_such_option": 1}})
+    monkeypatch.setenv("PID_BENCH_CACHE", str(tmp_path / "cache"))
+    sizes = json.dumps({"n_pretrain": 128, "n_train": 200, "n_test": 200})
+    lines = recipes.main(["--only", "broken,supervised_shape", "--sizes", sizes])
+    assert lines[0]["variant"] == "broken" and "no_such_option" in lines[0]["error"]
+    assert lines[1]["variant"] == "supervised_shape" and "accuracy" in lines[1]

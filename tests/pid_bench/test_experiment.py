@@ -196,6 +196,8 @@ def _three_modalities(path: Path) -> Path:
      r"method '.*': train settings \['.*optimiser.*'\] are not all fields"),
     ({"methods": [{"name": STAND_IN, "train": {"lr": -1}}]}, r"method '.*': lr must be"),
     ({"methods": [{"name": STAND_IN, "train": {"seed": 1}}]}, "'seeds' set it per run"),
+    ({"train": {"lr": -1}, "methods": [STAND_IN, {"name": STAND_IN, "label": "other"}]},
+     r"^lr must be"),
     ({"datasets": [{"name": "latent", "augment": "strong"}]},
      "must be 'default', 'none' or a mapping"),
     ({"datasets": [{"name": "latent", "augment": {"audio": {}}}]}, r"unknown keys \['audio'\]"),
@@ -240,8 +242,11 @@ def test_a_method_trains_with_its_own_settings(tmp_path):
     assert "train" not in own["method"] and own["train"]["batch_size"] == 32
     training = pd.read_csv(tmp_path / "training.csv")
     assert training.groupby("method")["epoch"].max().to_dict() == {"linear": 2, "slow_lr": 1}
-    out = with_overrides(config, epochs=3, device="cpu")
-    assert out["methods"][1]["train"] == {"lr": 1e-3, "epochs": 3}
+    out = with_overrides(config, epochs=3, device="cuda")
+    assert out["methods"][1]["train"] == {"lr": 1e-3, "epochs": 3}  # no device where none was set
+    assert config["methods"][1]["train"] == {"lr": 1e-3, "epochs": 1}  # input unchanged
+    with_device = _config(methods=[{"name": STAND_IN, "train": {"device": "cpu"}}])
+    assert with_overrides(with_device, device="cuda")["methods"][0]["train"] == {"device": "cuda"}
 
 
 def test_augment_options_reach_the_default_augmentations():

@@ -211,6 +211,8 @@ def test_default_augment_passes_options_on() -> None:
         default_augment([(3, 8, 8)], image={"keep_colour": False})
     with pytest.raises(ValueError, match="vector augmentation options must be a mapping"):
         default_augment([(4,)], vector=[("noise_std", 1.0)])
+    with pytest.raises(ValueError, match="sigma must satisfy"):   # no image modality here
+        default_augment([(4,)], image={"blur_sigma": (-1, 1)})
 
 
 # ---------------------------------------------------------------------------- bad input
