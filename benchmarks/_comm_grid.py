@@ -102,10 +102,10 @@ def report(title: str, args: argparse.Namespace,
     """Run the grid, print the machine, tables, throughput and PASS/FAIL lines; return the checks."""
     results, wall, per_seed = run_grid(args)
     runs = runs_table(args.out)
-    env = environment(runs.device.iloc[0] if len(runs) else "none")
+    env = environment(",".join(sorted(set(runs.device))) if len(runs) else "none")
     print(f"# {title}")
-    print(f"machine: {env['cpu']} ({env['cpu_count']} cores), {env['platform']}, device "
-          f"{env['device']}; torch {env['packages']['torch']}; commit {env['git_commit']}"
+    print(f"machine of this call: {env['cpu']} ({env['cpu_count']} cores), {env['platform']}, "
+          f"devices of the runs {env['device']}; torch {env['packages']['torch']}; commit {env['git_commit']}"
           f"{' (dirty)' if env['git_dirty'] else ''}")
     timing = "all runs reused" if per_seed is None else f"{per_seed:.1f} s per seed of the grid"
     print(f"wall time: {wall:.1f} s ({timing})\n")
@@ -113,8 +113,10 @@ def report(title: str, args: argparse.Namespace,
     print("\nbalanced accuracy per seed (%):")
     print(final_accuracy(results).round(1).to_string())
     print("\nruns, mean over seeds (seconds: whole run with probes; training pairs per second):")
-    print(runs.groupby("method")[["seconds", "train_seconds", "pairs_per_second", "torch_threads"]]
-          .mean().round(1).to_string())
+    means = runs.groupby("method")[["seconds", "train_seconds", "pairs_per_second",
+                                    "torch_threads"]].mean().round(1)
+    means["devices"] = runs.groupby("method")["device"].agg(lambda d: ",".join(sorted(set(d))))
+    print(means.to_string())
     found = list(checks(results, runs, per_seed))
     print()
     for check in found:
