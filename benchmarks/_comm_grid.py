@@ -96,17 +96,22 @@ def runs_table(out: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def _devices(devices: pd.Series) -> str:
+    """The distinct devices of some runs, sorted and comma-separated."""
+    return ",".join(sorted(set(devices)))
+
+
 def report(title: str, args: argparse.Namespace,
            checks: Callable[[pd.DataFrame, pd.DataFrame, float | None], Sequence[Check]]
            ) -> list[Check]:
     """Run the grid, print the machine, tables, throughput and PASS/FAIL lines; return the checks."""
     results, wall, per_seed = run_grid(args)
     runs = runs_table(args.out)
-    env = environment(",".join(sorted(set(runs.device))) if len(runs) else "none")
+    env = environment(_devices(runs.device) if len(runs) else "none")
     print(f"# {title}")
     print(f"machine of this call: {env['cpu']} ({env['cpu_count']} cores), {env['platform']}, "
-          f"devices of the runs {env['device']}; torch {env['packages']['torch']}; commit {env['git_commit']}"
-          f"{' (dirty)' if env['git_dirty'] else ''}")
+          f"devices of the runs {env['device']}; torch {env['packages']['torch']}; "
+          f"commit {env['git_commit']}{' (dirty)' if env['git_dirty'] else ''}")
     timing = "all runs reused" if per_seed is None else f"{per_seed:.1f} s per seed of the grid"
     print(f"wall time: {wall:.1f} s ({timing})\n")
     print(format_summary(summarize(results)))
@@ -115,7 +120,7 @@ def report(title: str, args: argparse.Namespace,
     print("\nruns, mean over seeds (seconds: whole run with probes; training pairs per second):")
     means = runs.groupby("method")[["seconds", "train_seconds", "pairs_per_second",
                                     "torch_threads"]].mean().round(1)
-    means["devices"] = runs.groupby("method")["device"].agg(lambda d: ",".join(sorted(set(d))))
+    means["devices"] = runs.groupby("method")["device"].agg(_devices)
     print(means.to_string())
     found = list(checks(results, runs, per_seed))
     print()

@@ -70,7 +70,7 @@ def checks(results: pd.DataFrame, runs: pd.DataFrame, seconds_per_seed: float | 
                      None, "not run" if shared is None else interval(shared)))
     out.append(near("synergy", "cross_self", 5.0))
     comm = runs[runs.method == "comm"]
-    on_cpu = comm[comm.device == "cpu"] if "device" in comm else comm
+    on_cpu = comm[comm.device == "cpu"]
     name = f"one comm seed under {COMM_SEED_SECONDS // 60} min on CPU"
     if on_cpu.empty:
         out.append(Check(name, None, "not run" if comm.empty else
