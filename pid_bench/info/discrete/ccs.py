@@ -150,8 +150,11 @@ def _newton(design: sparse.csr_matrix, target: np.ndarray, theta: np.ndarray, to
     (the parametrisation is redundant) but the gradient lies in its range, so a
     least-squares solve gives the Newton direction.
     """
-    value, q = _log_partition(design @ theta)
-    value -= theta @ target
+    def objective(at: np.ndarray) -> tuple[float, np.ndarray]:
+        log_z, dist = _log_partition(design @ at)
+        return log_z - at @ target, dist
+
+    value, q = objective(theta)
     for step in range(1, NEWTON_MAX_STEPS + 1):
         moments = design.T @ q
         gradient = moments - target
@@ -159,15 +162,16 @@ def _newton(design: sparse.csr_matrix, target: np.ndarray, theta: np.ndarray, to
                    - np.outer(moments, moments))
         direction = -np.linalg.lstsq(hessian, gradient, rcond=None)[0]
         slope = gradient @ direction
+        # Once the predicted decrease is below the objective's floating-point resolution the
+        # sufficient-decrease test cannot tell a good step from a bad one (it would halve the
+        # step to nothing and stall); that close to the optimum the full Newton step is taken.
+        resolvable = -slope > 64 * np.finfo(float).eps * max(1.0, abs(value))
         alpha = 1.0
-        while True:
-            trial = theta + alpha * direction
-            trial_value, trial_q = _log_partition(design @ trial)
-            trial_value -= trial @ target
-            if trial_value <= value + 1e-4 * alpha * slope or alpha < 1e-10:
-                break
+        trial_value, trial_q = objective(theta + direction)
+        while resolvable and trial_value > value + 1e-4 * alpha * slope and alpha >= 1e-10:
             alpha /= 2
-        theta, value, q = trial, trial_value, trial_q
+            trial_value, trial_q = objective(theta + alpha * direction)
+        theta, value, q = theta + alpha * direction, trial_value, trial_q
         if error_of(q) <= tol:
             return q, step
     raise RuntimeError(f"Newton's method did not reach a marginal error of {tol:g} within "

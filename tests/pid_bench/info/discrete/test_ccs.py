@@ -226,3 +226,18 @@ def test_correlated_dice_sum_against_the_independent_solve():
 def test_agrees_with_dit_on_8x8x8(seed):
     p = random_distribution((8, 8, 8), alpha=0.5, seed=seed)
     np.testing.assert_allclose(ccs(p).atoms(), dit_pid(p, "ccs").atoms(), rtol=0, atol=1e-8)
+
+
+def test_newton_finishes_where_the_objective_can_no_longer_resolve_a_decrease():
+    # Found by hypothesis: the fit has a cell near 3e-6 and, after 3 Newton steps, a predicted
+    # decrease (1e-17) below the objective's resolution; the line search used to halve the step
+    # to nothing and stall at a marginal error of 1.6e-10.
+    a, b = 0.0908445706174592, 0.0007097232079489
+    p = np.array([[[0, a, 0], [0, a, a], [0, a, 0]], [[a, a, a], [a, b, 0], [a, a, a]]])
+    for joint in (p, p.transpose(1, 0, 2)):
+        q, info = max_entropy_pairwise(joint)
+        assert info["newton_steps"] <= 10 and info["marginal_error"] <= 1e-12
+        r = ccs(joint)
+        mi1, _, mi12 = source_target_informations(joint)
+        assert r.redundancy + r.unique1 == pytest.approx(mi1, abs=ATOL)
+        assert r.total == pytest.approx(mi12, abs=ATOL)
