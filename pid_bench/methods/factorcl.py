@@ -12,40 +12,53 @@ from pid_bench.methods.base import Batch, Method, MethodContext
 from pid_bench.methods.losses import info_nce_lower_bound, nce_club_upper_bound
 from pid_bench.models import Architecture, ConcatCritic, ProjectionHead, VectorEncoder
 
-__all__ = ["FactorCL"]
+__all__ = ["FactorCL", "TERMS"]
+
+#: The objective's terms, in the order of the embedding: name -> (bound, pairs it scores).
+#: ``cross``: x1 with x2; ``self``: x_i with its augmentation x_i'; ``cond``: [x1, x1'] with
+#: [x2, x2'] (conditioning on the augmentations by concatenation).
+TERMS: dict[str, tuple[str, str]] = {
+    "shared_nce": ("nce", "cross"),
+    "shared_club": ("club", "cross"),
+    "self_nce": ("nce", "self"),
+    "cond_nce": ("nce", "cond"),
+    "cond_club": ("club", "cond"),
+}
 
 
 class FactorCL(Method):
-    """Shared and unique features learned from MI lower and upper bounds.
+    """Shared and unique information learned from MI lower and upper bounds, one head per term.
 
     FactorCL writes the shared task information of two modalities as
     S = I(X1; X2) - I(X1; X2 | Y) and the unique information of modality i as
     U_i = I(X_i; Y) - I(X1; X2) + I(X1; X2 | Y). Without labels (FactorCL-SSL), Y is
     replaced by augmentations: I(X_i; Y) by I(X_i; X_i') and I(X1; X2 | Y) by
-    I(X1; X2 | X1', X2'). Each modality has one encoder f_i with a shared head s_i and a
-    unique head u_i; with ZS_i = s_i(f_i(x_i)), ZU_i = u_i(f_i(x_i)) and primes for the
-    augmented input, the method maximises
+    I(X1; X2 | X1', X2'). The method maximises
 
-        [I_NCE(ZS1; ZS2) - I_CLUB(ZS1; ZS2 | ZS1', ZS2')]
-      + sum over i of [I_NCE(ZU_i; ZU_i') - I_CLUB(ZU1; ZU2) + I_NCE(ZU1; ZU2 | ZU1', ZU2')],
+        I_NCE(X1; X2) - I_CLUB(X1; X2) + I_NCE(X1; X1') + I_NCE(X2; X2')
+        + I_NCE(X1; X2 | X1', X2') - I_CLUB(X1; X2 | X1', X2'),
 
-    I_NCE being the InfoNCE lower bound and I_CLUB the NCE-CLUB upper bound, each with its own
-    :class:`~pid_bench.models.ConcatCritic`; a conditional term scores concatenations
-    ``[z, z']``. The loss is the negative of this objective plus the InfoNCE losses that train
-    the two NCE-CLUB critics; those critics see detached features, and the CLUB terms see
-    detached critic weights, so one optimiser step updates both sides (the reference code
-    alternates several critic steps per encoder step). Following the paper's sum of the S,
-    U1 and U2 objectives, the two terms common to U1 and U2 count twice. Probes read the
-    concatenated encoder outputs, shape (B, 2 * embed_dim).
+    each of the six terms of S + U1 + U2 once, as the authors' code trains it; I_NCE is the
+    InfoNCE lower bound and I_CLUB the NCE-CLUB upper bound, each with its own
+    :class:`~pid_bench.models.ConcatCritic`, and a conditional term scores concatenations
+    ``[h(x), h(x')]``. Each modality has one encoder f_i and, for each term of ``TERMS``, its
+    own projection head h (the self term's head reads both x_i and x_i'), so that an upper
+    bound removes information from its own head's view rather than from the encoder as a whole.
+    The loss is the negative of the objective plus the InfoNCE losses that train the two
+    NCE-CLUB critics; those critics see detached features, and the CLUB terms see detached
+    critic weights, so one optimiser step updates both sides (the authors' code alternates a
+    critic step after each encoder step). Probes read, as in the authors' code, the
+    concatenation of every head's output, modality 1's five heads in ``TERMS`` order then
+    modality 2's: shape (B, 10 * proj_dim).
 
     Parameters
     ----------
     context : MethodContext
         Exactly two modalities.
     proj_dim : int, default 64
-        Width of the shared and unique features.
+        Output width of every head.
     critic_hidden : int, default 128
-        Hidden width of the critics (512 in the reference code).
+        Hidden width of the critics (one hidden layer; the reference code has two of width 512).
     **arch
         Fields of :class:`~pid_bench.models.Architecture`.
     """
@@ -61,22 +74,44 @@ class FactorCL(Method):
         self.arch = Architecture.from_options(arch)
         d, p = self.arch.embed_dim, proj_dim
         self.encoders = nn.ModuleList(VectorEncoder(s, self.arch) for s in context.modality_shapes)
-        self.shared_heads = nn.ModuleList(ProjectionHead(d, p) for _ in range(2))
-        self.unique_heads = nn.ModuleList(ProjectionHead(d, p) for _ in range(2))
+        self.heads = nn.ModuleDict({t: nn.ModuleList(ProjectionHead(d, p) for _ in range(2))
+                                    for t in TERMS})
+        width = {"cross": p, "self": p, "cond": 2 * p}
         self.critics = nn.ModuleDict({
-            "shared": ConcatCritic(p, p, critic_hidden),
-            "shared_cond_club": ConcatCritic(2 * p, 2 * p, critic_hidden),
-            "unique1": ConcatCritic(p, p, critic_hidden),
-            "unique2": ConcatCritic(p, p, critic_hidden),
-            "unique_club": ConcatCritic(p, p, critic_hidden),
-            "unique_cond": ConcatCritic(2 * p, 2 * p, critic_hidden),
-        })
+            **{t: ConcatCritic(width[pairs], width[pairs], critic_hidden)
+               for t, (_, pairs) in TERMS.items() if pairs != "self"},
+            **{f"self_nce{i + 1}": ConcatCritic(p, p, critic_hidden) for i in range(2)}})
 
-    def features(self, inputs: list[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
-        """Shared and unique features ``([ZS1, ZS2], [ZU1, ZU2])``, each (B, proj_dim)."""
-        z = [enc(x) for enc, x in zip(self.encoders, inputs)]
-        return ([h(f) for h, f in zip(self.shared_heads, z)],
-                [h(f) for h, f in zip(self.unique_heads, z)])
+    def head_outputs(self, features: list[Tensor]) -> dict[str, list[Tensor]]:
+        """Every term's head applied to the encoder outputs ``features`` of both modalities.
+
+        Returns
+        -------
+        dict of str to list of Tensor
+            Term name -> [h1(f1), h2(f2)], each (B, proj_dim).
+        """
+        return {t: [h(f) for h, f in zip(heads, features)] for t, heads in self.heads.items()}
+
+    def scored_pairs(self, batch: Batch) -> dict[str, tuple[Tensor, Tensor]]:
+        """The pairs each critic scores, from one draw of the augmentations.
+
+        Returns
+        -------
+        dict of str to (Tensor, Tensor)
+            Critic name -> (a, b), the i-th rows forming a jointly drawn pair.
+        """
+        plain = self.head_outputs([f(x) for f, x in zip(self.encoders, batch.modalities)])
+        aug = self.head_outputs([f(x) for f, x in zip(self.encoders, self.augmented(batch))])
+        pairs = {}
+        for t, (_, kind) in TERMS.items():
+            if kind == "cross":
+                pairs[t] = (plain[t][0], plain[t][1])
+            elif kind == "cond":
+                pairs[t] = tuple(torch.cat([plain[t][i], aug[t][i]], dim=1) for i in range(2))
+            else:
+                for i in range(2):
+                    pairs[f"self_nce{i + 1}"] = (plain[t][i], aug[t][i])
+        return pairs
 
     def _club(self, name: str, a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
         """NCE-CLUB estimate (critic frozen) and the critic's training loss (features frozen)."""
@@ -88,18 +123,18 @@ class FactorCL(Method):
 
     def loss(self, batch: Batch) -> Tensor:
         self.check_batch(batch)
-        (s1, s2), (u1, u2) = self.features(batch.modalities)
-        (s1a, s2a), (u1a, u2a) = self.features(self.augmented(batch))
-        nce = {name: info_nce_lower_bound(self.critics[name](a, b)) for name, a, b in (
-            ("shared", s1, s2), ("unique1", u1, u1a), ("unique2", u2, u2a),
-            ("unique_cond", torch.cat([u1, u1a], 1), torch.cat([u2, u2a], 1)))}
-        club_s, critic_s = self._club("shared_cond_club", torch.cat([s1, s1a], 1),
-                                      torch.cat([s2, s2a], 1))
-        club_u, critic_u = self._club("unique_club", u1, u2)
-        objective = (nce["shared"] - club_s + nce["unique1"] + nce["unique2"]
-                     + 2 * (nce["unique_cond"] - club_u))
-        return -objective + critic_s + critic_u
+        objective = torch.zeros((), device=batch.modalities[0].device)
+        critic_losses = []
+        for name, (a, b) in self.scored_pairs(batch).items():
+            if name.endswith("club"):
+                estimate, critic_loss = self._club(name, a, b)
+                objective = objective - estimate
+                critic_losses.append(critic_loss)
+            else:
+                objective = objective + info_nce_lower_bound(self.critics[name](a, b))
+        return -objective + sum(critic_losses)
 
     def embed(self, batch: Batch) -> Tensor:
         self.check_batch(batch)
-        return torch.cat([enc(x) for enc, x in zip(self.encoders, batch.modalities)], dim=1)
+        outputs = self.head_outputs([f(x) for f, x in zip(self.encoders, batch.modalities)])
+        return torch.cat([outputs[t][i] for i in range(2) for t in TERMS], dim=1)
