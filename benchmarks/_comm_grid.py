@@ -81,10 +81,18 @@ def run_grid(args: argparse.Namespace) -> tuple[pd.DataFrame, float, float | Non
     return results, wall, wall / fresh if fresh > 0 else None
 
 
-def final_accuracy(results: pd.DataFrame) -> pd.DataFrame:
-    """Final-epoch balanced accuracy (%), one row per (task, method), one column per seed."""
+def final_accuracy(results: pd.DataFrame, dataset: str | None = None) -> pd.DataFrame:
+    """Final-epoch balanced accuracy (%), one column per seed.
+
+    Rows are (dataset, task, method), or (task, method) for the one ``dataset`` given (empty
+    when it has no results).
+    """
     last = results.groupby(["dataset", "method", "seed"])["epoch"].transform("max")
     final = results[(results.epoch == last) & (results.metric == "balanced_accuracy")]
+    if dataset is None:
+        return final.pivot_table(index=["dataset", "task", "method"], columns="seed",
+                                 values="value")
+    final = final[final.dataset == dataset]
     return final.pivot_table(index=["task", "method"], columns="seed", values="value")
 
 

@@ -42,7 +42,10 @@ SYNERGY_MARGIN, CHANCE_BAND, UNIQUE_MIN, UNIQUE_BAND, SEED_SECONDS = 15.0, 5.0, 
 def checks(results: pd.DataFrame, runs: pd.DataFrame, seconds_per_seed: float | None
            ) -> list[Check]:
     """The conditions of the module docstring, from a results table, its runs and the time."""
-    acc = final_accuracy(results)
+    datasets = sorted(set(results.dataset))
+    if len(datasets) != 1:
+        raise ValueError(f"the latent checks read one dataset; the results hold {datasets}")
+    acc = final_accuracy(results, datasets[0])
 
     def get(task: str, method: str) -> pd.Series | None:
         return acc.loc[(task, method)].dropna() if (task, method) in acc.index else None

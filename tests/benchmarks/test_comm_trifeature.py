@@ -1,0 +1,64 @@
+"""The CoMM Trifeature benchmark's conditions, on hand-made tables of both pretrainings."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+
+@pytest.fixture(scope="module")
+def tri(load_benchmark):
+    return load_benchmark("comm_trifeature")
+
+
+def _table(dataset: str, values: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
+    rows = [{"dataset": dataset, "task": task, "method": method, "seed": seed, "epoch": 24,
+             "metric": "balanced_accuracy", "value": v}
+            for (task, method), seeds in values.items() for seed, v in enumerate(seeds)]
+    return pd.DataFrame(rows)
+
+
+def _verdicts(checks) -> dict[str, bool | None]:
+    return {c.name: c.passed for c in checks}
+
+
+def _runs(**changes) -> pd.DataFrame:
+    base = {"method": "comm", "seed": 0, "seconds": 600.0, "epochs": 24,
+            "pairs_per_second": 300.0, "device": "cpu", "torch_threads": 2}
+    return pd.DataFrame([{**base, "dataset": d, **changes}
+                         for d in ("trifeature_unbiased", "trifeature_biased")])
+
+
+def test_each_task_is_judged_on_its_own_pretraining(tri):
+    # The unbiased pretraining holds the R/U numbers; its synergy (no signal there) must not
+    # count, and the biased pretraining's R/U must not either.
+    table = pd.concat([
+        _table("trifeature_unbiased", {
+            ("redundancy", "comm"): [99.5, 99.9], ("unique1", "comm"): [86, 88],
+            ("unique2", "comm"): [84, 85], ("synergy", "comm"): [50, 50],
+            ("unique1", "cross"): [12, 14], ("unique2", "cross"): [30, 31]}),
+        _table("trifeature_biased", {
+            ("redundancy", "comm"): [50, 50], ("unique1", "comm"): [99, 99],
+            ("unique2", "comm"): [99, 99], ("synergy", "comm"): [71, 73],
+            ("unique1", "cross"): [99, 99], ("synergy", "cross"): [50, 50]})])
+    verdicts = _verdicts(tri.checks(table, _runs(), None))
+    assert verdicts["redundancy: comm >= 99 (paper 99.9)"] is True
+    assert verdicts["unique1: comm >= 85 (paper 87.8)"] is True        # 87
+    assert verdicts["unique2: comm >= 85 (paper 87.8)"] is False       # 84.5, not the biased 99
+    assert verdicts["synergy: comm >= 70 (paper 71.9)"] is True        # 72, not the unbiased 50
+    assert verdicts["unique1: cross within 10 of chance 10"] is True   # 13, not the biased 99
+    assert verdicts["unique2: cross within 10 of chance 10"] is False  # 30.5
+    assert verdicts["synergy: cross within 10 of chance 50"] is True
+    assert verdicts["synergy: cross_self within 5 of chance 50"] is None   # not run
+
+
+def test_timing_is_per_pretraining_and_cpu_only(tri):
+    table = _table("trifeature_biased", {("synergy", "comm"): [72]})
+    found = {c.name: c for c in tri.checks(table, _runs(), None)}
+    assert found["one comm pretraining under 15 min on CPU"].passed is True
+    assert found["one comm seed (both pretrainings) on CPU"].detail == "20.0 min"
+    slow = _verdicts(tri.checks(table, _runs(seconds=1000.0), None))
+    assert slow["one comm pretraining under 15 min on CPU"] is False
+    on_gpu = {c.name: c for c in tri.checks(table, _runs(device="cuda"), None)}
+    timing = on_gpu["one comm pretraining under 15 min on CPU"]
+    assert timing.passed is None and "ran on cuda" in timing.detail
