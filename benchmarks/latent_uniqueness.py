@@ -4,8 +4,10 @@
 as in CoMM's Trifeature table, and it is not. This sweep measures why: for each variant of the
 data (``synthetic.make_latent``) and of the training (epochs, widths, vector augmentation noise),
 one method is trained (seed 0) and probed, and one JSON line reports every task's balanced
-accuracy. ``random`` is the untrained encoder: what a linear probe reads from a network that
-learned nothing.
+accuracy and, for each latent factor, its share of the embedding's variance on the test split
+(the between-value variance over the total, %): how much of the representation a factor still
+moves, next to whether a linear probe can read it. ``random`` is the untrained encoder: what a
+linear probe reads from a network that learned nothing.
 
 Usage::
 
@@ -20,9 +22,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from _variants import sweep
 
-__all__ = ["VARIANTS", "run_variant", "main"]
+__all__ = ["VARIANTS", "run_variant", "variance_share", "main"]
 
 _PAIRS = {"mixing": "pairs", "depth": 0}
 _WIDE = {"embed_dim": 128, "hidden_dim": 256}
@@ -32,6 +35,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "default_random": {"method": "random"},
     "default_cross": {"method": "cross"},
     "default_cross_150_epochs": {"method": "cross", "epochs": 150},
+    "default_cross_temperature_0.01": {"method": "cross", "hparams": {"init_temperature": 0.01}},
+    "default_cross_temperature_0.01_100_epochs": {"method": "cross", "epochs": 100,
+                                                  "hparams": {"init_temperature": 0.01}},
     "default_comm": {"method": "comm"},
     "pairs_noise_0.5_random": {"method": "random", "data": _PAIRS},
     "pairs_noise_0.5_cross": {"method": "cross", "data": _PAIRS, "epochs": 40, "hparams": _WIDE,
@@ -72,11 +78,38 @@ def run_variant(name: str, changes: dict[str, Any], device: str = "cpu") -> dict
     train(method, data.split("pretrain"), TrainConfig(
         epochs=v["epochs"], batch_size=min(v["batch"], data.split("pretrain").n_samples),
         lr=v["lr"], seed=0, device=device, progress=False))
-    table = measure(embed(method, data), data, method=v["method"])
+    embeddings = embed(method, data)
+    table = measure(embeddings, data, method=v["method"])
     accuracy = table[table.metric == "balanced_accuracy"].set_index("task")["value"]
+    test = data.split_of == "test"
+    shares = {f: round(100 * variance_share(embeddings[test], codes[test]), 2)
+              for f, codes in data.latents.items()}
     return {"variant": name, **{k: v[k] for k in BASE if k != "sizes"},
-            "accuracy": accuracy.round(1).to_dict(),
+            "accuracy": accuracy.round(1).to_dict(), "variance_share": shares,
             "seconds": round(time.perf_counter() - began, 1)}
+
+
+def variance_share(embeddings: np.ndarray, codes: np.ndarray) -> float:
+    """Share of the embeddings' total variance explained by a discrete factor's group means.
+
+    Parameters
+    ----------
+    embeddings : numpy.ndarray, shape (n, d)
+    codes : numpy.ndarray, shape (n,)
+        The factor's value for each sample.
+
+    Returns
+    -------
+    float
+        sum over samples of ||mean of the sample's group - overall mean||^2, divided by sum of
+        ||embedding - overall mean||^2: the between-group fraction, in [0, 1].
+    """
+    centred = embeddings - embeddings.mean(axis=0)
+    values, group = np.unique(codes, return_inverse=True)
+    means = np.zeros((len(values), centred.shape[1]))
+    np.add.at(means, group, centred)
+    means /= np.bincount(group)[:, None]
+    return float((means[group] ** 2).sum() / (centred ** 2).sum())
 
 
 def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:

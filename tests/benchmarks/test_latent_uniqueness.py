@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 
@@ -26,6 +27,18 @@ def test_tiny_runs_report_every_task(sweep, tmp_path):
     for line in lines:
         assert {"redundancy", "unique1", "unique2", "synergy", "synergy_xor"} == set(line["accuracy"])
         assert all(0 <= a <= 100 for a in line["accuracy"].values())
+        assert set(line["variance_share"]) == {"r", "u1", "u2", "s1", "s2"}
+        assert all(0 <= s <= 100 for s in line["variance_share"].values())
     assert lines[1]["data"] == {"mixing": "pairs", "depth": 0, "noise": 0.3}
     with pytest.raises(SystemExit):
         sweep.main(["--only", "nope"])
+
+
+def test_variance_share_against_hand_computed_values(sweep):
+    # Two groups in 2-D: group means (1, 0) and (-1, 0) around the overall mean 0, within-group
+    # spread +-2 on the second axis only. Between: 4 samples x 1 = 4; total: 4 + 4 x 4 = 20.
+    z = np.array([[1.0, 2.0], [1.0, -2.0], [-1.0, 2.0], [-1.0, -2.0]])
+    assert sweep.variance_share(z, np.array([0, 0, 1, 1])) == pytest.approx(4 / 20)
+    assert sweep.variance_share(z, np.array([0, 1, 0, 1])) == pytest.approx(16 / 20)
+    assert sweep.variance_share(z, np.array([5, 5, 5, 5])) == pytest.approx(0.0)
+    assert sweep.variance_share(z, np.arange(4)) == pytest.approx(1.0)
