@@ -77,9 +77,9 @@ def test_latent_grid_shows_what_comm_must_show(latent_grid):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="on latent vectors a linear probe reads the unique factors "
-                   "from any embedding that keeps the latent states apart: an untrained encoder "
-                   "already gives 80-90 %, Cross 95 % (benchmarks/latent_uniqueness.py)")
+@pytest.mark.xfail(strict=True, reason="Cross shrinks the unique factors of latent vectors to "
+                   "under 1 % of its embedding's variance, but a linear probe still reads them at "
+                   "about 95 % (an untrained encoder: 80-90 %); see benchmarks/latent_uniqueness.py")
 def test_cross_uniqueness_is_near_chance(latent_grid):
     for task in ("unique1", "unique2"):
         assert latent_grid[f"{task}: cross within 10 of chance 25"].passed
