@@ -92,25 +92,28 @@ class FactorCL(Method):
         """
         return {t: [h(f) for h, f in zip(heads, features)] for t, heads in self.heads.items()}
 
-    def scored_pairs(self, batch: Batch) -> dict[str, tuple[Tensor, Tensor]]:
+    def scored_pairs(self, batch: Batch) -> dict[str, tuple[str, Tensor, Tensor]]:
         """The pairs each critic scores, from one draw of the augmentations.
 
         Returns
         -------
-        dict of str to (Tensor, Tensor)
-            Critic name -> (a, b), the i-th rows forming a jointly drawn pair.
+        dict of str to (str, Tensor, Tensor)
+            Critic name -> (bound, a, b): ``"nce"`` or ``"club"``, and the pairs, the i-th rows
+            of ``a`` and ``b`` drawn jointly. The self term has one critic per modality,
+            ``self_nce1`` and ``self_nce2``.
         """
         plain = self.head_outputs([f(x) for f, x in zip(self.encoders, batch.modalities)])
         aug = self.head_outputs([f(x) for f, x in zip(self.encoders, self.augmented(batch))])
         pairs = {}
-        for t, (_, kind) in TERMS.items():
+        for t, (bound, kind) in TERMS.items():
             if kind == "cross":
-                pairs[t] = (plain[t][0], plain[t][1])
+                pairs[t] = (bound, plain[t][0], plain[t][1])
             elif kind == "cond":
-                pairs[t] = tuple(torch.cat([plain[t][i], aug[t][i]], dim=1) for i in range(2))
+                a, b = (torch.cat([plain[t][i], aug[t][i]], dim=1) for i in range(2))
+                pairs[t] = (bound, a, b)
             else:
                 for i in range(2):
-                    pairs[f"self_nce{i + 1}"] = (plain[t][i], aug[t][i])
+                    pairs[f"self_nce{i + 1}"] = (bound, plain[t][i], aug[t][i])
         return pairs
 
     def _club(self, name: str, a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
@@ -125,8 +128,8 @@ class FactorCL(Method):
         self.check_batch(batch)
         objective = torch.zeros((), device=batch.modalities[0].device)
         critic_losses = []
-        for name, (a, b) in self.scored_pairs(batch).items():
-            if name.endswith("club"):
+        for name, (bound, a, b) in self.scored_pairs(batch).items():
+            if bound == "club":
                 estimate, critic_loss = self._club(name, a, b)
                 objective = objective - estimate
                 critic_losses.append(critic_loss)
