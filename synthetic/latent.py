@@ -56,8 +56,8 @@ values can be checked against ``pid_bench.pid(p, "broja")`` (the tests do), and
 :func:`task_states` gives each sample's codes on the same axes.
 
 Splits: ``pretrain`` (s2 = pi(s1) with probability ``bias``, else s2 uniform over the other
-values; CoMM pretrains on such biased pairs), ``train`` and ``test`` (always unbiased, s1 and s2
-independent and uniform). The fixed random maps and pi depend on the seed alone, not on the
+values; CoMM pretrains on such biased pairs for its synergy experiment), ``train`` and ``test``
+(always unbiased, s1 and s2 independent and uniform). The fixed random maps and pi depend on the seed alone, not on the
 numbers of samples.
 """
 
