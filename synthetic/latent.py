@@ -57,8 +57,8 @@ values can be checked against ``pid_bench.pid(p, "broja")`` (the tests do), and
 
 Splits: ``pretrain`` (s2 = pi(s1) with probability ``bias``, else s2 uniform over the other
 values; CoMM pretrains on such biased pairs for its synergy experiment), ``train`` and ``test``
-(always unbiased, s1 and s2 independent and uniform). The fixed random maps and pi depend on the seed alone, not on the
-numbers of samples.
+(always unbiased, s1 and s2 independent and uniform). The fixed random maps and pi depend on
+the seed alone, not on the numbers of samples.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import torch
@@ -12,7 +13,7 @@ from pid_bench.methods.base import Batch, Method, MethodContext
 from pid_bench.methods.losses import info_nce_lower_bound, nce_club_upper_bound
 from pid_bench.models import Architecture, ConcatCritic, ProjectionHead, VectorEncoder
 
-__all__ = ["FactorCL", "TERMS"]
+__all__ = ["TERMS", "FactorCL"]
 
 #: The objective's terms, in the order of the embedding: name -> (bound, pairs it scores).
 #: ``cross``: x1 with x2; ``self``: x_i with its augmentation x_i'; ``cond``: [x1, x1'] with
@@ -24,6 +25,11 @@ TERMS: dict[str, tuple[str, str]] = {
     "cond_nce": ("nce", "cond"),
     "cond_club": ("club", "cond"),
 }
+
+
+def _critic_names(term: str, kind: str) -> list[str]:
+    """Critics of one term: one per modality for the self term (``self_nce1``, ...), else one."""
+    return [f"{term}{i + 1}" for i in range(2)] if kind == "self" else [term]
 
 
 class FactorCL(Method):
@@ -77,20 +83,27 @@ class FactorCL(Method):
         self.heads = nn.ModuleDict({t: nn.ModuleList(ProjectionHead(d, p) for _ in range(2))
                                     for t in TERMS})
         width = {"cross": p, "self": p, "cond": 2 * p}
-        self.critics = nn.ModuleDict({
-            **{t: ConcatCritic(width[pairs], width[pairs], critic_hidden)
-               for t, (_, pairs) in TERMS.items() if pairs != "self"},
-            **{f"self_nce{i + 1}": ConcatCritic(p, p, critic_hidden) for i in range(2)}})
+        self.critics = nn.ModuleDict({name: ConcatCritic(width[kind], width[kind], critic_hidden)
+                                      for t, (_, kind) in TERMS.items()
+                                      for name in _critic_names(t, kind)})
 
-    def head_outputs(self, features: list[Tensor]) -> dict[str, list[Tensor]]:
-        """Every term's head applied to the encoder outputs ``features`` of both modalities.
+    def head_outputs(self, features: list[Tensor], terms: Iterable[str] = TERMS
+                     ) -> dict[str, list[Tensor]]:
+        """Some terms' heads applied to the encoder outputs of both modalities.
+
+        Parameters
+        ----------
+        features : list of Tensor
+            Encoder outputs [f1(x1), f2(x2)], each (B, embed_dim).
+        terms : iterable of str, default every term of ``TERMS``
+            Which terms' heads to apply.
 
         Returns
         -------
         dict of str to list of Tensor
             Term name -> [h1(f1), h2(f2)], each (B, proj_dim).
         """
-        return {t: [h(f) for h, f in zip(heads, features)] for t, heads in self.heads.items()}
+        return {t: [h(f) for h, f in zip(self.heads[t], features)] for t in terms}
 
     def scored_pairs(self, batch: Batch) -> dict[str, tuple[str, Tensor, Tensor]]:
         """The pairs each critic scores, from one draw of the augmentations.
@@ -103,17 +116,22 @@ class FactorCL(Method):
             ``self_nce1`` and ``self_nce2``.
         """
         plain = self.head_outputs([f(x) for f, x in zip(self.encoders, batch.modalities)])
-        aug = self.head_outputs([f(x) for f, x in zip(self.encoders, self.augmented(batch))])
-        pairs = {}
+        with_views = [t for t, (_, kind) in TERMS.items() if kind != "cross"]
+        aug = self.head_outputs([f(x) for f, x in zip(self.encoders, self.augmented(batch))],
+                                with_views)
+        pairs: dict[str, tuple[str, Tensor, Tensor]] = {}
         for t, (bound, kind) in TERMS.items():
+            names = _critic_names(t, kind)
             if kind == "cross":
                 pairs[t] = (bound, plain[t][0], plain[t][1])
             elif kind == "cond":
                 a, b = (torch.cat([plain[t][i], aug[t][i]], dim=1) for i in range(2))
                 pairs[t] = (bound, a, b)
+            elif kind == "self":
+                pairs.update({name: (bound, plain[t][i], aug[t][i])
+                              for i, name in enumerate(names)})
             else:
-                for i in range(2):
-                    pairs[f"self_nce{i + 1}"] = (bound, plain[t][i], aug[t][i])
+                raise ValueError(f"term {t!r} of TERMS pairs {kind!r}; known: cross, self, cond")
         return pairs
 
     def _club(self, name: str, a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
@@ -133,8 +151,10 @@ class FactorCL(Method):
                 estimate, critic_loss = self._club(name, a, b)
                 objective = objective - estimate
                 critic_losses.append(critic_loss)
-            else:
+            elif bound == "nce":
                 objective = objective + info_nce_lower_bound(self.critics[name](a, b))
+            else:
+                raise ValueError(f"critic {name!r} has bound {bound!r}; known: nce, club")
         return -objective + sum(critic_losses)
 
     def embed(self, batch: Batch) -> Tensor:
