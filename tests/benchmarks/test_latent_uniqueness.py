@@ -42,3 +42,13 @@ def test_variance_share_against_hand_computed_values(sweep):
     assert sweep.variance_share(z, np.array([0, 1, 0, 1])) == pytest.approx(16 / 20)
     assert sweep.variance_share(z, np.array([5, 5, 5, 5])) == pytest.approx(0.0)
     assert sweep.variance_share(z, np.arange(4)) == pytest.approx(1.0)
+
+
+def test_variance_share_refuses_what_it_cannot_measure(sweep):
+    z = np.ones((4, 2))
+    with pytest.raises(ValueError, match="no variance"):
+        sweep.variance_share(z, np.array([0, 0, 1, 1]))
+    with pytest.raises(ValueError, match=r"received shapes \(4, 2\) and \(3,\)"):
+        sweep.variance_share(z, np.array([0, 1, 1]))
+    with pytest.raises(ValueError, match="finite"):
+        sweep.variance_share(np.array([[0.0], [np.nan]]), np.array([0, 1]))
