@@ -44,7 +44,8 @@ class FactorCL(Method):
         I_NCE(X1; X2) - I_CLUB(X1; X2) + I_NCE(X1; X1') + I_NCE(X2; X2')
         + I_NCE(X1; X2 | X1', X2') - I_CLUB(X1; X2 | X1', X2'),
 
-    each of the six terms of S + U1 + U2 once, as the authors' code trains it; I_NCE is the
+    each of the six terms of S + U1 + U2 once, as the authors' code trains it, with x and x'
+    two independent draws of the modality's augmentation; I_NCE is the
     InfoNCE lower bound and I_CLUB the NCE-CLUB upper bound, each with its own
     :class:`~pid_bench.models.ConcatCritic`, and a conditional term scores concatenations
     ``[h(x), h(x')]``. Each modality has one encoder f_i and, for each term of ``TERMS``, its
@@ -106,7 +107,11 @@ class FactorCL(Method):
         return {t: [h(f) for h, f in zip(self.heads[t], features)] for t in terms}
 
     def scored_pairs(self, batch: Batch) -> dict[str, tuple[str, Tensor, Tensor]]:
-        """The pairs each critic scores, from one draw of the augmentations.
+        """The pairs each critic scores, from two draws of the augmentations.
+
+        The first draw X' plays the input x of every term and the second X'' its augmentation
+        x'; the authors' Trifeature code also feeds cropped images as x and more strongly
+        augmented ones as x'.
 
         Returns
         -------
@@ -115,7 +120,8 @@ class FactorCL(Method):
             of ``a`` and ``b`` drawn jointly. The self term has one critic per modality,
             ``self_nce1`` and ``self_nce2``.
         """
-        plain = self.head_outputs([f(x) for f, x in zip(self.encoders, batch.modalities)])
+        first = self.augmented(batch)
+        plain = self.head_outputs([f(x) for f, x in zip(self.encoders, first)])
         with_views = [t for t, (_, kind) in TERMS.items() if kind != "cross"]
         aug = self.head_outputs([f(x) for f, x in zip(self.encoders, self.augmented(batch))],
                                 with_views)

@@ -6,10 +6,11 @@ from pid_bench.methods.factorcl import TERMS
 from pid_bench.methods.losses import info_nce_lower_bound, nce_club_upper_bound
 
 
-def _parts(method, batch, augmented):
-    """The objective and the CLUB critics' training losses, written out term by term."""
-    f = [enc(x) for enc, x in zip(method.encoders, batch.modalities)]
-    fa = [enc(x) for enc, x in zip(method.encoders, augmented)]
+def _parts(method, views):
+    """The objective and the CLUB critics' training losses, written out term by term, from the
+    two augmented views (X', X'') that play x and x'."""
+    f = [enc(x) for enc, x in zip(method.encoders, views[0])]
+    fa = [enc(x) for enc, x in zip(method.encoders, views[1])]
     h, c, cat = method.heads, method.critics, torch.cat
 
     def cond(term):
@@ -40,8 +41,7 @@ def test_loss_value_is_minus_the_objective_plus_the_club_critic_losses(
     method = get_method("factorcl")(context, seed=0, proj_dim=4, critic_hidden=6, **tiny)
     batch = make_batch(context)
     loss = method.loss(batch)
-    first, _ = replay(context, batch)
-    objective, critic_losses = _parts(method, batch, first)
+    objective, critic_losses = _parts(method, replay(context, batch))
     torch.testing.assert_close(loss, -objective + sum(critic_losses), rtol=1e-5, atol=1e-5)
 
 
@@ -56,10 +56,10 @@ def test_gradients_are_those_of_the_written_out_objective_and_critic_losses(
     batch = make_batch(context)
     method.loss(batch).backward()
     got = _grads(method)
-    first, _ = replay(context, batch)
+    views = replay(context, batch)
 
     method.zero_grad()
-    objective, critic_losses = _parts(method, batch, first)
+    objective, critic_losses = _parts(method, views)
     club = [p for name in ("shared_club", "cond_club") for p in method.critics[name].parameters()]
     rest = [p for p in method.parameters() if all(p is not q for q in club)]
     sum(critic_losses).backward(inputs=club, retain_graph=True)
