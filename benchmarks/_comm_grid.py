@@ -44,6 +44,8 @@ def build_parser(description: str, config: Path, seeds: str, out: str) -> argpar
     parser.add_argument("--seeds", default=seeds, help=f"comma-separated seeds (default {seeds})")
     parser.add_argument("--epochs", type=int, default=None, help="override the config's epochs")
     parser.add_argument("--methods", default=None, help="comma-separated methods (default: config)")
+    parser.add_argument("--datasets", default=None,
+                        help="comma-separated dataset labels of the config (default: all)")
     parser.add_argument("--out", type=Path, default=Path(out),
                         help=f"results directory (default {out}); finished runs are reused")
     parser.add_argument("--workers", type=int, default=None, help="parallel runs")
@@ -70,6 +72,7 @@ def run_grid(args: argparse.Namespace) -> tuple[pd.DataFrame, float, float | Non
     config = with_overrides(
         read_config(args.config), seeds=[int(s) for s in args.seeds.split(",")],
         methods=None if args.methods is None else args.methods.split(","),
+        datasets=None if args.datasets is None else args.datasets.split(","),
         epochs=args.epochs, device=args.device, workers=args.workers,
         threads=args.threads)
     before = len(runs_table(args.out)) if (args.out / "runs").is_dir() else 0

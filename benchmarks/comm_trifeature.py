@@ -29,6 +29,7 @@ Usage::
     python benchmarks/comm_trifeature.py                     # 5 seeds: hours on 2 cores
     python benchmarks/comm_trifeature.py --device cuda --workers 20   # minutes on one GPU
     python benchmarks/comm_trifeature.py --seeds 0 --methods comm --workers 1 --threads 2
+    python benchmarks/comm_trifeature.py --datasets trifeature_unbiased   # the R and U half
     python benchmarks/comm_trifeature.py --seeds 0 --epochs 2 --methods comm --out /tmp/tf
 """
 
