@@ -62,7 +62,8 @@ def run_variant(name: str, changes: dict[str, Any], device: str = "cpu") -> dict
     """Train and probe one variant.
 
     Returns its settings, the probes' balanced accuracies (%), each latent factor's
-    :func:`variance_share` of the test embeddings (%) and the wall time (s).
+    :func:`variance_share` of the test embeddings (%), the learned temperature of a method
+    with a ``logit_scale`` (Cross; None for the others) and the wall time (s).
     """
     import torch
 
@@ -88,8 +89,11 @@ def run_variant(name: str, changes: dict[str, Any], device: str = "cpu") -> dict
     test = data.split_of == "test"
     shares = {f: round(100 * variance_share(embeddings[test], codes[test]), 2)
               for f, codes in data.latents.items()}
+    scale = getattr(method, "logit_scale", None)
+    temperature = None if scale is None else round(float(torch.exp(-scale.detach())), 4)
     return {"variant": name, **{k: v[k] for k in BASE if k != "sizes"},
             "accuracy": accuracy.round(1).to_dict(), "variance_share": shares,
+            "learned_temperature": temperature,
             "seconds": round(time.perf_counter() - began, 1)}
 
 

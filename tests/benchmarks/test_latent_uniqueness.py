@@ -29,6 +29,8 @@ def test_tiny_runs_report_every_task(sweep, tmp_path):
         assert all(0 <= a <= 100 for a in line["accuracy"].values())
         assert set(line["variance_share"]) == {"r", "u1", "u2", "s1", "s2"}
         assert all(0 <= s <= 100 for s in line["variance_share"].values())
+    assert lines[0]["learned_temperature"] is None                 # random: no temperature
+    assert 0 < lines[1]["learned_temperature"] < 1                 # cross: exp(-logit_scale)
     assert lines[1]["data"] == {"mixing": "pairs", "depth": 0, "noise": 0.3}
     with pytest.raises(SystemExit):
         sweep.main(["--only", "nope"])
