@@ -88,23 +88,24 @@ class FactorCL(Method):
                                       for t, (_, kind) in TERMS.items()
                                       for name in _critic_names(t, kind)})
 
-    def head_outputs(self, features: list[Tensor], terms: Iterable[str] = TERMS
+    def head_outputs(self, inputs: list[Tensor], terms: Iterable[str] = TERMS
                      ) -> dict[str, list[Tensor]]:
-        """Some terms' heads applied to the encoder outputs of both modalities.
+        """Some terms' heads applied to the encoded inputs of both modalities.
 
         Parameters
         ----------
-        features : list of Tensor
-            Encoder outputs [f1(x1), f2(x2)], each (B, embed_dim).
+        inputs : list of Tensor
+            [x1, x2], each (B, *modality shape).
         terms : iterable of str, default every term of ``TERMS``
             Which terms' heads to apply.
 
         Returns
         -------
         dict of str to list of Tensor
-            Term name -> [h1(f1), h2(f2)], each (B, proj_dim).
+            Term name -> [h1(f1(x1)), h2(f2(x2))], each (B, proj_dim).
         """
-        return {t: [h(f) for h, f in zip(self.heads[t], features)] for t in terms}
+        features = [f(x) for f, x in zip(self.encoders, inputs)]
+        return {t: [h(z) for h, z in zip(self.heads[t], features)] for t in terms}
 
     def scored_pairs(self, batch: Batch) -> dict[str, tuple[str, Tensor, Tensor]]:
         """The pairs each critic scores, from two draws of the augmentations.
@@ -120,14 +121,11 @@ class FactorCL(Method):
             of ``a`` and ``b`` drawn jointly. The self term has one critic per modality,
             ``self_nce1`` and ``self_nce2``.
         """
-        first = self.augmented(batch)
-        plain = self.head_outputs([f(x) for f, x in zip(self.encoders, first)])
+        plain = self.head_outputs(self.augmented(batch))
         with_views = [t for t, (_, kind) in TERMS.items() if kind != "cross"]
-        aug = self.head_outputs([f(x) for f, x in zip(self.encoders, self.augmented(batch))],
-                                with_views)
+        aug = self.head_outputs(self.augmented(batch), with_views)
         pairs: dict[str, tuple[str, Tensor, Tensor]] = {}
         for t, (bound, kind) in TERMS.items():
-            names = _critic_names(t, kind)
             if kind == "cross":
                 pairs[t] = (bound, plain[t][0], plain[t][1])
             elif kind == "cond":
@@ -135,7 +133,7 @@ class FactorCL(Method):
                 pairs[t] = (bound, a, b)
             elif kind == "self":
                 pairs.update({name: (bound, plain[t][i], aug[t][i])
-                              for i, name in enumerate(names)})
+                              for i, name in enumerate(_critic_names(t, kind))})
             else:
                 raise ValueError(f"term {t!r} of TERMS pairs {kind!r}; known: cross, self, cond")
         return pairs
@@ -165,5 +163,5 @@ class FactorCL(Method):
 
     def embed(self, batch: Batch) -> Tensor:
         self.check_batch(batch)
-        outputs = self.head_outputs([f(x) for f, x in zip(self.encoders, batch.modalities)])
+        outputs = self.head_outputs(batch.modalities)
         return torch.cat([outputs[t][i] for i in range(2) for t in TERMS], dim=1)
