@@ -120,6 +120,8 @@ class DatasetSpec:
         ``"default"`` (vector or image augmentations from ``synthetic.augment``), ``"none"``,
         or a mapping with keys ``"image"`` and/or ``"vector"``: the default augmentations with
         these keyword arguments of ``default_image_augment`` / ``default_vector_augment``.
+        Options the generator records in the dataset's ``metadata["augment"]`` (the rotation of
+        ``make_latent(unique_code="rotation")``) apply unless overridden here.
     """
 
     name: str
@@ -456,15 +458,15 @@ def build_dataset(spec: DatasetSpec) -> MultimodalDataset:
 
 
 def _augmentations(spec: DatasetSpec, data: MultimodalDataset) -> tuple[Any, ...]:
-    shapes = [np.shape(v)[1:] for v in data.modalities.values()]
     if spec.augment == "none":
-        return (None,) * len(shapes)
-    from synthetic.augment import default_augment
+        return (None,) * len(data.modalities)
+    from synthetic.augment import dataset_augment
 
     options = spec.augment if isinstance(spec.augment, dict) else {}
-    # Trifeature's synergy task reads colour: leave out the augmentations that change it.
+    # Trifeature's synergy task reads colour: leave out the augmentations that change it. The
+    # generator's own needs (metadata["augment"]) are the defaults of the options.
     try:
-        return default_augment(shapes, keep_colour=spec.name == "trifeature", **options)
+        return dataset_augment(data, keep_colour=spec.name == "trifeature", **options)
     except ValueError as exc:
         raise ValueError(f"dataset {spec.label!r}: {exc}; set 'augment: none'") from None
 

@@ -34,6 +34,10 @@ FeatureMask          keeps labels while each factor is spread over many coordina
                      the random maps of ``synthetic.latent``); a label carried by a few
                      coordinates is destroyed with them
 RandomScale          keeps labels that depend on directions; changes norms
+RandomRotation       keeps every label of ``synthetic.latent`` data made with
+                     ``unique_code="rotation"``: their unique factors are angles between the
+                     blocks it rotates together, and it leaves the other coordinates alone;
+                     on other data it destroys whatever the last coordinates carry
 ===================  =========================================================================
 """
 
@@ -58,9 +62,11 @@ __all__ = [
     "GaussianNoise",
     "FeatureMask",
     "RandomScale",
+    "RandomRotation",
     "default_image_augment",
     "default_vector_augment",
     "default_augment",
+    "dataset_augment",
 ]
 
 #: ITU-R BT.601 luma weights of R, G, B.
@@ -317,6 +323,55 @@ class RandomScale:
         return x * _uniform(gen, (x.shape[0], 1), x, *self.scale)
 
 
+def _haar_orthogonal(n: int, dim: int, generator: torch.Generator, dtype: torch.dtype) -> Tensor:
+    """``n`` independent Haar-distributed orthogonal matrices of order ``dim``, shape (n, dim, dim).
+
+    The QR factors of a standard Gaussian matrix, with the signs of R's diagonal moved into Q
+    (Mezzadri, Notices AMS 2007), on the generator's device; float64 for float64 batches,
+    float32 otherwise.
+    """
+    dtype = torch.float64 if dtype == torch.float64 else torch.float32
+    g = torch.randn((n, dim, dim), generator=generator, device=generator.device, dtype=dtype)
+    q, r = torch.linalg.qr(g)
+    return q * torch.sign(torch.diagonal(r, dim1=-2, dim2=-1)).unsqueeze(-2)
+
+
+class RandomRotation:
+    """Rotate the last ``blocks`` blocks of ``dim`` coordinates by one random orthogonal map.
+
+    Each sample draws one Haar-random orthogonal matrix Q of order ``dim`` and replaces each
+    of its last ``blocks`` blocks ``v`` (``dim`` consecutive coordinates each) by ``Q v``: the
+    norms of the blocks and the angles between them are kept exactly, their orientation is
+    redrawn. The first ``D - blocks * dim`` coordinates are left alone. It is the nuisance
+    transform of :func:`synthetic.latent.make_latent` with ``unique_code="rotation"``.
+
+    Parameters
+    ----------
+    dim : int
+        Order of the rotation (at least 2).
+    blocks : int, default 2
+        Number of trailing blocks rotated together (at least 1).
+    """
+
+    def __init__(self, dim: int, blocks: int = 2) -> None:
+        for name, value, low in (("dim", dim, 2), ("blocks", blocks, 1)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}; received {value!r}")
+        self.dim, self.blocks = dim, blocks
+
+    def __call__(self, x: Tensor, generator: torch.Generator | int) -> Tensor:
+        x, gen = _check_batch(x, 2, "vectors (B, D)"), _generator(generator)
+        width = self.dim * self.blocks
+        if x.shape[1] < width:
+            raise ValueError(f"RandomRotation(dim={self.dim}, blocks={self.blocks}) rotates the "
+                             f"last {width} coordinates; received vectors of {x.shape[1]}")
+        q = _haar_orthogonal(x.shape[0], self.dim, gen, x.dtype).to(device=x.device,
+                                                                     dtype=x.dtype)
+        tail = x[:, x.shape[1] - width:].reshape(x.shape[0], self.blocks, self.dim)
+        rotated = torch.einsum("bij,bkj->bki", q, tail).reshape(x.shape[0], width)
+        return torch.cat([x[:, :x.shape[1] - width], rotated], dim=1)
+
+
 # ---------------------------------------------------------------------------- composition
 class Compose:
     """Apply augmentations one after the other, all drawing from the same generator."""
@@ -369,8 +424,9 @@ def default_image_augment(*, keep_colour: bool = False,
 
 
 def default_vector_augment(*, noise_std: float = 0.1, mask_fraction: float = 0.1,
-                           scale: Sequence[float] = (0.9, 1.1)) -> Compose:
-    """Vector augmentation: random scaling, feature masking, then Gaussian noise.
+                           scale: Sequence[float] = (0.9, 1.1),
+                           rotation_dim: int | None = None) -> Compose:
+    """Vector augmentation: [a random rotation,] random scaling, feature masking, Gaussian noise.
 
     Parameters
     ----------
@@ -381,8 +437,14 @@ def default_vector_augment(*, noise_std: float = 0.1, mask_fraction: float = 0.1
         Fraction of coordinates zeroed by :class:`FeatureMask`.
     scale : (float, float), default (0.9, 1.1)
         Factor range of :class:`RandomScale`.
+    rotation_dim : int, optional
+        If given, :class:`RandomRotation` of the last two blocks of this many coordinates comes
+        first (the nuisance of ``make_latent(unique_code="rotation")``, whose datasets ask for it
+        in their metadata: see :func:`dataset_augment`).
     """
-    return Compose(RandomScale(scale), FeatureMask(mask_fraction), GaussianNoise(noise_std))
+    steps: list[Augmentation] = [] if rotation_dim is None else [RandomRotation(rotation_dim)]
+    return Compose(*steps, RandomScale(scale), FeatureMask(mask_fraction),
+                   GaussianNoise(noise_std))
 
 
 def default_augment(modality_shapes: Sequence[Sequence[int]], *, keep_colour: bool = False,
@@ -427,6 +489,39 @@ def default_augment(modality_shapes: Sequence[Sequence[int]], *, keep_colour: bo
             raise ValueError(f"default augmentations exist for images (C, H, W) and vectors "
                              f"(D,); received a modality of per-sample shape {shape}")
     return tuple(out)
+
+
+def dataset_augment(data: object, *, keep_colour: bool = False,
+                    image: Mapping[str, object] | None = None,
+                    vector: Mapping[str, object] | None = None) -> tuple[Compose, ...]:
+    """The default augmentations of a dataset, with the options its generator asks for.
+
+    A generator whose data needs a particular augmentation to keep its labels (the rotation of
+    ``make_latent(unique_code="rotation")``) records its options in ``metadata["augment"]``, a
+    mapping with keys ``"image"`` and/or ``"vector"``; they are the defaults here, and
+    ``image`` and ``vector`` override them key by key.
+
+    Parameters
+    ----------
+    data : MultimodalDataset
+        Any object with ``modalities`` (name -> array (n, ...)) and ``metadata``.
+    keep_colour, image, vector
+        As in :func:`default_augment`.
+
+    Returns
+    -------
+    tuple of Compose
+        One augmentation per modality, in order.
+    """
+    shapes = [tuple(v.shape[1:]) for v in data.modalities.values()]
+    asked = dict(getattr(data, "metadata", None) or {}).get("augment") or {}
+    if not isinstance(asked, Mapping):
+        raise ValueError(f"metadata['augment'] must be a mapping with keys 'image' and/or "
+                         f"'vector'; received {asked!r}")
+    merged = {kind: {**dict(asked.get(kind) or {}), **given} if isinstance(given, Mapping)
+              else dict(asked.get(kind) or {}) if given is None else given
+              for kind, given in (("image", image), ("vector", vector))}
+    return default_augment(shapes, keep_colour=keep_colour, **merged)
 
 
 def _options(what: str, options: Mapping[str, object] | None, factory: Callable[..., Compose],

@@ -12,6 +12,17 @@ Gaussian noise, so that no factor can be read off one coordinate. With ``mixing=
 function reads pairwise products of centred embeddings, so that no factor can be read off any
 linear function of the modality either (see ``make_latent``).
 
+With ``unique_code="rotation"`` the unique factor of each modality leaves the random function
+and is coded as an *angle*: the modality ends with two blocks ``Q a, Q b`` of ``rotation_dim``
+coordinates each, where a and b have a fixed norm, the angle between them is the factor's
+value (j pi / (K - 1) for value j), and Q is an orthogonal matrix drawn per sample, a nuisance
+like the position of an object in an image. The angle is a function of the modality, so the
+ground truth is unchanged; but the mean of x given u is the same for every u, so neither a
+linear probe on the raw modality nor the random features of an untrained encoder read u well,
+and an encoder learns u only if its objective asks it to tell apart samples that differ only in
+u under a random re-rotation (``synthetic.augment.RandomRotation``, which the dataset asks for in
+``metadata["augment"]``). CoMM's objective does; a cross-modal one (CLIP) has no reason to.
+
 Tasks and their exact decomposition (bits, under the probe distribution):
 
 * ``redundancy`` = r: R = log2 k_redundant; ``unique1`` = u1 and ``unique2`` = u2: U1 resp.
@@ -75,13 +86,16 @@ from pid_bench.info.shannon import entropy
 from synthetic._checks import check_int, check_real, check_seed
 
 __all__ = ["make_latent", "task_joint", "task_states", "MIXTURE_COMPONENTS", "MIXTURE_PRESETS",
-           "FACTORS", "MIXINGS"]
+           "FACTORS", "MIXINGS", "UNIQUE_CODES", "rotation_code"]
 
 #: Latent factors in the order of ``MultimodalDataset.latents``.
 FACTORS = ("r", "u1", "u2", "s1", "s2")
 
 #: How a modality combines its factors' embeddings (see ``make_latent``'s ``mixing``).
 MIXINGS = ("concat", "pairs")
+
+#: How a modality carries its unique factor (see ``make_latent``'s ``unique_code``).
+UNIQUE_CODES = ("table", "rotation")
 
 #: Factors each modality carries (x1, x2).
 _SOURCE_FACTORS = (("r", "u1", "s1"), ("r", "u2", "s2"))
@@ -316,6 +330,42 @@ def _modality_table(rng: np.random.Generator, sizes: tuple[int, ...], *, embed_d
     return standardised(h @ (rng.standard_normal((h.shape[1], dim)) / math.sqrt(h.shape[1])))
 
 
+def rotation_code(values: np.ndarray, k: int, *, dim: int, norm: float,
+                  rng: np.random.Generator) -> np.ndarray:
+    """Code factor values as the angle between two randomly oriented vectors.
+
+    Value j of k becomes the pair a = norm e1, b = norm (cos t e1 + sin t e2), t = j pi / (k - 1),
+    turned by an orthogonal matrix Q drawn per sample from the Haar measure (QR of a Gaussian
+    matrix with R's diagonal signs moved into Q). The angle between the two blocks, hence the
+    value, is kept exactly; the mean of the code given any value is 0.
+
+    Parameters
+    ----------
+    values : numpy.ndarray of int, shape (n,)
+        Factor values in 0..k-1.
+    k : int
+        Number of values (at least 2).
+    dim : int
+        Order of Q, the length of each block (at least 2).
+    norm : float
+        Norm of each block.
+    rng : numpy.random.Generator
+        Source of the Q's.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, 2 * dim)
+        ``[Q a, Q b]`` per sample.
+    """
+    angle = np.asarray(values) * np.pi / (k - 1)
+    pair = np.zeros((len(angle), 2, dim))
+    pair[:, 0, 0] = norm
+    pair[:, 1, 0], pair[:, 1, 1] = norm * np.cos(angle), norm * np.sin(angle)
+    q, r = np.linalg.qr(rng.standard_normal((len(angle), dim, dim)))
+    q = q * np.sign(np.diagonal(r, axis1=1, axis2=2))[:, None, :]
+    return np.einsum("nij,nkj->nki", q, pair).reshape(len(angle), 2 * dim)
+
+
 def _draw_factors(rng: np.random.Generator, n: int, ks: Mapping[str, int], pi: np.ndarray,
                   bias: float | None) -> dict[str, np.ndarray]:
     lat = {"r": rng.integers(0, ks["redundancy"], n), "u1": rng.integers(0, ks["unique"], n),
@@ -333,7 +383,8 @@ def _draw_factors(rng: np.random.Generator, n: int, ks: Mapping[str, int], pi: n
 def make_latent(*, n_pretrain: int = 4000, n_train: int = 2000, n_test: int = 2000,
                 dim: int = 32, embed_dim: int = 8, k_redundant: int = 4, k_unique: int = 4,
                 k_synergy: int = 4, noise: float = 0.5, label_noise: float = 0.0,
-                depth: int = 1, mixing: str = "concat", bias: float = 1.0,
+                depth: int = 1, mixing: str = "concat", unique_code: str = "table",
+                rotation_dim: int = 4, rotation_norm: float = 3.0, bias: float = 1.0,
                 mixtures: Sequence[str] | Mapping[str, Mapping[str, int]] | None = None,
                 seed: int | np.random.Generator = 0, name: str = "latent") -> MultimodalDataset:
     """Vector data with planted redundancy, uniqueness and synergy, and its exact decomposition.
@@ -372,6 +423,19 @@ def make_latent(*, n_pretrain: int = 4000, n_train: int = 2000, n_test: int = 20
         difference to read and stays near chance, while the pairwise interaction is easy for a
         trained nonlinear encoder (an MLP probe reads each factor). With ``depth > 0`` the tanh
         layers weaken this guarantee. The ground truth does not depend on it.
+    unique_code : {"table", "rotation"}, default "table"
+        ``"table"``: u1 (u2) enters the random function of x1 (x2) like the other factors, so
+        it is nearly linearly decodable from the raw modality. ``"rotation"``: the function
+        reads (r, s) only, and :func:`rotation_code` appends the unique factor as the angle
+        between two blocks of ``rotation_dim`` coordinates turned by a random orthogonal
+        matrix per sample (module docstring); the same ``noise`` is added to them. The
+        dataset's ``metadata["augment"]`` then asks for ``RandomRotation(rotation_dim)``.
+    rotation_dim : int, default 4
+        Length of each block of the rotation code (at least 2). Larger hides u better from
+        untrained and cross-modal encoders and makes it harder for any encoder to learn.
+    rotation_norm : float, default 3.0
+        Norm of each block of the rotation code (> 0); its coordinates have variance
+        ``rotation_norm ** 2 / rotation_dim``, against 1 for the function's coordinates.
     bias : float, default 1.0
         Probability in [0, 1] that s2 = pi(s1) in the ``pretrain`` split (1 / k_synergy makes it
         unbiased). Probe splits are always unbiased.
@@ -388,7 +452,8 @@ def make_latent(*, n_pretrain: int = 4000, n_train: int = 2000, n_test: int = 20
     Returns
     -------
     MultimodalDataset
-        Modalities ``x1``, ``x2`` (n, dim) float32; tasks ``redundancy``, ``unique1``,
+        Modalities ``x1``, ``x2`` (n, dim) float32 (n, dim + 2 rotation_dim with the rotation
+        code); tasks ``redundancy``, ``unique1``,
         ``unique2``, ``synergy``, ``synergy_xor`` and the mixtures (integer labels); splits
         ``pretrain`` (if any), ``train``, ``test`` in this order; ground truth in bits;
         latents r, u1, u2, s1, s2 (int64 codes) with source_latents
@@ -399,7 +464,8 @@ def make_latent(*, n_pretrain: int = 4000, n_train: int = 2000, n_test: int = 20
     ------
     ValueError
         Negative counts, K < 2, ``noise`` < 0, ``label_noise`` or ``bias`` outside [0, 1],
-        unknown or impossible mixtures, a ``mixing`` not in ``MIXINGS``.
+        unknown or impossible mixtures, a ``mixing`` not in ``MIXINGS``, a ``unique_code``
+        not in ``UNIQUE_CODES``, ``rotation_dim`` < 2, ``rotation_norm`` <= 0.
     """
     counts = {"pretrain": check_int("n_pretrain", n_pretrain, 0),
               "train": check_int("n_train", n_train, 1), "test": check_int("n_test", n_test, 1)}
@@ -408,6 +474,12 @@ def make_latent(*, n_pretrain: int = 4000, n_train: int = 2000, n_test: int = 20
     depth = check_int("depth", depth, 0)
     if mixing not in MIXINGS:
         raise ValueError(f"mixing must be one of {MIXINGS}; received {mixing!r}")
+    if unique_code not in UNIQUE_CODES:
+        raise ValueError(f"unique_code must be one of {UNIQUE_CODES}; received {unique_code!r}")
+    rotation_dim = check_int("rotation_dim", rotation_dim, 2)
+    rotation_norm = check_real("rotation_norm", rotation_norm, 0.0)
+    if not rotation_norm > 0:
+        raise ValueError(f"rotation_norm must be > 0; received {rotation_norm!r}")
     ks = {"redundancy": check_int("k_redundant", k_redundant, 2),
           "unique": check_int("k_unique", k_unique, 2),
           "synergy": check_int("k_synergy", k_synergy, 2)}
@@ -421,16 +493,25 @@ def make_latent(*, n_pretrain: int = 4000, n_train: int = 2000, n_test: int = 20
     pi = world.permutation(ks["synergy"])
     factor_k = {"r": ks["redundancy"], "u1": ks["unique"], "u2": ks["unique"],
                 "s1": ks["synergy"], "s2": ks["synergy"]}
-    sizes = [tuple(factor_k[f] for f in group) for group in _SOURCE_FACTORS]
+    rotated = unique_code == "rotation"
+    tabled = [tuple(f for f in group if not (rotated and f.startswith("u")))
+              for group in _SOURCE_FACTORS]
+    sizes = [tuple(factor_k[f] for f in group) for group in tabled]
     tables = [_modality_table(world, s, embed_dim=embed_dim, dim=dim, depth=depth,
                               mixing=mixing) for s in sizes]
+
+    def observe(m: int, lat: Mapping[str, np.ndarray], rng: np.random.Generator) -> np.ndarray:
+        x = tables[m][np.ravel_multi_index(tuple(lat[f] for f in tabled[m]), sizes[m])]
+        if rotated:
+            x = np.concatenate([x, rotation_code(lat[f"u{m + 1}"], ks["unique"],
+                                                 dim=rotation_dim, norm=rotation_norm,
+                                                 rng=rng)], axis=1)
+        return x + noise * rng.standard_normal(x.shape)
 
     parts = []
     for (split, n), split_rng in zip(counts.items(), split_rngs):
         lat = _draw_factors(split_rng, n, ks, pi, bias if split == "pretrain" else None)
-        xs = [table[np.ravel_multi_index(tuple(lat[f] for f in group), s)]
-              + noise * split_rng.standard_normal((n, dim))
-              for table, group, s in zip(tables, _SOURCE_FACTORS, sizes)]
+        xs = [observe(m, lat, split_rng) for m in range(2)]
         labels = {t: _encode(c, lat, ks, pi, split_rng, label_noise)[2] for t, c in specs.items()}
         parts.append((split, n, xs, labels, lat))
 
@@ -444,7 +525,8 @@ def make_latent(*, n_pretrain: int = 4000, n_train: int = 2000, n_test: int = 20
                      n_test=counts["test"], dim=dim, embed_dim=embed_dim,
                      k_redundant=ks["redundancy"], k_unique=ks["unique"],
                      k_synergy=ks["synergy"], noise=noise, label_noise=label_noise, depth=depth,
-                     mixing=mixing, bias=bias, seed=None if isinstance(seed, np.random.Generator) else int(seed))
+                     mixing=mixing, unique_code=unique_code, rotation_dim=rotation_dim,
+                     rotation_norm=rotation_norm, bias=bias, seed=None if isinstance(seed, np.random.Generator) else int(seed))
     return MultimodalDataset(
         modalities={f"x{i + 1}": cat(lambda p, i=i: p[2][i]).astype(np.float32)
                     for i in range(2)},
@@ -457,7 +539,8 @@ def make_latent(*, n_pretrain: int = 4000, n_train: int = 2000, n_test: int = 20
         source_latents=_SOURCE_FACTORS,
         metadata={"generator": "make_latent", "arguments": arguments,
                   "bijection": pi.tolist(),
-                  "task_components": {t: dict(c) for t, c in specs.items()}})
+                  "task_components": {t: dict(c) for t, c in specs.items()},
+                  **({"augment": {"vector": {"rotation_dim": rotation_dim}}} if rotated else {})})
 
 
 def _spec_of(dataset: MultimodalDataset, task: str

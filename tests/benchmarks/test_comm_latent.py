@@ -68,18 +68,11 @@ def latent_grid(bench, tmp_path_factory):
 
 @pytest.mark.slow
 def test_latent_grid_shows_what_comm_must_show(latent_grid):
-    # Every condition on CoMM's synergy and uniqueness; the wall time depends on the machine's
-    # load and Cross's uniqueness is the next test.
-    failed = [c for name, c in latent_grid.items()
-              if c.passed is False and "under" not in name and "cross within" not in name]
+    # Every condition on synergy and uniqueness, Cross's near-chance uniqueness included; the
+    # wall time depends on the machine's load (the benchmark reports it).
+    failed = [c for name, c in latent_grid.items() if c.passed is False and "under" not in name]
     assert not failed, failed
-    assert "synergy_xor reported (chance 25)" in latent_grid
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="Cross shrinks the unique factors of latent vectors to "
-                   "under 1 % of its embedding's variance, but a linear probe still reads them at "
-                   "about 95 % (an untrained encoder: 80-90 %); see benchmarks/latent_uniqueness.py")
-def test_cross_uniqueness_is_near_chance(latent_grid):
     for task in ("unique1", "unique2"):
-        assert latent_grid[f"{task}: cross within 10 of chance 25"].passed
+        assert latent_grid[f"{task}: cross within 10 of chance 25"].passed is True
+        assert latent_grid[f"{task}: comm >= 90"].passed is True
+    assert "synergy_xor reported (chance 25)" in latent_grid

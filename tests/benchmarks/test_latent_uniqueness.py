@@ -16,14 +16,16 @@ def sweep(load_benchmark):
 def test_variants_change_only_known_settings(sweep):
     for name, changes in sweep.VARIANTS.items():
         assert set(changes) <= set(sweep.BASE), name
-        assert changes["method"] in {"comm", "cross", "random"}, name
+        assert changes["method"] in {"comm", "cross", "cross_self", "random"}, name
+        assert name.split("_")[0] in {"table", "pairs", "rotation"}, name
 
 
 def test_tiny_runs_report_every_task(sweep, tmp_path):
     sizes = json.dumps({"n_pretrain": 64, "n_train": 120, "n_test": 120})
-    lines = sweep.main(["--only", "default_random,pairs_noise_0.3_cross", "--sizes", sizes,
-                        "--out", str(tmp_path / "u.jsonl")])
-    assert [line["variant"] for line in lines] == ["default_random", "pairs_noise_0.3_cross"]
+    lines = sweep.main(["--only", "table_random,pairs_noise_0.3_cross,rotation_comm_15_epochs",
+                        "--sizes", sizes, "--out", str(tmp_path / "u.jsonl")])
+    assert [line["variant"] for line in lines] == ["table_random", "pairs_noise_0.3_cross",
+                                                   "rotation_comm_15_epochs"]
     for line in lines:
         assert {"redundancy", "unique1", "unique2", "synergy", "synergy_xor"} == set(line["accuracy"])
         assert all(0 <= a <= 100 for a in line["accuracy"].values())
@@ -32,6 +34,7 @@ def test_tiny_runs_report_every_task(sweep, tmp_path):
     assert lines[0]["learned_temperature"] is None                 # random: no temperature
     assert 0 < lines[1]["learned_temperature"] < 1                 # cross: exp(-logit_scale)
     assert lines[1]["data"] == {"mixing": "pairs", "depth": 0, "noise": 0.3}
+    assert lines[2]["data"] == {"unique_code": "rotation", "noise": 0.1}
     with pytest.raises(SystemExit):
         sweep.main(["--only", "nope"])
 

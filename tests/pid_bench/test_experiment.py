@@ -259,6 +259,22 @@ def test_augment_options_reach_the_default_augmentations():
     assert abs(float(first(x, 0).std()) - 0.7) < 0.02
 
 
+def test_the_generator_asks_for_its_rotation_and_the_config_overrides_the_rest():
+    args = {**LATENT_ARGS, "unique_code": "rotation", "rotation_dim": 3}
+    config = load_config(_config(datasets=[{"name": "latent", "args": args, "augment": {
+        "vector": {"noise_std": 0.0, "mask_fraction": 0.0, "scale": [1, 1]}}}]))
+    spec = config.datasets[0]
+    first, second = _augmentations(spec, build_dataset(spec))
+    assert type(first.augmentations[0]).__name__ == "RandomRotation"
+    assert first.augmentations[0].dim == 3 and first.augmentations[-1].std == 0.0
+    x = torch.randn(8, 12)
+    y = second(x, 0)
+    torch.testing.assert_close(y[:, :6], x[:, :6])        # only the two 3-blocks turn
+    torch.testing.assert_close(y[:, 6:].norm(dim=1), x[:, 6:].norm(dim=1))
+    none = load_config(_config(datasets=[{"name": "latent", "args": args, "augment": "none"}]))
+    assert _augmentations(none.datasets[0], build_dataset(none.datasets[0])) == (None, None)
+
+
 def test_load_config_defaults_and_yaml(tmp_path):
     path = tmp_path / "grid.yaml"
     path.write_text(yaml.safe_dump({"datasets": ["latent"], "methods": ["comm"]}))

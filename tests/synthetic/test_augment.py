@@ -17,7 +17,9 @@ from synthetic.augment import (
     Greyscale,
     HorizontalFlip,
     RandomResizedCrop,
+    RandomRotation,
     RandomScale,
+    dataset_augment,
     default_augment,
     default_image_augment,
     default_vector_augment,
@@ -25,7 +27,8 @@ from synthetic.augment import (
 
 IMAGE_AUGS = [RandomResizedCrop(), HorizontalFlip(), ColourJitter(), Greyscale(), GaussianBlur(),
               default_image_augment(), default_image_augment(keep_colour=True)]
-VECTOR_AUGS = [GaussianNoise(), FeatureMask(), RandomScale(), default_vector_augment()]
+VECTOR_AUGS = [GaussianNoise(), FeatureMask(), RandomScale(), RandomRotation(3),
+               default_vector_augment(), default_vector_augment(rotation_dim=2)]
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 
@@ -168,6 +171,49 @@ def test_scaling_multiplies_each_vector_by_one_factor_in_range() -> None:
 
 
 # ---------------------------------------------------------------------------- composition
+def test_rotation_keeps_norms_and_angles_of_the_blocks_and_the_rest() -> None:
+    """The last two blocks of 4 get one orthogonal map per sample: norms and the dot product
+    of the blocks kept, orientation changed; the first coordinates untouched."""
+    x = torch.randn(64, 11, dtype=torch.float64)
+    y = RandomRotation(4)(x, 0)
+    torch.testing.assert_close(y[:, :3], x[:, :3], rtol=0, atol=0)
+    a, b, ya, yb = x[:, 3:7], x[:, 7:], y[:, 3:7], y[:, 7:]
+    torch.testing.assert_close(ya.norm(dim=1), a.norm(dim=1))
+    torch.testing.assert_close(yb.norm(dim=1), b.norm(dim=1))
+    torch.testing.assert_close((ya * yb).sum(1), (a * b).sum(1))
+    assert (ya - a).norm(dim=1).min() > 1e-3
+
+
+def test_rotation_draws_haar_orientations() -> None:
+    """A fixed unit vector turned by many draws: mean 0 and covariance I / dim, within about 4
+    standard errors (2000 draws)."""
+    e = torch.zeros(2000, 3, dtype=torch.float64)
+    e[:, 0] = 1.0
+    y = RandomRotation(3, blocks=1)(e, 5)
+    assert y.mean(0).abs().max() < 4 * math.sqrt(1 / 3 / 2000)
+    cov = y.T @ y / 2000
+    assert (cov - torch.eye(3, dtype=torch.float64) / 3).abs().max() < 0.03
+
+
+def test_dataset_augment_takes_the_generator_options_and_lets_the_caller_override() -> None:
+    class Data:
+        modalities = {"a": torch.zeros(2, 40), "b": torch.zeros(2, 40)}
+        metadata = {"augment": {"vector": {"rotation_dim": 4, "noise_std": 0.2}}}
+
+    first, _ = dataset_augment(Data(), vector={"noise_std": 0.0})
+    assert isinstance(first.augmentations[0], RandomRotation)
+    assert first.augmentations[0].dim == 4 and first.augmentations[-1].std == 0.0
+    Data.metadata = {}
+    plain, _ = dataset_augment(Data())
+    assert repr(plain) == repr(default_vector_augment())
+    Data.metadata = {"augment": ["rotation_dim"]}
+    with pytest.raises(ValueError, match=r"metadata\['augment'\] must be a mapping"):
+        dataset_augment(Data())
+    Data.metadata = {}
+    with pytest.raises(ValueError, match="vector augmentation options must be a mapping"):
+        dataset_augment(Data(), vector=[("noise_std", 1.0)])
+
+
 def test_compose_applies_in_order_from_one_generator() -> None:
     x = vectors()
     steps = [RandomScale(), FeatureMask(0.5), GaussianNoise(0.2)]
@@ -228,6 +274,9 @@ def test_default_augment_passes_options_on() -> None:
     (lambda: FeatureMask(fraction=2), "fraction must be a probability"),
     (lambda: RandomScale(scale=(math.nan, 1)), "scale must satisfy"),
     (lambda: Compose(HorizontalFlip(), "flip"), "Compose takes callables"),
+    (lambda: RandomRotation(1), "dim must be an integer >= 2; received 1"),
+    (lambda: RandomRotation(3, blocks=0), "blocks must be an integer >= 1; received 0"),
+    (lambda: RandomRotation(2.0), "dim must be an integer"),
 ])
 def test_bad_arguments_raise(make, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -240,6 +289,7 @@ def test_bad_arguments_raise(make, message: str) -> None:
     (ColourJitter(), torch.zeros(2, 3, 8, 8, dtype=torch.uint8), "floating-point .* torch.uint8"),
     (GaussianNoise(), torch.rand(2, 3, 4, 4), r"vectors \(B, D\), a tensor with 2 axes"),
     (FeatureMask(), [[1.0, 2.0]], "torch.Tensor .* received list"),
+    (RandomRotation(4), torch.zeros(2, 7), "rotates the last 8 coordinates; received vectors of 7"),
 ])
 def test_bad_batches_raise(aug, x, message: str) -> None:
     with pytest.raises(ValueError, match=message):

@@ -18,6 +18,7 @@ from synthetic.latent import (
     FACTORS,
     MIXTURE_PRESETS,
     make_latent,
+    rotation_code,
     task_joint,
     task_states,
 )
@@ -229,6 +230,73 @@ def test_pairs_mixing_hides_factors_from_a_linear_probe_not_from_an_mlp(pairs):
         assert _mlp_balanced_accuracy(x, y, xt, yt) > 90.0, f
 
 
+# ---------------------------------------------------------------- rotation code of u
+def _blocks(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    tail = x[:, x.shape[1] - 2 * k:].astype(np.float64)
+    return tail[:, :k], tail[:, k:]
+
+
+@pytest.mark.parametrize("k_values,dim", [(4, 4), (2, 2), (5, 3)])
+def test_rotation_code_keeps_norms_and_codes_the_value_as_the_angle(k_values, dim):
+    """Each block has norm ``norm``; cos(angle between the blocks) = cos(j pi / (K - 1)) for
+    value j, to rounding; the orientations differ between samples of one value."""
+    values = np.tile(np.arange(k_values), 50)
+    code = rotation_code(values, k_values, dim=dim, norm=2.5, rng=np.random.default_rng(0))
+    assert code.shape == (len(values), 2 * dim)
+    a, b = _blocks(code, dim)
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), 2.5, rtol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(b, axis=1), 2.5, rtol=1e-12)
+    cosine = (a * b).sum(axis=1) / 2.5 ** 2
+    np.testing.assert_allclose(cosine, np.cos(values * np.pi / (k_values - 1)), atol=1e-12)
+    assert np.std(a[values == 0], axis=0).min() > 0.5
+
+
+def test_rotation_code_gives_every_value_the_same_mean():
+    """The mean of the code given the value is 0 (Haar orientation): within 4 standard errors
+    of 0 in every coordinate, for every value."""
+    n = 20_000
+    values = np.repeat(np.arange(4), n)
+    code = rotation_code(values, 4, dim=4, norm=3.0, rng=np.random.default_rng(1))
+    for v in range(4):
+        block = code[values == v]
+        sem = block.std(axis=0) / math.sqrt(n)
+        assert np.all(np.abs(block.mean(axis=0)) < 4 * sem + 1e-12), v
+
+
+@pytest.fixture(scope="module")
+def rotated() -> MultimodalDataset:
+    return make_latent(n_pretrain=0, n_train=2000, n_test=1000, noise=0.1, mixtures=(),
+                       unique_code="rotation", seed=2)
+
+
+def test_rotation_code_layout_metadata_and_ground_truth(rotated):
+    """dim + 2 rotation_dim coordinates; the dataset asks for the matching rotation; labels,
+    latents and ground truth equal those of the table code (the code changes only x)."""
+    table = make_latent(n_pretrain=0, n_train=2000, n_test=1000, noise=0.1, mixtures=(),
+                        seed=2)
+    assert rotated.modalities["x1"].shape == (3000, 40)
+    assert rotated.metadata["augment"] == {"vector": {"rotation_dim": 4}}
+    assert "augment" not in table.metadata
+    assert rotated.metadata["arguments"]["unique_code"] == "rotation"
+    pd.testing.assert_frame_equal(rotated.ground_truth, table.ground_truth)
+    for task in rotated.tasks:
+        np.testing.assert_array_equal(rotated.tasks[task], table.tasks[task])
+
+
+def test_rotation_code_hides_u_from_a_linear_probe_but_not_its_angle(rotated):
+    """Balanced accuracy (chance 25%) of a linear probe on raw x1: u1 < 35%, r and s1 > 90%;
+    the angle statistic a.b of the two blocks alone reads u1 > 95% (nearest class centre)."""
+    tr, te = rotated.split("train"), rotated.split("test")
+    x, xt = tr.modalities["x1"], te.modalities["x1"]
+    for f, low, high in (("u1", 0.0, 0.35), ("r", 0.9, 1.0), ("s1", 0.9, 1.0)):
+        linear = LogisticRegression(max_iter=2000).fit(x, tr.latents[f]).predict(xt)
+        assert low <= balanced_accuracy_score(te.latents[f], linear) <= high, f
+    a, b = _blocks(xt, 4)
+    centres = 9.0 * np.cos(np.arange(4) * np.pi / 3)
+    nearest = np.abs((a * b).sum(axis=1)[:, None] - centres).argmin(axis=1)
+    assert balanced_accuracy_score(te.latents["u1"], nearest) > 0.95
+
+
 def test_pairs_mixing_keeps_the_ground_truth_and_labels(pairs):
     concat = make_latent(n_pretrain=0, n_train=2000, n_test=1000, embed_dim=16, depth=0,
                          mixtures=(), seed=2)
@@ -346,6 +414,10 @@ def test_task_joint_rejects_foreign_datasets_and_unknown_tasks(default):
     ({"k_synergy": 1}, "k_synergy must be an integer >= 2"),
     ({"depth": -1}, "depth must be an integer >= 0"),
     ({"mixing": "sum"}, "mixing must be one of \\('concat', 'pairs'\\); received 'sum'"),
+    ({"unique_code": "angle"}, "unique_code must be one of \\('table', 'rotation'\\)"),
+    ({"rotation_dim": 1}, "rotation_dim must be an integer >= 2"),
+    ({"rotation_norm": 0.0}, "rotation_norm must be > 0; received 0.0"),
+    ({"rotation_norm": float("inf")}, "rotation_norm must be a finite number"),
     ({"noise": -0.1}, "noise must be a finite number"),
     ({"noise": float("nan")}, "noise must be a finite number"),
     ({"label_noise": 1.5}, r"label_noise must be a finite number in \[0.0, 1.0\]"),
