@@ -5,7 +5,8 @@ from synthetic.latent import make_latent
 from synthetic.trifeature import make_trifeature
 
 #: Augmentation entry points; synthetic.augment imports torch, so it loads on first access.
-_AUGMENT = ("Compose", "default_augment", "default_image_augment", "default_vector_augment")
+_AUGMENT = ("Compose", "dataset_augment", "default_augment", "default_image_augment",
+            "default_vector_augment")
 
 __all__: list[str] = ["make_gaussian", "make_latent", "make_trifeature", *_AUGMENT]
 

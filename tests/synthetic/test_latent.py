@@ -283,6 +283,16 @@ def test_rotation_code_layout_metadata_and_ground_truth(rotated):
         np.testing.assert_array_equal(rotated.tasks[task], table.tasks[task])
 
 
+def test_rotation_request_survives_save_and_load(tmp_path, rotated):
+    from synthetic.augment import RandomRotation, dataset_augment
+
+    rotated.save(tmp_path / "rotated.npz")
+    loaded = MultimodalDataset.load(tmp_path / "rotated.npz")
+    first, second = dataset_augment(loaded)
+    assert isinstance(first.augmentations[0], RandomRotation)
+    assert second.augmentations[0].dim == 4
+
+
 def test_rotation_code_hides_u_from_a_linear_probe_but_not_its_angle(rotated):
     """Balanced accuracy (chance 25%) of a linear probe on raw x1: u1 < 35%, r and s1 > 90%;
     the angle statistic a.b of the two blocks alone reads u1 > 95% (nearest class centre)."""
