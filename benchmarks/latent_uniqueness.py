@@ -20,7 +20,7 @@ Two families of data:
 
 Usage::
 
-    python benchmarks/latent_uniqueness.py --workers 2 --out uniqueness.jsonl   # ~10 min, 2 cores
+    python benchmarks/latent_uniqueness.py --workers 2 --out uniqueness.jsonl   # ~4 min, 2 cores
     python benchmarks/latent_uniqueness.py --only rotation_cross,rotation_comm
 """
 

@@ -51,6 +51,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from synthetic._checks import check_int
+
 __all__ = [
     "Augmentation",
     "Compose",
@@ -328,7 +330,8 @@ def _haar_orthogonal(n: int, dim: int, generator: torch.Generator, dtype: torch.
 
     The QR factors of a standard Gaussian matrix, with the signs of R's diagonal moved into Q
     (Mezzadri, Notices AMS 2007), on the generator's device; float64 for float64 batches,
-    float32 otherwise.
+    float32 otherwise. ``synthetic.latent.rotation_code`` draws its matrices the same way in
+    numpy (the data side, without torch).
     """
     dtype = torch.float64 if dtype == torch.float64 else torch.float32
     g = torch.randn((n, dim, dim), generator=generator, device=generator.device, dtype=dtype)
@@ -354,10 +357,7 @@ class RandomRotation:
     """
 
     def __init__(self, dim: int, blocks: int = 2) -> None:
-        for name, value, low in (("dim", dim, 2), ("blocks", blocks, 1)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}; received {value!r}")
-        self.dim, self.blocks = dim, blocks
+        self.dim, self.blocks = check_int("dim", dim, 2), check_int("blocks", blocks, 1)
 
     def __call__(self, x: Tensor, generator: torch.Generator | int) -> Tensor:
         x, gen = _check_batch(x, 2, "vectors (B, D)"), _generator(generator)
@@ -499,7 +499,8 @@ def dataset_augment(data: object, *, keep_colour: bool = False,
     A generator whose data needs a particular augmentation to keep its labels (the rotation of
     ``make_latent(unique_code="rotation")``) records its options in ``metadata["augment"]``, a
     mapping with keys ``"image"`` and/or ``"vector"``; they are the defaults here, and
-    ``image`` and ``vector`` override them key by key.
+    ``image`` and ``vector`` override them key by key, except that a ``rotation_dim`` other than
+    the one the data asks for is refused (it would turn coordinates the code does not own).
 
     Parameters
     ----------
@@ -512,12 +513,24 @@ def dataset_augment(data: object, *, keep_colour: bool = False,
     -------
     tuple of Compose
         One augmentation per modality, in order.
+
+    Raises
+    ------
+    ValueError
+        ``metadata["augment"]`` that is not a mapping, a ``rotation_dim`` that contradicts it,
+        or options :func:`default_augment` refuses.
     """
     shapes = [tuple(v.shape[1:]) for v in data.modalities.values()]
     asked = dict(getattr(data, "metadata", None) or {}).get("augment") or {}
     if not isinstance(asked, Mapping):
         raise ValueError(f"metadata['augment'] must be a mapping with keys 'image' and/or "
                          f"'vector'; received {asked!r}")
+    wanted = dict(asked.get("vector") or {}).get("rotation_dim")
+    if isinstance(vector, Mapping) and wanted is not None and vector.get(
+            "rotation_dim", wanted) != wanted:
+        raise ValueError(f"this dataset's labels need RandomRotation(rotation_dim={wanted}) "
+                         f"(metadata['augment']); received rotation_dim="
+                         f"{vector['rotation_dim']!r}, which would turn other coordinates")
     merged = {kind: {**dict(asked.get(kind) or {}), **given} if isinstance(given, Mapping)
               else dict(asked.get(kind) or {}) if given is None else given
               for kind, given in (("image", image), ("vector", vector))}

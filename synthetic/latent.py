@@ -16,9 +16,13 @@ With ``unique_code="rotation"`` the unique factor of each modality leaves the ra
 and is coded as an *angle*: the modality ends with two blocks ``Q a, Q b`` of ``rotation_dim``
 coordinates each, where a and b have a fixed norm, the angle between them is the factor's
 value (j pi / (K - 1) for value j), and Q is an orthogonal matrix drawn per sample, a nuisance
-like the position of an object in an image. The angle is a function of the modality, so the
-ground truth is unchanged; but the mean of x given u is the same for every u, so neither a
-linear probe on the raw modality nor the random features of an untrained encoder read u well,
+like the position of an object in an image. Without noise the angle is a function of the
+modality, as the factor is under the table code, and the ground truth (of the latent states,
+as always here) is the same; with noise, how well u can be read from x depends on
+``noise * (K - 1) / rotation_norm``: a decoder of the angle that knows the code reads u at
+about 100 % at noise 0.1 with the defaults (K = 4, norm 3), 91 % at noise 0.5, and less for
+larger K. The mean of x given u is the same for every u, so neither a linear probe on the raw
+modality nor the random features of an untrained encoder read u well,
 and an encoder learns u only if its objective asks it to tell apart samples that differ only in
 u under a random re-rotation (``synthetic.augment.RandomRotation``, which the dataset asks for in
 ``metadata["augment"]``). CoMM's objective does; a cross-modal one (CLIP) has no reason to.
@@ -356,8 +360,25 @@ def rotation_code(values: np.ndarray, k: int, *, dim: int, norm: float,
     -------
     numpy.ndarray, shape (n, 2 * dim)
         ``[Q a, Q b]`` per sample.
+
+    Raises
+    ------
+    ValueError
+        ``values`` not a 1-D array of integers in 0..k-1, k < 2, dim < 2, norm <= 0 or not
+        finite.
     """
-    angle = np.asarray(values) * np.pi / (k - 1)
+    k, dim = check_int("k", k, 2), check_int("dim", dim, 2)
+    norm = check_real("norm", norm, 0.0)
+    if not norm > 0:
+        raise ValueError(f"norm must be > 0; received {norm!r}")
+    values = np.asarray(values)
+    if values.ndim != 1 or not np.issubdtype(values.dtype, np.integer) or (
+            values.size and not 0 <= values.min() <= values.max() < k):
+        raise ValueError(f"values must be a 1-D array of integers in 0..{k - 1}; received "
+                         f"dtype {values.dtype}, shape {values.shape}"
+                         + (f", range [{values.min()}, {values.max()}]" if values.size and
+                            np.issubdtype(values.dtype, np.number) else ""))
+    angle = values * np.pi / (k - 1)
     pair = np.zeros((len(angle), 2, dim))
     pair[:, 0, 0] = norm
     pair[:, 1, 0], pair[:, 1, 1] = norm * np.cos(angle), norm * np.sin(angle)
@@ -429,7 +450,8 @@ def make_latent(*, n_pretrain: int = 4000, n_train: int = 2000, n_test: int = 20
         reads (r, s) only, and :func:`rotation_code` appends the unique factor as the angle
         between two blocks of ``rotation_dim`` coordinates turned by a random orthogonal
         matrix per sample (module docstring); the same ``noise`` is added to them. The
-        dataset's ``metadata["augment"]`` then asks for ``RandomRotation(rotation_dim)``.
+        dataset's ``metadata["augment"]`` then asks for ``RandomRotation(rotation_dim)`` and
+        no feature masking (zeroing a coordinate of a block changes the angle).
     rotation_dim : int, default 4
         Length of each block of the rotation code (at least 2). Larger hides u better from
         untrained and cross-modal encoders and makes it harder for any encoder to learn.
@@ -540,7 +562,8 @@ def make_latent(*, n_pretrain: int = 4000, n_train: int = 2000, n_test: int = 20
         metadata={"generator": "make_latent", "arguments": arguments,
                   "bijection": pi.tolist(),
                   "task_components": {t: dict(c) for t, c in specs.items()},
-                  **({"augment": {"vector": {"rotation_dim": rotation_dim}}} if rotated else {})})
+                  **({"augment": {"vector": {"rotation_dim": rotation_dim,
+                                             "mask_fraction": 0.0}}} if rotated else {})})
 
 
 def _spec_of(dataset: MultimodalDataset, task: str

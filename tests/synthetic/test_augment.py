@@ -184,6 +184,21 @@ def test_rotation_keeps_norms_and_angles_of_the_blocks_and_the_rest() -> None:
     assert (ya - a).norm(dim=1).min() > 1e-3
 
 
+def test_rotation_matrices_are_the_q_of_a_gaussian_qr_with_positive_r_diagonal() -> None:
+    """The draw is Mezzadri's Haar recipe: for the Gaussian G drawn from the same seed,
+    Q^T G is upper triangular with a positive diagonal, and Q is orthogonal."""
+    from synthetic.augment import _haar_orthogonal
+
+    q = _haar_orthogonal(500, 4, torch.Generator().manual_seed(9), torch.float64)
+    g = torch.randn((500, 4, 4), generator=torch.Generator().manual_seed(9), dtype=torch.float64)
+    r = q.transpose(1, 2) @ g
+    torch.testing.assert_close(torch.tril(r, diagonal=-1), torch.zeros_like(r), atol=1e-12,
+                               rtol=0)
+    assert (torch.diagonal(r, dim1=1, dim2=2) > 0).all()
+    torch.testing.assert_close(q.transpose(1, 2) @ q, torch.eye(4, dtype=torch.float64).expand(
+        500, 4, 4), atol=1e-12, rtol=0)
+
+
 def test_rotation_draws_haar_orientations() -> None:
     """A fixed unit vector turned by many draws: mean 0 and covariance I / dim, within about 4
     standard errors (2000 draws)."""
@@ -212,6 +227,12 @@ def test_dataset_augment_takes_the_generator_options_and_lets_the_caller_overrid
     Data.metadata = {}
     with pytest.raises(ValueError, match="vector augmentation options must be a mapping"):
         dataset_augment(Data(), vector=[("noise_std", 1.0)])
+    Data.metadata = {"augment": {"vector": {"rotation_dim": 4}}}
+    with pytest.raises(ValueError, match=r"need RandomRotation\(rotation_dim=4\).*received "
+                                         r"rotation_dim=8"):
+        dataset_augment(Data(), vector={"rotation_dim": 8})
+    same, _ = dataset_augment(Data(), vector={"rotation_dim": 4})
+    assert same.augmentations[0].dim == 4
 
 
 def test_compose_applies_in_order_from_one_generator() -> None:
@@ -277,6 +298,7 @@ def test_default_augment_passes_options_on() -> None:
     (lambda: RandomRotation(1), "dim must be an integer >= 2; received 1"),
     (lambda: RandomRotation(3, blocks=0), "blocks must be an integer >= 1; received 0"),
     (lambda: RandomRotation(2.0), "dim must be an integer"),
+    (lambda: RandomRotation(True), "dim must be an integer >= 2; received True"),
 ])
 def test_bad_arguments_raise(make, message: str) -> None:
     with pytest.raises(ValueError, match=message):

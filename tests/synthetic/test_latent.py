@@ -275,7 +275,7 @@ def test_rotation_code_layout_metadata_and_ground_truth(rotated):
     table = make_latent(n_pretrain=0, n_train=2000, n_test=1000, noise=0.1, mixtures=(),
                         seed=2)
     assert rotated.modalities["x1"].shape == (3000, 40)
-    assert rotated.metadata["augment"] == {"vector": {"rotation_dim": 4}}
+    assert rotated.metadata["augment"] == {"vector": {"rotation_dim": 4, "mask_fraction": 0.0}}
     assert "augment" not in table.metadata
     assert rotated.metadata["arguments"]["unique_code"] == "rotation"
     pd.testing.assert_frame_equal(rotated.ground_truth, table.ground_truth)
@@ -304,7 +304,31 @@ def test_rotation_code_hides_u_from_a_linear_probe_but_not_its_angle(rotated):
     a, b = _blocks(xt, 4)
     centres = 9.0 * np.cos(np.arange(4) * np.pi / 3)
     nearest = np.abs((a * b).sum(axis=1)[:, None] - centres).argmin(axis=1)
-    assert balanced_accuracy_score(te.latents["u1"], nearest) > 0.95
+    assert balanced_accuracy_score(te.latents["u1"], nearest) > 0.99
+
+
+@pytest.mark.parametrize("args,message", [
+    (([0, 4], 4), r"integers in 0..3; received dtype int64, shape \(2,\), range \[0, 4\]"),
+    (([-1, 0], 4), r"range \[-1, 0\]"),
+    (([0.5], 4), "integers in 0..3; received dtype float64"),
+    (([[0, 1]], 4), r"shape \(1, 2\)"),
+    (([0], 1), "k must be an integer >= 2; received 1"),
+])
+def test_rotation_code_refuses_bad_values(args, message):
+    values, k = args
+    with pytest.raises(ValueError, match=message):
+        rotation_code(np.asarray(values), k, dim=4, norm=1.0, rng=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"dim": 1}, "dim must be an integer >= 2; received 1"),
+    ({"norm": -1.0}, "norm must be a finite number"),
+    ({"norm": 0}, "norm must be > 0; received 0.0"),
+])
+def test_rotation_code_refuses_bad_shapes(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        rotation_code(np.array([0, 1]), 2, **{"dim": 3, "norm": 1.0, **kwargs},
+                      rng=np.random.default_rng(0))
 
 
 def test_pairs_mixing_keeps_the_ground_truth_and_labels(pairs):
