@@ -121,7 +121,9 @@ class DatasetSpec:
         or a mapping with keys ``"image"`` and/or ``"vector"``: the default augmentations with
         these keyword arguments of ``default_image_augment`` / ``default_vector_augment``.
         Options the generator records in the dataset's ``metadata["augment"]`` (the rotation of
-        ``make_latent(unique_code="rotation")``) apply unless overridden here.
+        ``make_latent(unique_code="rotation")``) apply unless overridden here. ``image`` may also
+        hold ``keep_colour`` (default: true for Trifeature, whose synergy task reads colour,
+        false otherwise): false adds colour jitter and greyscale.
     """
 
     name: str
@@ -232,11 +234,23 @@ def _augment_options(augment: Mapping[str, Any], dataset: str) -> dict[str, Any]
         raise ValueError(f"augment of dataset {dataset!r}: unknown keys {unknown}; a mapping of "
                          f"options has keys 'image' and/or 'vector'")
     options = {k: _mapping(v, f"augment.{k} of dataset {dataset!r}") for k, v in augment.items()}
+    image = options.get("image", {})
+    if not isinstance(image.get("keep_colour", False), bool):
+        raise ValueError(f"augment.image.keep_colour of dataset {dataset!r} must be true or "
+                         f"false; received {image['keep_colour']!r}")
     try:
-        default_augment((), **options)
+        default_augment((), **_without_keep_colour(options))
     except (TypeError, ValueError) as exc:
         raise ValueError(f"augment of dataset {dataset!r}: {exc}") from None
     return options
+
+
+def _without_keep_colour(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` with ``image.keep_colour`` (a runner option, not an augmentation's) left out."""
+    out = dict(options)
+    if "image" in out:
+        out["image"] = {k: v for k, v in out["image"].items() if k != "keep_colour"}
+    return out
 
 
 def _method_spec(entry: object) -> MethodSpec:
@@ -463,10 +477,12 @@ def _augmentations(spec: DatasetSpec, data: MultimodalDataset) -> tuple[Any, ...
     from synthetic.augment import dataset_augment
 
     options = spec.augment if isinstance(spec.augment, dict) else {}
-    # Trifeature's synergy task reads colour: leave out the augmentations that change it. The
-    # generator's own needs (metadata["augment"]) are the defaults of the options.
+    # Trifeature's synergy task reads colour: by default leave out the augmentations that change
+    # it (image.keep_colour: false puts them back). The generator's own needs
+    # (metadata["augment"]) are the defaults of the options.
+    keep_colour = options.get("image", {}).get("keep_colour", spec.name == "trifeature")
     try:
-        return dataset_augment(data, keep_colour=spec.name == "trifeature", **options)
+        return dataset_augment(data, keep_colour=keep_colour, **_without_keep_colour(options))
     except ValueError as exc:
         raise ValueError(f"dataset {spec.label!r}: {exc}; set 'augment: none'") from None
 

@@ -275,6 +275,24 @@ def test_the_generator_asks_for_its_rotation_and_the_config_overrides_the_rest()
     assert _augmentations(none.datasets[0], build_dataset(none.datasets[0])) == (None, None)
 
 
+@pytest.mark.parametrize("keep_colour,expected", [(None, False), (False, True), (True, False)])
+def test_trifeature_keeps_colour_unless_asked(keep_colour, expected):
+    image = {"crop_scale": [0.5, 1.0]} if keep_colour is None else {"keep_colour": keep_colour}
+    config = load_config(_config(datasets=[{"name": "trifeature", "args": {
+        "n_pretrain": 4, "n_train": 20, "n_test": 20, "resolution": 16},
+        "augment": {"image": image}}]))
+    spec = config.datasets[0]
+    first, _ = _augmentations(spec, build_dataset(spec))
+    assert ("ColourJitter" in repr(first)) is expected
+
+
+def test_keep_colour_must_be_a_boolean():
+    with pytest.raises(ValueError, match="keep_colour of dataset 'trifeature' must be true or "
+                                         "false; received 'no'"):
+        load_config(_config(datasets=[{"name": "trifeature",
+                                       "augment": {"image": {"keep_colour": "no"}}}]))
+
+
 def test_load_config_defaults_and_yaml(tmp_path):
     path = tmp_path / "grid.yaml"
     path.write_text(yaml.safe_dump({"datasets": ["latent"], "methods": ["comm"]}))
