@@ -22,7 +22,8 @@ PASS/FAIL for:
 
 Changes from the paper's recipe (AlexNet at 224 px, embedding 512, 100 epochs, batch 64): 48 px
 images, the three-block CNN of ``pid_bench.models`` with embedding 128, 24 epochs, crops and
-flips only (see the config), so that one pretraining fits 15 minutes of 2 CPU cores.
+flips, and the paper's colour jitter on the unbiased pretraining only (see the config), so that
+one pretraining fits 15 minutes of 2 CPU cores.
 
 Usage::
 
