@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-__all__ = ["check_int", "check_real", "check_seed"]
+__all__ = ["check_int", "check_positive", "check_real", "check_seed"]
 
 
 def check_int(name: str, value: object, minimum: int) -> int:
@@ -26,6 +26,14 @@ def check_real(name: str, value: object, low: float, high: float = math.inf) -> 
     v = float(value)
     if not math.isfinite(v) or not low <= v <= high:
         raise ValueError(f"{name} must be a finite number in [{low}, {high}]; received {value!r}")
+    return v
+
+
+def check_positive(name: str, value: object) -> float:
+    """``value`` as a float, which must be a finite number > 0."""
+    v = check_real(name, value, 0.0)
+    if not v > 0:
+        raise ValueError(f"{name} must be > 0; received {v!r}")
     return v
 
 

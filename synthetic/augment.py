@@ -525,14 +525,15 @@ def dataset_augment(data: object, *, keep_colour: bool = False,
     if not isinstance(asked, Mapping):
         raise ValueError(f"metadata['augment'] must be a mapping with keys 'image' and/or "
                          f"'vector'; received {asked!r}")
-    wanted = dict(asked.get("vector") or {}).get("rotation_dim")
+    defaults = {kind: dict(asked.get(kind) or {}) for kind in ("image", "vector")}
+    wanted = defaults["vector"].get("rotation_dim")
     if isinstance(vector, Mapping) and wanted is not None and vector.get(
             "rotation_dim", wanted) != wanted:
         raise ValueError(f"this dataset's labels need RandomRotation(rotation_dim={wanted}) "
                          f"(metadata['augment']); received rotation_dim="
                          f"{vector['rotation_dim']!r}, which would turn other coordinates")
-    merged = {kind: {**dict(asked.get(kind) or {}), **given} if isinstance(given, Mapping)
-              else dict(asked.get(kind) or {}) if given is None else given
+    merged = {kind: {**defaults[kind], **given} if isinstance(given, Mapping)
+              else defaults[kind] if given is None else given
               for kind, given in (("image", image), ("vector", vector))}
     return default_augment(shapes, keep_colour=keep_colour, **merged)
 

@@ -87,7 +87,7 @@ import pandas as pd
 
 from pid_bench.data import GROUND_TRUTH_COLUMNS, MultimodalDataset
 from pid_bench.info.shannon import entropy
-from synthetic._checks import check_int, check_real, check_seed
+from synthetic._checks import check_int, check_positive, check_real, check_seed
 
 __all__ = ["make_latent", "task_joint", "task_states", "MIXTURE_COMPONENTS", "MIXTURE_PRESETS",
            "FACTORS", "MIXINGS", "UNIQUE_CODES", "rotation_code"]
@@ -368,9 +368,7 @@ def rotation_code(values: np.ndarray, k: int, *, dim: int, norm: float,
         finite.
     """
     k, dim = check_int("k", k, 2), check_int("dim", dim, 2)
-    norm = check_real("norm", norm, 0.0)
-    if not norm > 0:
-        raise ValueError(f"norm must be > 0; received {norm!r}")
+    norm = check_positive("norm", norm)
     values = np.asarray(values)
     if values.ndim != 1 or not np.issubdtype(values.dtype, np.integer) or (
             values.size and not 0 <= values.min() <= values.max() < k):
@@ -499,9 +497,7 @@ def make_latent(*, n_pretrain: int = 4000, n_train: int = 2000, n_test: int = 20
     if unique_code not in UNIQUE_CODES:
         raise ValueError(f"unique_code must be one of {UNIQUE_CODES}; received {unique_code!r}")
     rotation_dim = check_int("rotation_dim", rotation_dim, 2)
-    rotation_norm = check_real("rotation_norm", rotation_norm, 0.0)
-    if not rotation_norm > 0:
-        raise ValueError(f"rotation_norm must be > 0; received {rotation_norm!r}")
+    rotation_norm = check_positive("rotation_norm", rotation_norm)
     ks = {"redundancy": check_int("k_redundant", k_redundant, 2),
           "unique": check_int("k_unique", k_unique, 2),
           "synergy": check_int("k_synergy", k_synergy, 2)}

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from synthetic._checks import check_int, check_real, check_seed
+from synthetic._checks import check_int, check_positive, check_real, check_seed
 
 
 def test_check_int_accepts_integers_at_or_above_the_minimum():
@@ -23,6 +23,15 @@ def test_check_real_bounds_and_types():
     for bad in (-0.1, 1.5, math.nan, math.inf, "0.5", False):
         with pytest.raises(ValueError, match="bias must be"):
             check_real("bias", bad, 0.0, 1.0)
+
+
+def test_check_positive_refuses_zero_negative_and_non_finite():
+    assert check_positive("norm", 3) == 3.0 and check_positive("norm", 1e-9) == 1e-9
+    with pytest.raises(ValueError, match="norm must be > 0; received 0.0"):
+        check_positive("norm", 0)
+    for bad in (-1.0, math.inf, math.nan, "1"):
+        with pytest.raises(ValueError, match="norm must be a"):
+            check_positive("norm", bad)
 
 
 def test_check_seed_makes_reproducible_generators_and_passes_generators_through():
