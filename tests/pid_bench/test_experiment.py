@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -18,6 +19,7 @@ from pid_bench.evaluate import RESULT_COLUMNS
 from pid_bench.experiment import (
     ExperimentConfig,
     _augmentations,
+    _build_method,
     build_dataset,
     load_config,
     run_experiment,
@@ -25,6 +27,7 @@ from pid_bench.experiment import (
     with_overrides,
 )
 from pid_bench.methods import Batch, Method, MethodContext
+from pid_bench.models import ConvEncoder
 
 LATENT_ARGS = {"n_pretrain": 128, "n_train": 160, "n_test": 160, "dim": 6, "embed_dim": 4,
                "mixtures": []}
@@ -322,3 +325,25 @@ def test_summarize_means_and_spreads_over_seeds_at_the_final_epoch():
     row = summary.iloc[0]
     assert row.balanced_accuracy == 65.0 and row.balanced_accuracy_sd == pytest.approx(np.sqrt(50))
     assert row.captured_bits == pytest.approx(0.65) and row.chance == 50.0 and row.seeds == 2
+
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+@pytest.mark.parametrize("name", ["default.yaml", "trifeature.yaml"])
+def test_shipped_configs_load(name):
+    config = load_config(CONFIGS / name)
+    assert config.datasets and config.methods and config.seeds
+
+
+def test_trifeature_config_builds_every_method_with_a_four_block_cnn():
+    config = load_config(CONFIGS / "trifeature.yaml")
+    dataset = dataclasses.replace(config.datasets[0], args={
+        **config.datasets[0].args, "n_pretrain": 4, "n_train": 4, "n_test": 4, "cache_dir": False})
+    data = build_dataset(dataset)
+    for method in config.methods:
+        model = _build_method(method, dataset, data, seed=0)
+        encoders = [m for m in model.modules() if isinstance(m, ConvEncoder)]
+        assert len(encoders) >= 2, method.label
+        blocks = {sum(isinstance(layer, nn.Conv2d) for layer in e.net) for e in encoders}
+        assert blocks == {4}, method.label
