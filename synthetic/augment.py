@@ -58,6 +58,7 @@ __all__ = [
     "Compose",
     "RandomResizedCrop",
     "HorizontalFlip",
+    "RandomPlaneRotation",
     "ColourJitter",
     "Greyscale",
     "GaussianBlur",
@@ -184,6 +185,35 @@ class HorizontalFlip:
     def __call__(self, x: Tensor, generator: torch.Generator | int) -> Tensor:
         x, gen = _check_batch(x, 4, "images (B, C, H, W)"), _generator(generator)
         return torch.where(_chosen(gen, self.p, x), x.flip(-1), x)
+
+
+class RandomPlaneRotation:
+    """Rotate each image about its centre by an angle drawn uniformly in [-degrees, degrees].
+
+    Bilinear resampling; pixels that come from outside the image repeat its border (the
+    Trifeature background). Redraws the orientation of a shape, which crops and flips keep
+    (up to a mirror) and which would otherwise tell samples apart in instance discrimination.
+
+    Parameters
+    ----------
+    degrees : float, default 180.0
+        Largest rotation, in degrees, in [0, 180].
+    """
+
+    def __init__(self, degrees: float = 180.0) -> None:
+        self.degrees = _nonnegative("degrees", degrees, 180.0)
+
+    def __call__(self, x: Tensor, generator: torch.Generator | int) -> Tensor:
+        x, gen = _check_batch(x, 4, "images (B, C, H, W)"), _generator(generator)
+        radians = math.radians(self.degrees)
+        angle = _uniform(gen, (x.shape[0],), x, -radians, radians)
+        cos, sin, zero = torch.cos(angle), torch.sin(angle), torch.zeros_like(angle)
+        aspect = x.shape[-1] / x.shape[-2]
+        theta = torch.stack([torch.stack([cos, -sin / aspect, zero], 1),
+                             torch.stack([sin * aspect, cos, zero], 1)], 1)
+        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        return F.grid_sample(x, grid, mode="bilinear", padding_mode="border",
+                             align_corners=False)
 
 
 def _grey(x: Tensor) -> Tensor:
@@ -395,7 +425,8 @@ class Compose:
 
 def default_image_augment(*, keep_colour: bool = False,
                           crop_scale: Sequence[float] = (0.5, 1.0),
-                          blur_sigma: Sequence[float] | None = (0.1, 1.0)) -> Compose:
+                          blur_sigma: Sequence[float] | None = (0.1, 1.0),
+                          rotation_degrees: float | None = None) -> Compose:
     """SimCLR-style image augmentation: crop, flip, colour jitter, greyscale, blur.
 
     Parameters
@@ -408,6 +439,9 @@ def default_image_augment(*, keep_colour: bool = False,
     blur_sigma : (float, float) or None, default (0.1, 1.0)
         Sigma range of :class:`GaussianBlur` in pixels (applied to half the images); None:
         no blur.
+    rotation_degrees : float or None, default None
+        Rotate first by up to this many degrees (:class:`RandomPlaneRotation`); None: no
+        rotation (SimCLR's recipe has none).
 
     Returns
     -------
@@ -415,7 +449,9 @@ def default_image_augment(*, keep_colour: bool = False,
         ``aug(x, generator)`` for RGB images (B, 3, H, W) in [0, 1] (without colour steps,
         any number of channels).
     """
-    steps: list[Augmentation] = [RandomResizedCrop(scale=crop_scale), HorizontalFlip(0.5)]
+    steps: list[Augmentation] = [] if rotation_degrees is None else [
+        RandomPlaneRotation(rotation_degrees)]
+    steps += [RandomResizedCrop(scale=crop_scale), HorizontalFlip(0.5)]
     if not keep_colour:
         steps += [ColourJitter(0.4, 0.4, 0.4, 0.1, p=0.8), Greyscale(0.2)]
     if blur_sigma is not None:

@@ -29,7 +29,9 @@ class Architecture:
     cnn_width : int, default 32
         Channels of the first CNN block (doubled by each of the next two blocks).
     cnn_depth : int, default 3
-        Blocks of the CNN (at least 3; blocks after the third keep the resolution).
+        Blocks of the CNN (at least 3; blocks after the third keep the resolution and widen the
+        receptive field: 15 px with 3 blocks, 31 px with 4, which Trifeature's shapes at 48 px
+        need).
     vector_tokens : int, default 1
         Tokens per vector modality in the fusion transformer.
     image_grid : int, default 2

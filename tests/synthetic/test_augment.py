@@ -16,6 +16,7 @@ from synthetic.augment import (
     GaussianNoise,
     Greyscale,
     HorizontalFlip,
+    RandomPlaneRotation,
     RandomResizedCrop,
     RandomRotation,
     RandomScale,
@@ -26,7 +27,8 @@ from synthetic.augment import (
 )
 
 IMAGE_AUGS = [RandomResizedCrop(), HorizontalFlip(), ColourJitter(), Greyscale(), GaussianBlur(),
-              default_image_augment(), default_image_augment(keep_colour=True)]
+              RandomPlaneRotation(), default_image_augment(), default_image_augment(keep_colour=True),
+              default_image_augment(rotation_degrees=45.0)]
 VECTOR_AUGS = [GaussianNoise(), FeatureMask(), RandomScale(), RandomRotation(3),
                default_vector_augment(), default_vector_augment(rotation_dim=2)]
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -130,6 +132,39 @@ def test_crop_with_full_area_is_the_identity_and_small_crops_zoom() -> None:
     span = y[..., -1] - y[..., 0]                      # crop side: half the image, so half the ramp
     torch.testing.assert_close(span, torch.full_like(span, 0.5), atol=1e-5, rtol=0)
     assert y.min() >= 0 and y.max() <= 1
+
+
+def _blob_images(b: int, h: int, w: int, offset: float) -> torch.Tensor:
+    """A Gaussian blob (sd 1.5 px) ``offset`` px right of the centre of (b, 1, h, w) images."""
+    rows = torch.arange(h, dtype=torch.float64)[:, None] - (h - 1) / 2
+    cols = torch.arange(w, dtype=torch.float64)[None, :] - (w - 1) / 2 - offset
+    return torch.exp(-(rows ** 2 + cols ** 2) / (2 * 1.5 ** 2)).expand(b, 1, h, w).contiguous()
+
+
+@pytest.mark.parametrize("h, w", [(41, 41), (33, 49)])
+@pytest.mark.parametrize("degrees", [30.0, 180.0])
+def test_plane_rotation_turns_about_the_centre_within_its_range(h, w, degrees) -> None:
+    offset = 10.0
+    y = RandomPlaneRotation(degrees)(_blob_images(400, h, w, offset), 0)[:, 0]
+    mass = y.sum((1, 2))
+    rows = (y.sum(2) * (torch.arange(h) - (h - 1) / 2)).sum(1) / mass
+    cols = (y.sum(1) * (torch.arange(w) - (w - 1) / 2)).sum(1) / mass
+    torch.testing.assert_close(torch.hypot(rows, cols), torch.full_like(mass, offset),
+                               atol=0.15, rtol=0)                  # the blob keeps its radius
+    angle = torch.rad2deg(torch.atan2(rows, cols))
+    assert angle.abs().max() <= degrees + 0.5
+    assert angle.abs().max() >= 0.9 * degrees                       # the range is used
+    assert angle.mean().abs() < 0.1 * degrees                       # symmetric draws
+
+
+def test_plane_rotation_by_zero_is_the_identity_and_bad_ranges_are_refused() -> None:
+    x = images()
+    torch.testing.assert_close(RandomPlaneRotation(0.0)(x, 0), x)
+    for bad in (-1.0, 181.0, "90", True):
+        with pytest.raises(ValueError, match="degrees must be a number in"):
+            RandomPlaneRotation(bad)
+    assert "RandomPlaneRotation" in repr(default_image_augment(rotation_degrees=90.0))
+    assert "RandomPlaneRotation" not in repr(default_image_augment())
 
 
 def test_blur_spreads_a_point_by_sigma_and_keeps_constants() -> None:
