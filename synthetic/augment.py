@@ -427,7 +427,7 @@ def default_image_augment(*, keep_colour: bool = False,
                           crop_scale: Sequence[float] = (0.5, 1.0),
                           blur_sigma: Sequence[float] | None = (0.1, 1.0),
                           rotation_degrees: float | None = None) -> Compose:
-    """SimCLR-style image augmentation: crop, flip, colour jitter, greyscale, blur.
+    """SimCLR-style image augmentation: (rotation,) crop, flip, colour jitter, greyscale, blur.
 
     Parameters
     ----------

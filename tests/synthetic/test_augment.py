@@ -152,7 +152,8 @@ def test_plane_rotation_turns_about_the_centre_within_its_range(h, w, degrees) -
     torch.testing.assert_close(torch.hypot(rows, cols), torch.full_like(mass, offset),
                                atol=0.15, rtol=0)                  # the blob keeps its radius
     angle = torch.rad2deg(torch.atan2(rows, cols))
-    assert angle.abs().max() <= degrees + 0.5
+    if degrees < 180:                                               # atan2 caps at 180 anyway
+        assert angle.abs().max() <= degrees + 0.5
     assert angle.abs().max() >= 0.9 * degrees                       # the range is used
     assert angle.mean().abs() < 0.1 * degrees                       # symmetric draws
 
@@ -163,7 +164,8 @@ def test_plane_rotation_by_zero_is_the_identity_and_bad_ranges_are_refused() -> 
     for bad in (-1.0, 181.0, "90", True):
         with pytest.raises(ValueError, match="degrees must be a number in"):
             RandomPlaneRotation(bad)
-    assert "RandomPlaneRotation" in repr(default_image_augment(rotation_degrees=90.0))
+    assert repr(default_image_augment(rotation_degrees=90.0)).startswith(
+        "Compose(RandomPlaneRotation, RandomResizedCrop")                 # rotation comes first
     assert "RandomPlaneRotation" not in repr(default_image_augment())
 
 
