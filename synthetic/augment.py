@@ -142,6 +142,16 @@ def _chosen(gen: torch.Generator, p: float, x: Tensor) -> Tensor:
 
 
 # ---------------------------------------------------------------------------- images
+def _warp(x: Tensor, theta: Tensor) -> Tensor:
+    """Resample images (B, C, H, W) through affine maps ``theta`` (B, 2, 3), bilinearly.
+
+    ``theta`` maps output to input coordinates normalised to [-1, 1]; pixels from outside the
+    image repeat its border.
+    """
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
 class RandomResizedCrop:
     """Crop a random box of each image and resize it back to (H, W), bilinearly.
 
@@ -171,9 +181,7 @@ class RandomResizedCrop:
         zero = torch.zeros_like(width)
         theta = torch.stack([torch.stack([width, zero, cx], 1),
                              torch.stack([zero, height, cy], 1)], 1)
-        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-        return F.grid_sample(x, grid, mode="bilinear", padding_mode="border",
-                             align_corners=False)
+        return _warp(x, theta)
 
 
 class HorizontalFlip:
@@ -211,9 +219,7 @@ class RandomPlaneRotation:
         aspect = x.shape[-1] / x.shape[-2]
         theta = torch.stack([torch.stack([cos, -sin / aspect, zero], 1),
                              torch.stack([sin * aspect, cos, zero], 1)], 1)
-        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-        return F.grid_sample(x, grid, mode="bilinear", padding_mode="border",
-                             align_corners=False)
+        return _warp(x, theta)
 
 
 def _grey(x: Tensor) -> Tensor:
