@@ -11,22 +11,34 @@ from torch import Tensor, nn
 
 from pid_bench.methods.base import Batch, Method, MethodContext
 from pid_bench.methods.losses import clip_loss
-from pid_bench.models import Architecture, VectorEncoder
+from pid_bench.models import Architecture, ProjectionHead, VectorEncoder
 
-__all__ = ["Cross"]
+__all__ = ["Cross", "PROJECTIONS"]
 
 #: CLIP caps the inverse temperature at 100.
 MAX_LOGIT_SCALE = math.log(100.0)
+#: Projections between an encoder and the CLIP loss (see :class:`Cross`).
+PROJECTIONS = ("linear", "mlp")
 
 
 class Cross(Method):
-    """One encoder and linear projection per modality, trained with CLIP's symmetric InfoNCE.
+    """One encoder and projection per modality, trained with CLIP's symmetric InfoNCE.
 
     Each step draws one augmented view of every modality; the loss is the mean over pairs of
     modalities (one pair for two) of :func:`~pid_bench.methods.losses.clip_loss` between their
     projections, with a learnable temperature (initial ``init_temperature``, inverse
-    temperature capped at 100). As in CLIP, whose embeddings are the projected encoder
-    outputs, probes read the concatenated projections, shape (B, M * proj_dim).
+    temperature capped at 100).
+
+    The projection is CLIP's linear map by default; probes then read the concatenated
+    projections, shape (B, M * proj_dim), which are CLIP's embeddings. ``projection="mlp"``
+    puts a :class:`~pid_bench.models.ProjectionHead` with batch normalisation in its place,
+    and probes read what comes before a nonlinear head, as in SimCLR: the concatenated encoder
+    outputs, shape (B, M * embed_dim). Encoders trained from scratch with a linear projection
+    can settle on one constant embedding, where the loss is exactly ln B and its gradient
+    vanishes; they do when the modalities share little that is easy to see (on unbiased
+    Trifeature pairs, which share only the shape, the loss stays at ln B for 24 epochs:
+    README, "Cross on Trifeature"). The batch normalisation standardises the small
+    differences between samples, so the loss keeps a gradient.
 
     Parameters
     ----------
@@ -36,6 +48,8 @@ class Cross(Method):
         Output width of the linear projections.
     init_temperature : float, default 0.07
         Initial temperature (CLIP's value).
+    projection : {"linear", "mlp"}, default "linear"
+        CLIP's bias-free linear projection, or a two-layer MLP head with batch normalisation.
     **arch
         Fields of :class:`~pid_bench.models.Architecture`.
     """
@@ -43,17 +57,24 @@ class Cross(Method):
     name: ClassVar[str] = "cross"
 
     def __init__(self, context: MethodContext, *, proj_dim: int = 64,
-                 init_temperature: float = 0.07, **arch: Any) -> None:
+                 init_temperature: float = 0.07, projection: str = "linear",
+                 **arch: Any) -> None:
         super().__init__(context)
         if context.n_modalities < 2:
             raise ValueError(f"method {self.name!r} needs at least 2 modalities; received "
                              f"{context.n_modalities}")
         if not init_temperature > 0:
             raise ValueError(f"init_temperature must be > 0; received {init_temperature!r}")
+        if projection not in PROJECTIONS:
+            raise ValueError(f"projection must be one of {', '.join(PROJECTIONS)}; received "
+                             f"{projection!r}")
+        self.projection = projection
         self.arch = Architecture.from_options(arch)
+        d = self.arch.embed_dim
         self.encoders = nn.ModuleList(VectorEncoder(s, self.arch) for s in context.modality_shapes)
-        self.projections = nn.ModuleList(nn.Linear(self.arch.embed_dim, proj_dim, bias=False)
-                                         for _ in context.modality_shapes)
+        self.projections = nn.ModuleList(
+            nn.Linear(d, proj_dim, bias=False) if projection == "linear"
+            else ProjectionHead(d, proj_dim, batch_norm=True) for _ in context.modality_shapes)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / init_temperature)))
 
     def encode(self, inputs: list[Tensor]) -> list[Tensor]:
@@ -74,4 +95,6 @@ class Cross(Method):
     def embed(self, batch: Batch) -> Tensor:
         self.check_batch(batch)
         features = self.encode(batch.modalities)
+        if self.projection == "mlp":
+            return torch.cat(features, dim=1)
         return torch.cat([proj(f) for proj, f in zip(self.projections, features)], dim=1)

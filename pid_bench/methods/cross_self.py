@@ -31,7 +31,7 @@ class CrossSelf(Cross):
         NT-Xent temperature of the self terms.
     self_weight : float, default 1.0
         Weight of the self terms.
-    proj_dim, init_temperature, **arch
+    proj_dim, init_temperature, projection, **arch
         As for :class:`Cross`.
     """
 

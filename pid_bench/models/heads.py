@@ -11,7 +11,11 @@ __all__ = ["ProjectionHead", "ConcatCritic"]
 class ProjectionHead(nn.Module):
     """Two-layer MLP ``Linear(d, h) - ReLU - Linear(h, p)`` applied before a contrastive loss.
 
-    SimCLR's projection head (Chen et al., ICML 2020); CoMM uses 512 -> 512 -> 256.
+    SimCLR's projection head (Chen et al., ICML 2020); CoMM uses 512 -> 512 -> 256. With
+    ``batch_norm``, ``Linear(d, h) - BatchNorm - ReLU - Linear(h, p)``, the head of SimCLR's
+    code and MoCo v3: the batch normalisation standardises the hidden units over the batch, so
+    differences between samples keep unit scale however small they are in the head's input
+    (at initialisation, when encoder outputs are nearly parallel, and on the way to a collapse).
 
     Parameters
     ----------
@@ -21,16 +25,22 @@ class ProjectionHead(nn.Module):
         Output width p.
     hidden_dim : int, optional
         Hidden width h; ``in_dim`` by default.
+    batch_norm : bool, default False
+        Batch normalisation of the hidden layer (batch statistics in training mode, running
+        averages in evaluation mode).
 
     Shapes
     ------
     input (B, d) -> output (B, p).
     """
 
-    def __init__(self, in_dim: int, out_dim: int, hidden_dim: int | None = None) -> None:
+    def __init__(self, in_dim: int, out_dim: int, hidden_dim: int | None = None, *,
+                 batch_norm: bool = False) -> None:
         super().__init__()
         hidden = in_dim if hidden_dim is None else hidden_dim
-        self.net = nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(), nn.Linear(hidden, out_dim))
+        norm: list[nn.Module] = [nn.BatchNorm1d(hidden)] if batch_norm else []
+        self.net = nn.Sequential(nn.Linear(in_dim, hidden), *norm, nn.ReLU(),
+                                 nn.Linear(hidden, out_dim))
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x)

@@ -336,14 +336,27 @@ def test_shipped_configs_load(name):
     assert config.datasets and config.methods and config.seeds
 
 
-def test_trifeature_config_builds_every_method_with_a_four_block_cnn():
+def _trifeature_config_models():
+    """(label, name, built method) of every method of the shipped Trifeature config, on 4 pairs."""
     config = load_config(CONFIGS / "trifeature.yaml")
     dataset = dataclasses.replace(config.datasets[0], args={
         **config.datasets[0].args, "n_pretrain": 4, "n_train": 4, "n_test": 4, "cache_dir": False})
     data = build_dataset(dataset)
-    for method in config.methods:
-        model = _build_method(method, dataset, data, seed=0)
+    return [(m.label, m.name, _build_method(m, dataset, data, seed=0)) for m in config.methods]
+
+
+def test_trifeature_config_builds_every_method_with_a_four_block_cnn():
+    for label, _, model in _trifeature_config_models():
         encoders = [m for m in model.modules() if isinstance(m, ConvEncoder)]
-        assert len(encoders) >= 2, method.label
+        assert len(encoders) >= 2, label
         blocks = {sum(isinstance(layer, nn.Conv2d) for layer in e.net) for e in encoders}
-        assert blocks == {4}, method.label
+        assert blocks == {4}, label
+
+
+def test_trifeature_config_gives_the_clip_methods_a_batch_normalised_head():
+    clip_like = [(label, model) for label, name, model in _trifeature_config_models()
+                 if name in ("cross", "cross_self")]
+    assert len(clip_like) == 2
+    for label, model in clip_like:
+        assert model.projection == "mlp", label
+        assert all(isinstance(p.net[1], nn.BatchNorm1d) for p in model.projections), label

@@ -52,3 +52,34 @@ def test_needs_two_modalities(tiny):
     with pytest.raises(ValueError, match="init_temperature must be > 0"):
         get_method("cross")(MethodContext(((4,), (4,)), (None, None), {"y": 2}),
                             init_temperature=-1, **tiny)
+
+
+def test_mlp_projection_is_a_batch_normalised_head_and_probes_read_the_encoders(
+        context, tiny, make_batch, replay):
+    method = get_method("cross")(context, seed=0, proj_dim=4, projection="mlp", **tiny)
+    head = method.projections[0].net
+    assert [type(layer).__name__ for layer in head] == ["Linear", "BatchNorm1d", "ReLU", "Linear"]
+    batch = make_batch(context)
+    first, _ = replay(context, batch)
+    z = [p(e(x)) for p, e, x in zip(method.projections, method.encoders, first)]
+    torch.testing.assert_close(method.loss(batch), clip_loss(z[0], z[1], method.logit_scale),
+                               rtol=1e-6, atol=1e-6)
+    method.eval()
+    features = [e(x) for e, x in zip(method.encoders, batch.modalities)]
+    torch.testing.assert_close(method.embed(Batch(batch.modalities)), torch.cat(features, dim=1))
+
+
+def test_batch_normalised_projection_rescales_nearly_parallel_encoder_outputs(context, tiny):
+    method = get_method("cross")(context, seed=0, projection="mlp", **tiny)
+    gen = torch.Generator().manual_seed(0)
+    d = method.arch.embed_dim
+    nearly_parallel = torch.ones(64, d) + 0.1 * torch.randn(64, d, generator=gen)
+    hidden = method.projections[0].net[:2](nearly_parallel)
+    torch.testing.assert_close(hidden.mean(0), torch.zeros(hidden.shape[1]), atol=1e-4, rtol=0)
+    torch.testing.assert_close(hidden.var(0, unbiased=False), torch.ones(hidden.shape[1]),
+                               atol=0.05, rtol=0)
+
+
+def test_unknown_projection_is_refused(context, tiny):
+    with pytest.raises(ValueError, match="projection must be one of linear, mlp; received 'conv'"):
+        get_method("cross")(context, projection="conv", **tiny)

@@ -23,3 +23,11 @@ def test_concat_critic_is_an_mlp_on_concatenated_pairs():
             hidden = torch.relu(weight @ torch.cat([a[i], b[j]]) + critic.hidden_a.bias)
             expected = critic.out.weight[0] @ hidden + critic.out.bias[0]
             torch.testing.assert_close(scores[i, j], expected)
+
+
+def test_projection_head_with_batch_norm_normalises_the_hidden_layer():
+    head = ProjectionHead(8, 3, batch_norm=True)
+    assert [type(layer).__name__ for layer in head.net] == ["Linear", "BatchNorm1d", "ReLU", "Linear"]
+    hidden = head.net[:2](torch.randn(64, 8) * 5 + 3)
+    torch.testing.assert_close(hidden.mean(0), torch.zeros(8), atol=1e-5, rtol=0)
+    assert head(torch.randn(5, 8)).shape == (5, 3)
