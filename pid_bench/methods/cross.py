@@ -29,16 +29,16 @@ class Cross(Method):
     projections, with a learnable temperature (initial ``init_temperature``, inverse
     temperature capped at 100).
 
-    The projection is CLIP's linear map by default; probes then read the concatenated
-    projections, shape (B, M * proj_dim), which are CLIP's embeddings. ``projection="mlp"``
-    puts a :class:`~pid_bench.models.ProjectionHead` with batch normalisation in its place,
-    and probes read what comes before a nonlinear head, as in SimCLR: the concatenated encoder
-    outputs, shape (B, M * embed_dim). Encoders trained from scratch with a linear projection
-    can settle on one constant embedding, where the loss is exactly ln B and its gradient
-    vanishes; they do when the modalities share little that is easy to see (on unbiased
-    Trifeature pairs, which share only the shape, the loss stays at ln B for 24 epochs:
-    README, "Cross on Trifeature"). The batch normalisation standardises the small
-    differences between samples, so the loss keeps a gradient.
+    As in CLIP, whose embeddings are the projected encoder outputs, probes read the
+    concatenated projections, shape (B, M * proj_dim): the space the loss aligns.
+
+    The projection is CLIP's linear map by default. ``projection="mlp"`` puts a
+    :class:`~pid_bench.models.ProjectionHead` with batch normalisation in its place. Encoders
+    trained from scratch with a linear projection can settle on one constant embedding, where
+    the loss is exactly ln B and its gradient vanishes; they do when the modalities share
+    little that is easy to see (on unbiased Trifeature pairs, which share only the shape, the
+    loss stays at ln B for 24 epochs: README, "Cross on Trifeature"). The batch normalisation
+    standardises the small differences between samples, so the loss keeps a gradient.
 
     Parameters
     ----------
@@ -95,6 +95,4 @@ class Cross(Method):
     def embed(self, batch: Batch) -> Tensor:
         self.check_batch(batch)
         features = self.encode(batch.modalities)
-        if self.projection == "mlp":
-            return torch.cat(features, dim=1)
         return torch.cat([proj(f) for proj, f in zip(self.projections, features)], dim=1)

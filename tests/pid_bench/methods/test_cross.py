@@ -54,7 +54,7 @@ def test_needs_two_modalities(tiny):
                             init_temperature=-1, **tiny)
 
 
-def test_mlp_projection_is_a_batch_normalised_head_and_probes_read_the_encoders(
+def test_mlp_projection_is_a_batch_normalised_head_and_probes_read_its_outputs(
         context, tiny, make_batch, replay):
     method = get_method("cross")(context, seed=0, proj_dim=4, projection="mlp", **tiny)
     head = method.projections[0].net
@@ -65,8 +65,8 @@ def test_mlp_projection_is_a_batch_normalised_head_and_probes_read_the_encoders(
     torch.testing.assert_close(method.loss(batch), clip_loss(z[0], z[1], method.logit_scale),
                                rtol=1e-6, atol=1e-6)
     method.eval()
-    features = [e(x) for e, x in zip(method.encoders, batch.modalities)]
-    torch.testing.assert_close(method.embed(Batch(batch.modalities)), torch.cat(features, dim=1))
+    heads = [p(e(x)) for p, e, x in zip(method.projections, method.encoders, batch.modalities)]
+    torch.testing.assert_close(method.embed(Batch(batch.modalities)), torch.cat(heads, dim=1))
 
 
 def test_batch_normalised_projection_rescales_nearly_parallel_encoder_outputs(context, tiny):
