@@ -13,7 +13,7 @@ from pid_bench.methods.base import Batch, Method, MethodContext
 from pid_bench.methods.losses import clip_loss
 from pid_bench.models import Architecture, ProjectionHead, VectorEncoder
 
-__all__ = ["Cross", "PROJECTIONS"]
+__all__ = ["PROJECTIONS", "Cross"]
 
 #: CLIP caps the inverse temperature at 100.
 MAX_LOGIT_SCALE = math.log(100.0)
@@ -45,7 +45,7 @@ class Cross(Method):
     context : MethodContext
         At least two modalities.
     proj_dim : int, default 64
-        Output width of the linear projections.
+        Output width of the projections.
     init_temperature : float, default 0.07
         Initial temperature (CLIP's value).
     projection : {"linear", "mlp"}, default "linear"

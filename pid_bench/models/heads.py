@@ -12,10 +12,11 @@ class ProjectionHead(nn.Module):
     """Two-layer MLP ``Linear(d, h) - ReLU - Linear(h, p)`` applied before a contrastive loss.
 
     SimCLR's projection head (Chen et al., ICML 2020); CoMM uses 512 -> 512 -> 256. With
-    ``batch_norm``, ``Linear(d, h) - BatchNorm - ReLU - Linear(h, p)``, the head of SimCLR's
-    code and MoCo v3: the batch normalisation standardises the hidden units over the batch, so
-    differences between samples keep unit scale however small they are in the head's input
-    (at initialisation, when encoder outputs are nearly parallel, and on the way to a collapse).
+    ``batch_norm``, ``Linear(d, h) - BatchNorm - ReLU - Linear(h, p)``, after the heads of
+    SimCLR's code and MoCo v3 (which also normalise their output layer): the batch
+    normalisation standardises the hidden units over the batch, so differences between samples
+    keep unit scale down to about sqrt(eps) = 3e-3 in the hidden layer (at initialisation, when
+    encoder outputs are nearly parallel, and on the way to a collapse).
 
     Parameters
     ----------

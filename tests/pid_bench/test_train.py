@@ -31,10 +31,10 @@ def _dataset(n=48, seed=0, shapes=((6,), (5,))):
 DATA = _dataset()
 
 
-def _method(name="comm", data=DATA, seed=0, target_task=None):
+def _method(name="comm", data=DATA, seed=0, target_task=None, **hparams):
     ctx = MethodContext.from_dataset(data, augment=(noise,) * len(data.modalities),
                                      target_task=target_task)
-    return get_method(name)(ctx, seed=seed, **TINY)
+    return get_method(name)(ctx, seed=seed, **TINY, **hparams)
 
 
 def _probe(epoch, method):
@@ -176,6 +176,18 @@ def test_embed_keeps_order_and_mode_and_ignores_batch_size():
     np.testing.assert_allclose(embed(method, DATA, batch_size=512), z, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         embed(method, DATA, batch_size=0)
+
+
+def test_embed_of_a_batch_normalised_head_uses_the_running_statistics(tmp_path):
+    method = _method("cross", projection="mlp")
+    train(method, DATA, CONFIG, checkpoint_dir=tmp_path)
+    method.train()
+    one_by_one = embed(method, DATA, batch_size=1)
+    np.testing.assert_allclose(embed(method, DATA, batch_size=512), one_by_one, rtol=1e-5,
+                               atol=1e-6)
+    norm = method.projections[0].net[1]
+    assert norm.num_batches_tracked.item() > 0 and not torch.allclose(norm.running_mean,
+                                                                      torch.zeros_like(norm.running_mean))
 
 
 def test_uint8_images_are_scaled_to_unit_interval():

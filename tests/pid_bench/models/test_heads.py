@@ -30,4 +30,5 @@ def test_projection_head_with_batch_norm_normalises_the_hidden_layer():
     assert [type(layer).__name__ for layer in head.net] == ["Linear", "BatchNorm1d", "ReLU", "Linear"]
     hidden = head.net[:2](torch.randn(64, 8) * 5 + 3)
     torch.testing.assert_close(hidden.mean(0), torch.zeros(8), atol=1e-5, rtol=0)
+    torch.testing.assert_close(hidden.var(0, unbiased=False), torch.ones(8), atol=1e-3, rtol=0)
     assert head(torch.randn(5, 8)).shape == (5, 3)
