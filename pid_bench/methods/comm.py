@@ -39,6 +39,9 @@ class CoMM(Method):
         NT-Xent temperature.
     proj_dim : int, default 64
         Output width of the projection head.
+    batch_norm : bool, default False
+        Batch-normalise the hidden layer of the projection head
+        (:class:`~pid_bench.models.ProjectionHead`).
     **arch
         Fields of :class:`~pid_bench.models.Architecture` (``embed_dim``, ``n_heads``, ...).
     """
@@ -46,14 +49,14 @@ class CoMM(Method):
     name: ClassVar[str] = "comm"
 
     def __init__(self, context: MethodContext, *, temperature: float = 0.1, proj_dim: int = 64,
-                 **arch: Any) -> None:
+                 batch_norm: bool = False, **arch: Any) -> None:
         super().__init__(context)
         if not temperature > 0:
             raise ValueError(f"temperature must be > 0; received {temperature!r}")
         self.temperature = float(temperature)
         self.arch = Architecture.from_options(arch)
         self.fusion = FusionTransformer(context.modality_shapes, self.arch)
-        self.head = ProjectionHead(self.arch.embed_dim, proj_dim)
+        self.head = ProjectionHead(self.arch.embed_dim, proj_dim, batch_norm=batch_norm)
 
     def view_projections(self, inputs: list[Tensor]) -> list[Tensor]:
         """Head outputs of every view of one (augmented) input.

@@ -360,3 +360,9 @@ def test_trifeature_config_gives_the_clip_methods_a_batch_normalised_head():
     for label, model in clip_like:
         assert model.projection == "mlp", label
         assert all(isinstance(p.net[1], nn.BatchNorm1d) for p in model.projections), label
+
+
+def test_trifeature_config_gives_comm_a_batch_normalised_head():
+    (model,) = [model for _, name, model in _trifeature_config_models() if name == "comm"]
+    assert [type(layer).__name__ for layer in model.head.net] == [
+        "Linear", "BatchNorm1d", "ReLU", "Linear"]

@@ -54,3 +54,19 @@ def test_bad_hyperparameters_and_batches(context, tiny, make_batch):
         method.loss(Batch(batch.modalities[:1], generator=batch.generator))
     with pytest.raises(ValueError, match="per-sample shape \\(6,\\)"):
         method.embed(Batch([torch.randn(8, 7), batch.modalities[1]]))
+
+
+def test_batch_norm_head_normalises_the_hidden_layer_and_leaves_the_probed_embedding(
+        context, tiny, make_batch):
+    plain = get_method("comm")(context, seed=0, **tiny)
+    normed = get_method("comm")(context, seed=0, batch_norm=True, **tiny)
+    assert [type(layer).__name__ for layer in normed.head.net] == [
+        "Linear", "BatchNorm1d", "ReLU", "Linear"]
+    assert [type(layer).__name__ for layer in plain.head.net] == ["Linear", "ReLU", "Linear"]
+    batch = make_batch(context)
+    loss = normed.loss(batch)
+    loss.backward()
+    assert torch.isfinite(loss) and all(p.grad is not None for p in normed.parameters())
+    plain.eval(), normed.eval()
+    torch.testing.assert_close(normed.embed(Batch(batch.modalities)),
+                               plain.embed(Batch(batch.modalities)))
