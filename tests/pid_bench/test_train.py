@@ -257,6 +257,19 @@ def test_resolve_device():
             resolve_device("cuda")
 
 
+@pytest.mark.parametrize("cuda, mps, auto", [(True, True, "cuda"), (False, True, "mps"),
+                                             (False, False, "cpu")])
+def test_resolve_device_order_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, auto):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert resolve_device("auto") == torch.device(auto)
+    if mps:
+        assert resolve_device("mps") == torch.device("mps")
+    else:
+        with pytest.raises(ValueError, match="'mps' was requested but MPS is not available"):
+            resolve_device("mps")
+
+
 @pytest.mark.slow
 def test_comm_learns_synergy_that_cross_does_not():
     from pid_bench.evaluate import measure
