@@ -30,7 +30,9 @@ class CoMM(Method):
 
     Changes from the published recipe (embedding 512, 8 heads, head 512 -> 256): widths from
     :class:`~pid_bench.models.Architecture` (embedding 128, 4 heads) and a head 128 -> 64,
-    so that training fits a CPU.
+    so that training fits a CPU. With ``batch_norm`` the head's hidden layer is batch-normalised;
+    its statistics are taken per view, over the 2B rows of both augmentations. The Trifeature
+    config uses it: with the plain head one texture got stuck on some seeds (README).
 
     Parameters
     ----------
