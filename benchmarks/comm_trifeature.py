@@ -22,8 +22,9 @@ PASS/FAIL for:
 
 Changes from the paper's recipe (AlexNet at 224 px, embedding 512, 100 epochs, batch 64): 48 px
 images, the CNN of ``pid_bench.models`` with a fourth block (``cnn_depth`` 4) and embedding 128,
-24 epochs, crops and flips, the paper's colour jitter on the unbiased pretraining only, and batch
-normalisation in the hidden layer of CoMM's projection head (see the config), so that one pretraining fits 15 minutes of 2 CPU cores.
+24 epochs, crops and flips, and the paper's colour jitter on the unbiased pretraining only, so
+that one pretraining fits 15 minutes of 2 CPU cores; and batch normalisation in the hidden layer
+of CoMM's projection head, which frees a texture that got stuck on some seeds (see the config).
 
 Usage::
 
