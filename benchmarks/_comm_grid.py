@@ -52,6 +52,8 @@ def build_parser(description: str, config: Path, seeds: str, out: str) -> argpar
     parser.add_argument("--threads", type=int, default=None,
                         help="threads per run (default: the config's)")
     parser.add_argument("--device", default=None, help="auto, cpu, cuda or mps")
+    parser.add_argument("--precision", default=None,
+                        help="fp32 or bf16 (default: the config's)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
 
@@ -73,7 +75,7 @@ def run_grid(args: argparse.Namespace) -> tuple[pd.DataFrame, float, float | Non
         read_config(args.config), seeds=[int(s) for s in args.seeds.split(",")],
         methods=None if args.methods is None else args.methods.split(","),
         datasets=None if args.datasets is None else args.datasets.split(","),
-        epochs=args.epochs, device=args.device, workers=args.workers,
+        epochs=args.epochs, device=args.device, precision=args.precision, workers=args.workers,
         threads=args.threads)
     before = len(runs_table(args.out)) if (args.out / "runs").is_dir() else 0
     start = time.perf_counter()
@@ -100,10 +102,11 @@ def final_accuracy(results: pd.DataFrame, dataset: str | None = None) -> pd.Data
 
 
 def runs_table(out: Path) -> pd.DataFrame:
-    """Per finished run: method, seed, epochs, wall seconds and mean training pairs per second."""
+    """Per finished run: method, seed, epochs, wall seconds, mean training pairs per second and
+    when it finished (ISO 8601 text)."""
     rows = [json.loads(p.read_text()) for p in sorted((out / "runs").glob("*/done.json"))]
     columns = ["dataset", "method", "seed", "epochs", "seconds", "train_seconds",
-               "pairs_per_second", "device", "torch_threads"]
+               "pairs_per_second", "device", "torch_threads", "finished"]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -16,9 +16,10 @@ PASS/FAIL for:
 2. Cross within 10 points of chance on unique1 and unique2 (chance 10; unbiased pretraining)
    and on synergy (chance 50; biased pretraining);
 3. Cross+Self within 5 points of chance on synergy (biased pretraining);
-4. CoMM's pretrainings on CPU under 15 minutes on average (runs on another device are
-   reported, not checked); a seed of this protocol is two pretrainings, and their sum is
-   reported.
+4. one CoMM seed on CPU, both pretrainings, under 15 minutes on average (runs on another
+   device are reported, not checked). A seed's time is the span from the start of its first
+   pretraining to the end of its last when they ran together (side by side or one after the
+   other), else the sum of the two; the mean time of one pretraining is reported beside it.
 
 Changes from the paper's recipe (AlexNet at 224 px, embedding 512, 100 epochs, batch 64): 48 px
 images, the CNN of ``pid_bench.models`` with a fourth block (``cnn_depth`` 4) and embedding 128,
@@ -86,25 +87,48 @@ def checks(results: pd.DataFrame, runs: pd.DataFrame, seconds_per_seed: float | 
                          "not run" if values is None else interval(values)))
     out += [near(t, "cross", 10.0) for t in ("unique1", "unique2", "synergy")]
     out.append(near("synergy", "cross_self", 5.0))
+    out += _timing(runs)
+    return out
+
+
+def seed_seconds(runs: pd.DataFrame) -> pd.Series:
+    """Wall seconds of each seed's pretrainings together, indexed by seed.
+
+    ``runs`` holds the runs of one method (``seconds`` of each whole run and ``finished``, ISO
+    8601 text, as ``runs_table`` gives). A seed's time is the span from the earliest start
+    (finish minus seconds) to the latest finish, or the sum of its runs' seconds where that is
+    shorter (runs made in separate calls, with a gap between them).
+    """
+    end = pd.to_datetime(runs["finished"], utc=True, errors="coerce")
+    start = end - pd.to_timedelta(runs["seconds"], unit="s")
+    grouped = runs.assign(start=start, end=end).groupby("seed")
+    span = (grouped["end"].max() - grouped["start"].min()).dt.total_seconds()
+    total = grouped["seconds"].sum()
+    return pd.concat([span.fillna(total), total], axis=1).min(axis=1)
+
+
+def _timing(runs: pd.DataFrame) -> list[Check]:
+    """The CPU time of a CoMM seed (checked) and of one pretraining (reported)."""
     comm = runs[(runs.method == "comm") & runs.dataset.isin([UNBIASED, BIASED])]
     on_cpu = comm[comm.device == "cpu"]
-    name = f"mean comm pretraining under {COMM_SEED_SECONDS // 60} min on CPU"
+    name = f"one comm seed (both pretrainings) under {COMM_SEED_SECONDS // 60} min on CPU"
     if on_cpu.empty:
-        out.append(Check(name, None, "not run" if comm.empty else
-                         f"ran on {comm.device.iloc[0]}: {comm.seconds.mean() / 60:.1f} min; "
-                         f"time it with --device cpu"))
-    else:
-        per_dataset = on_cpu.groupby("dataset").seconds.mean() / 60
-        out.append(Check(name, on_cpu.seconds.mean() < COMM_SEED_SECONDS,
-                         f"{on_cpu.seconds.mean() / 60:.1f} min, "
-                         f"{on_cpu.pairs_per_second.mean():.0f} pairs/s over "
-                         f"{int(on_cpu.epochs.iloc[0])} epochs, "
-                         f"{int(on_cpu.torch_threads.iloc[0])} thread(s) per run; "
-                         + ", ".join(f"{d} {m:.1f} min" for d, m in per_dataset.items())))
-        if len(per_dataset) == 2:
-            out.append(Check("one comm seed (both pretrainings) on CPU", None,
-                             f"{per_dataset.sum():.1f} min"))
-    return out
+        return [Check(name, None, "not run" if comm.empty else
+                      f"ran on {comm.device.iloc[0]}: {comm.seconds.mean() / 60:.1f} min per "
+                      f"pretraining; time it with --device cpu")]
+    per_dataset = on_cpu.groupby("dataset").seconds.mean() / 60
+    pretraining = Check("mean comm pretraining on CPU", None,
+                        f"{on_cpu.seconds.mean() / 60:.1f} min, "
+                        f"{on_cpu.pairs_per_second.mean():.0f} pairs/s over "
+                        f"{int(on_cpu.epochs.iloc[0])} epochs, "
+                        f"{int(on_cpu.torch_threads.iloc[0])} thread(s) per run; "
+                        + ", ".join(f"{d} {m:.1f} min" for d, m in per_dataset.items()))
+    whole = on_cpu.groupby("seed").filter(lambda g: set(g.dataset) == {UNBIASED, BIASED})
+    if whole.empty:
+        return [Check(name, None, "no seed has both pretrainings on CPU"), pretraining]
+    seeds = seed_seconds(whole) / 60
+    return [Check(name, seeds.mean() < COMM_SEED_SECONDS / 60,
+                  f"{interval(seeds)} min over {len(seeds)} seed(s)"), pretraining]
 
 
 def main(argv: Sequence[str] | None = None) -> list[Check]:

@@ -293,7 +293,8 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
 def with_overrides(config: Mapping[str, Any], *, methods: Sequence[str] | None = None,
                    datasets: Sequence[str] | None = None, seeds: Sequence[int] | None = None,
                    epochs: int | None = None, device: str | None = None,
-                   workers: int | None = None, threads: int | None = None) -> dict[str, Any]:
+                   precision: str | None = None, workers: int | None = None,
+                   threads: int | None = None) -> dict[str, Any]:
     """A raw config with entries replaced, as the command line's flags do.
 
     Parameters
@@ -309,9 +310,10 @@ def with_overrides(config: Mapping[str, Any], *, methods: Sequence[str] | None =
     epochs : int, optional
         Replace ``train.epochs``; ``train.warmup_epochs`` is capped at it (in the grid's and
         in each method's own train settings).
-    device, workers, threads : optional
-        Replace ``train.device`` (also where a method sets its own), ``workers`` and
-        ``threads``.
+    device, precision : str, optional
+        Replace ``train.device`` and ``train.precision``, also where a method sets its own.
+    workers, threads : int, optional
+        Replace ``workers`` and ``threads``.
 
     Returns
     -------
@@ -335,8 +337,8 @@ def with_overrides(config: Mapping[str, Any], *, methods: Sequence[str] | None =
         train["epochs"] = epochs
         if isinstance(train.get("warmup_epochs"), int) and isinstance(epochs, int):
             train["warmup_epochs"] = min(train["warmup_epochs"], epochs)
-    if device is not None:
-        train["device"] = device
+    replaced = {k: v for k, v in (("device", device), ("precision", precision)) if v is not None}
+    train.update(replaced)
     if train:
         out["train"] = train
     for entry in out.get("methods") or []:
@@ -346,8 +348,7 @@ def with_overrides(config: Mapping[str, Any], *, methods: Sequence[str] | None =
                 own["epochs"] = epochs
             if epochs is not None and isinstance(own.get("warmup_epochs"), int):
                 own["warmup_epochs"] = min(own["warmup_epochs"], epochs)
-            if device is not None and "device" in own:
-                own["device"] = device
+            own.update({k: v for k, v in replaced.items() if k in own})
     if workers is not None:
         out["workers"] = workers
     if threads is not None:

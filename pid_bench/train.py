@@ -30,6 +30,7 @@ _FORMAT = "pid-bench-checkpoint/1"
 #: Config fields that may change between a run and its resumption.
 _RUNTIME_FIELDS = ("device", "progress")
 _DEVICES = ("auto", "cpu", "cuda", "mps")
+_PRECISIONS = ("fp32", "bf16")
 
 Callback = Callable[[int, Method], "pd.DataFrame | None"]
 
@@ -62,6 +63,14 @@ class TrainConfig:
         Show a progress bar with the loss and throughput.
     grad_clip : float or None, default None
         Clip the gradient norm to this value.
+    precision : {"fp32", "bf16"}, default "fp32"
+        Arithmetic of the training steps. ``"bf16"`` runs each loss (forward pass included)
+        under :func:`torch.autocast` with bfloat16: convolutions and matrix products take
+        bfloat16 inputs, while the weights, gradients and optimiser state stay float32 and the
+        losses of :mod:`pid_bench.methods.losses` compute their similarities in float32.
+        Embeddings for the probes are always computed in float32. On CPUs with bfloat16
+        instructions (AVX512-BF16 or AMX) it trains CoMM on Trifeature about 1.5 times faster
+        with one thread per run; on CPUs without them it is slower than ``"fp32"``.
     """
 
     epochs: int = 20
@@ -73,6 +82,7 @@ class TrainConfig:
     device: str = "auto"
     progress: bool = True
     grad_clip: float | None = None
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         for name, low in (("epochs", 0), ("batch_size", 2), ("warmup_epochs", 0), ("seed", 0)):
@@ -87,6 +97,9 @@ class TrainConfig:
                                                and self.grad_clip > 0):
             raise ValueError(f"grad_clip must be None or a number > 0; received {self.grad_clip!r}")
         _check_device_name(self.device)
+        if self.precision not in _PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(_PRECISIONS)}; received "
+                             f"{self.precision!r}")
 
 
 @dataclass
@@ -330,7 +343,9 @@ def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
             for step in range(steps):
                 index = order[step * config.batch_size:(step + 1) * config.batch_size]
                 batch = tensors.batch(index, device, augment_gen)
-                loss = method.loss(batch)
+                with torch.autocast(device.type, dtype=torch.bfloat16,
+                                    enabled=config.precision == "bf16"):
+                    loss = method.loss(batch)
                 if loss.ndim != 0:
                     raise ValueError(f"{label}.loss must return a scalar; received shape "
                                      f"{tuple(loss.shape)}")

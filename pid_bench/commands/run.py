@@ -52,6 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=None,
                         help="torch and BLAS threads per run (default: the config's)")
     parser.add_argument("--device", default=None, help="auto, cpu, cuda, cuda:K or mps")
+    parser.add_argument("--precision", default=None,
+                        help="fp32 or bf16 (bfloat16 autocast of the training steps)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -81,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         path = DEFAULT_CONFIG
     config = with_overrides(read_config(path), methods=args.methods, datasets=args.datasets,
                             seeds=args.seeds, epochs=args.epochs, device=args.device,
-                            workers=args.workers, threads=args.threads)
+                            precision=args.precision, workers=args.workers, threads=args.threads)
     out = args.out if args.out is not None else Path("results") / Path(path).stem
     results = run_experiment(config, out, progress=not args.quiet)
     print(format_summary(summarize(results)))

@@ -1,17 +1,40 @@
 """Contrastive losses and mutual-information bounds, as pure functions of tensors.
 
 All results are in nats (natural logarithms), as the losses are optimised, not reported.
+Inside a mixed-precision region (:func:`torch.autocast`, as ``TrainConfig(precision="bf16")``
+opens), every loss here computes in float32: a cosine similarity divided by a temperature of
+0.1 would lose about two of bfloat16's three significant digits.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
+from typing import TypeVar
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 __all__ = ["nt_xent", "clip_loss", "info_nce_lower_bound", "nce_club_upper_bound"]
+
+_Loss = TypeVar("_Loss", bound=Callable[..., Tensor])
+
+
+def _in_float32(loss: _Loss) -> _Loss:
+    """Run ``loss`` with autocast off and its floating-point tensor arguments in float32."""
+
+    @functools.wraps(loss)
+    def wrapper(*args: object, **kwargs: object) -> Tensor:
+        device = next((a.device for a in args if isinstance(a, Tensor)), None)
+        if device is None or not torch.is_autocast_enabled(device.type):
+            return loss(*args, **kwargs)
+        with torch.autocast(device.type, enabled=False):
+            return loss(*(a.float() if isinstance(a, Tensor) and a.is_floating_point() else a
+                          for a in args), **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _check_pair(a: Tensor, b: Tensor) -> None:
@@ -20,6 +43,7 @@ def _check_pair(a: Tensor, b: Tensor) -> None:
                          f"received {tuple(a.shape)} and {tuple(b.shape)}")
 
 
+@_in_float32
 def nt_xent(a: Tensor, b: Tensor, temperature: float = 0.1) -> Tensor:
     """SimCLR's normalised temperature-scaled cross-entropy (Chen et al., ICML 2020).
 
@@ -51,6 +75,7 @@ def nt_xent(a: Tensor, b: Tensor, temperature: float = 0.1) -> Tensor:
     return F.cross_entropy(sim, target)
 
 
+@_in_float32
 def clip_loss(a: Tensor, b: Tensor, logit_scale: Tensor) -> Tensor:
     """CLIP's symmetric InfoNCE (Radford et al., ICML 2021) with a learnable temperature.
 
@@ -82,6 +107,7 @@ def _check_scores(scores: Tensor) -> None:
                          f"{tuple(scores.shape)}")
 
 
+@_in_float32
 def info_nce_lower_bound(scores: Tensor) -> Tensor:
     """InfoNCE lower bound on I(A; B) from critic scores (van den Oord et al. 2018).
 
@@ -103,6 +129,7 @@ def info_nce_lower_bound(scores: Tensor) -> Tensor:
     return math.log(n) + (scores.diagonal() - scores.logsumexp(dim=1)).mean()
 
 
+@_in_float32
 def nce_club_upper_bound(scores: Tensor) -> Tensor:
     """NCE-CLUB estimate of an upper bound on I(A; B) (Liang et al., NeurIPS 2023).
 

@@ -47,7 +47,7 @@ class Supervised(Method):
         if self.target_task not in batch.labels:
             raise ValueError(f"method 'supervised' needs labels of task {self.target_task!r}; "
                              f"the batch has {sorted(batch.labels)}")
-        out = self.classifier(self.fusion(self.augmented(batch)))
+        out = self.classifier(self.fusion(self.augmented(batch))).float()
         target = batch.labels[self.target_task]
         if self.n_classes == 0:
             return F.mse_loss(out.squeeze(1), target.float())

@@ -23,9 +23,12 @@ def _verdicts(checks) -> dict[str, bool | None]:
 
 
 def _runs(**changes) -> pd.DataFrame:
+    """Both CoMM pretrainings of seed 0, side by side: 10 min each, the second ending 1 min later."""
     base = {"method": "comm", "seed": 0, "seconds": 600.0, "epochs": 24,
             "pairs_per_second": 300.0, "device": "cpu", "torch_threads": 2}
-    return pd.DataFrame([{**base, "dataset": d, **changes}
+    ends = {"trifeature_unbiased": "2026-11-27T12:10:00+0000",
+            "trifeature_biased": "2026-11-27T12:11:00+0000"}
+    return pd.DataFrame([{**base, "dataset": d, "finished": ends[d], **changes}
                          for d in ("trifeature_unbiased", "trifeature_biased")])
 
 
@@ -52,16 +55,29 @@ def test_each_task_is_judged_on_its_own_pretraining(tri):
     assert verdicts["synergy: cross_self within 5 of chance 50"] is None   # not run
 
 
-def test_timing_is_per_pretraining_and_cpu_only(tri):
+SEED = "one comm seed (both pretrainings) under 15 min on CPU"
+PRETRAINING = "mean comm pretraining on CPU"
+
+
+def test_a_seed_is_timed_from_its_first_start_to_its_last_end_on_cpu_only(tri):
     table = _table("trifeature_biased", {("synergy", "comm"): [72]})
     found = {c.name: c for c in tri.checks(table, _runs(), None)}
-    assert found["mean comm pretraining under 15 min on CPU"].passed is True
-    assert found["one comm seed (both pretrainings) on CPU"].detail == "20.0 min"
-    slow = _verdicts(tri.checks(table, _runs(seconds=1000.0), None))
-    assert slow["mean comm pretraining under 15 min on CPU"] is False
+    assert found[SEED].passed is True and found[SEED].detail == "11.0 [11.0, 11.0] min over 1 seed(s)"
+    assert found[PRETRAINING].passed is None and found[PRETRAINING].detail.startswith("10.0 min")
+    slow = {c.name: c for c in tri.checks(table, _runs(seconds=850.0), None)}
+    assert slow[SEED].passed is False and slow[SEED].detail.startswith("15.2")   # 850 s + 60 s
+    # Made in two calls an hour apart: the span would count the gap, the sum does not.
+    apart = _runs().assign(finished=["2026-11-27T12:10:00+0000", "2026-11-27T13:10:00+0000"])
+    found = {c.name: c for c in tri.checks(table, apart, None)}
+    assert found[SEED].detail.startswith("20.0") and found[SEED].passed is False
     on_gpu = {c.name: c for c in tri.checks(table, _runs(device="cuda"), None)}
-    timing = on_gpu["mean comm pretraining under 15 min on CPU"]
-    assert timing.passed is None and "ran on cuda" in timing.detail
+    assert on_gpu[SEED].passed is None and "ran on cuda" in on_gpu[SEED].detail
+
+
+def test_a_seed_with_one_pretraining_on_cpu_is_not_timed(tri):
+    table = _table("trifeature_biased", {("synergy", "comm"): [72]})
+    found = {c.name: c for c in tri.checks(table, _runs().iloc[:1], None)}
+    assert found[SEED].passed is None and found[SEED].detail == "no seed has both pretrainings on CPU"
 
 
 def test_refuses_results_of_other_datasets(tri):
@@ -74,5 +90,4 @@ def test_runs_of_other_datasets_do_not_enter_the_timing(tri):
     table = _table("trifeature_biased", {("synergy", "comm"): [72]})
     runs = pd.concat([_runs(), _runs(seconds=5000.0).assign(dataset="trifeature").iloc[:1]])
     found = {c.name: c for c in tri.checks(table, runs, None)}
-    assert found["mean comm pretraining under 15 min on CPU"].passed is True
-    assert found["one comm seed (both pretrainings) on CPU"].detail == "20.0 min"
+    assert found[SEED].passed is True and found[SEED].detail.startswith("11.0")

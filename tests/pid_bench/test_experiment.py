@@ -245,11 +245,17 @@ def test_a_method_trains_with_its_own_settings(tmp_path):
     assert "train" not in own["method"] and own["train"]["batch_size"] == 32
     training = pd.read_csv(tmp_path / "training.csv")
     assert training.groupby("method")["epoch"].max().to_dict() == {"linear": 2, "slow_lr": 1}
-    out = with_overrides(config, epochs=3, device="cuda")
+    out = with_overrides(config, epochs=3, device="cuda", precision="bf16")
     assert out["methods"][1]["train"] == {"lr": 1e-3, "epochs": 3}  # no device where none was set
+    assert (out["train"]["device"], out["train"]["precision"]) == ("cuda", "bf16")
     assert config["methods"][1]["train"] == {"lr": 1e-3, "epochs": 1}  # input unchanged
     with_device = _config(methods=[{"name": STAND_IN, "train": {"device": "cpu"}}])
     assert with_overrides(with_device, device="cuda")["methods"][0]["train"] == {"device": "cuda"}
+    with_precision = _config(methods=[{"name": STAND_IN, "train": {"precision": "bf16"}}])
+    assert with_overrides(with_precision, precision="fp32")["methods"][0]["train"] == {
+        "precision": "fp32"}
+    with pytest.raises(ValueError, match="precision must be one of fp32, bf16; received 'half'"):
+        load_config(with_overrides(with_precision, precision="half"))
 
 
 def test_augment_options_reach_the_default_augmentations():
@@ -366,3 +372,12 @@ def test_trifeature_config_gives_comm_a_batch_normalised_head():
     (model,) = [model for _, name, model in _trifeature_config_models() if name == "comm"]
     assert [type(layer).__name__ for layer in model.head.net] == [
         "Linear", "BatchNorm1d", "ReLU", "Linear"]
+
+
+def test_trifeature_config_trains_only_comm_in_bf16_and_for_20_epochs():
+    config = load_config(CONFIGS / "trifeature.yaml")
+    settings = {m.label: {**config.train, **m.train} for m in config.methods}
+    assert (settings["comm"]["precision"], settings["comm"]["epochs"]) == ("bf16", 20)
+    others = {label: (s["precision"], s["epochs"]) for label, s in settings.items()
+              if label != "comm"}
+    assert set(others.values()) == {("fp32", 24)}, others

@@ -87,6 +87,28 @@ def test_nce_club_upper_bound_matches_loop():
     assert float(nce_club_upper_bound(torch.full((4, 4), 2.0))) == 0.0
 
 
+@pytest.mark.parametrize("loss, make_args", [
+    (nt_xent, lambda a, b: (a, b, 0.1)),
+    (clip_loss, lambda a, b: (a, b, torch.tensor(2.0))),
+    (info_nce_lower_bound, lambda a, b: (a @ b.T,)),
+    (nce_club_upper_bound, lambda a, b: (a @ b.T,)),
+])
+def test_losses_compute_in_float32_inside_bf16_autocast(loss, make_args):
+    gen = torch.Generator().manual_seed(0)
+    a, b = torch.randn(16, 8, generator=gen), torch.randn(16, 8, generator=gen)
+    args = make_args(a, b)
+    rounded = [x.bfloat16() if isinstance(x, torch.Tensor) and x.ndim else x for x in args]
+    exact = loss(*args)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert torch.get_autocast_dtype("cpu") == torch.bfloat16
+        inside = loss(*args)
+        from_bf16 = loss(*rounded)
+    assert inside.dtype == torch.float32 and float(inside) == pytest.approx(float(exact), abs=1e-6)
+    # bfloat16 inputs are only rounded (8 significant bits), then computed in float32.
+    assert from_bf16.dtype == torch.float32
+    assert float(from_bf16) == pytest.approx(float(exact), rel=0.02, abs=0.02)
+
+
 def test_bad_shapes():
     with pytest.raises(ValueError, match="same shape \\(B, D\\)"):
         nt_xent(torch.randn(4, 3), torch.randn(5, 3))
