@@ -366,3 +366,19 @@ def test_cuda_training_is_seeded_resumes_and_embeds_like_cpu(tmp_path):
     assert z.dtype == np.float32 and np.isfinite(z).all()
     # Same weights on CPU: equal up to the GPU's floating-point order (4.5e-4 seen on an H200).
     np.testing.assert_allclose(embed(method, DATA, device="cpu"), z, rtol=1e-3, atol=2e-3)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_bf16_training_casts_the_forward_pass_and_stays_near_fp32():
+    seen = []
+    method = _method()
+    method.fusion.tokenizers[0].register_forward_hook(lambda m, i, out: seen.append(out.dtype))
+    config = TrainConfig(**{**CUDA_CONFIG.__dict__, "precision": "bf16"})
+    result = train(method, DATA, config)
+    assert set(seen) == {torch.bfloat16}
+    assert all(p.dtype == torch.float32 and p.is_cuda for p in method.parameters())
+    again = train(_method(), DATA, config)
+    np.testing.assert_allclose(result.history["loss"], again.history["loss"], rtol=1e-5)
+    full = train(_method(), DATA, CUDA_CONFIG)
+    assert result.history["loss"][0] == pytest.approx(full.history["loss"][0], rel=0.02)
+    assert np.isfinite(embed(method, DATA)).all()
