@@ -25,14 +25,16 @@ _Loss = TypeVar("_Loss", bound=Callable[..., Tensor])
 def _in_float32(loss: _Loss) -> _Loss:
     """Run ``loss`` with autocast off and its floating-point tensor arguments in float32."""
 
+    def as_float32(value: object) -> object:
+        return value.float() if isinstance(value, Tensor) and value.is_floating_point() else value
+
     @functools.wraps(loss)
     def wrapper(*args: object, **kwargs: object) -> Tensor:
-        device = next((a.device for a in args if isinstance(a, Tensor)), None)
-        if device is None or not torch.is_autocast_enabled(device.type):
+        tensors = [v for v in (*args, *kwargs.values()) if isinstance(v, Tensor)]
+        if not tensors or not torch.is_autocast_enabled(tensors[0].device.type):
             return loss(*args, **kwargs)
-        with torch.autocast(device.type, enabled=False):
-            return loss(*(a.float() if isinstance(a, Tensor) and a.is_floating_point() else a
-                          for a in args), **kwargs)
+        with torch.autocast(tensors[0].device.type, enabled=False):
+            return loss(*map(as_float32, args), **{k: as_float32(v) for k, v in kwargs.items()})
 
     return wrapper  # type: ignore[return-value]
 

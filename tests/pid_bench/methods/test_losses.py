@@ -104,6 +104,10 @@ def test_losses_compute_in_float32_inside_bf16_autocast(loss, make_args):
         inside = loss(*args)
         from_bf16 = loss(*rounded)
     assert inside.dtype == torch.float32 and float(inside) == pytest.approx(float(exact), abs=1e-6)
+    if loss is nt_xent:   # tensors passed by keyword are cast too
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            by_keyword = nt_xent(a=a, b=b, temperature=0.1)
+        assert float(by_keyword) == pytest.approx(float(exact), abs=1e-6)
     # bfloat16 inputs are only rounded (8 significant bits), then computed in float32.
     assert from_bf16.dtype == torch.float32
     assert float(from_bf16) == pytest.approx(float(exact), rel=0.02, abs=0.02)
