@@ -34,7 +34,8 @@ def test_the_plug_in_example_runs_through_the_command(tmp_path, monkeypatch, cap
     monkeypatch.syspath_prepend(str(EXAMPLE.parent))
     out = tmp_path / "out"
     status = main(["run", str(_tiny_config(tmp_path / "grid.yaml")), "--out", str(out),
-                   "--methods", "my_method:MyMethod", "--seeds", "3", "--epochs", "1", "--quiet"])
+                   "--methods", "my_method:MyMethod", "--seeds", "3", "--epochs", "1",
+                   "--precision", "bf16", "--quiet"])
     assert status == 0
     printed = capsys.readouterr().out
     assert re.search(r"latent\s+redundancy\s+my_method\s+1\s", printed)
@@ -44,6 +45,8 @@ def test_the_plug_in_example_runs_through_the_command(tmp_path, monkeypatch, cap
     assert set(table.epoch) == {1}
     done = json.loads((out / "runs" / "latent__my_method__seed3" / "done.json").read_text())
     assert done["epochs"] == 1 and done["device"] == "cpu"
+    spec = json.loads((out / "runs" / "latent__my_method__seed3" / "spec.json").read_text())
+    assert spec["train"]["precision"] == "bf16"
     saved = yaml.safe_load((out / "config.yaml").read_text())
     assert saved["methods"][0]["name"] == "my_method:MyMethod" and saved["seeds"] == [3]
 
@@ -58,6 +61,7 @@ def test_the_documentation_shows_the_example_file():
     (["--methods", "nope"], "unknown method 'nope'"),
     (["--datasets", "mnist"], "unknown dataset 'mnist'"),
     (["--epochs", "-2"], "epochs must be an integer >= 0"),
+    (["--precision", "fp16"], "precision must be one of fp32, bf16; received 'fp16'"),
 ])
 def test_bad_flags_fail_with_a_message_before_training(tmp_path, capsys, argv, message):
     status = main(["run", str(_tiny_config(tmp_path / "grid.yaml")), "--out",
