@@ -23,7 +23,7 @@ PASS/FAIL for:
 
 Changes from the paper's recipe (AlexNet at 224 px, embedding 512, 100 epochs, batch 64): 48 px
 images, the CNN of ``pid_bench.models`` with a fourth block (``cnn_depth`` 4) and embedding 128,
-24 epochs (CoMM: 20, with bfloat16 autocast), crops and flips, and the paper's colour jitter on
+24 epochs (CoMM with bfloat16 autocast), crops and flips, and the paper's colour jitter on
 the unbiased pretraining only, so that one CoMM seed (both pretrainings) fits 15 minutes of 2
 CPU cores; and batch normalisation in the hidden layer of CoMM's projection head, which frees a
 texture that got stuck on some seeds (see the config).
@@ -32,7 +32,7 @@ Usage::
 
     python benchmarks/comm_trifeature.py                     # 5 seeds: hours on 2 cores
     python benchmarks/comm_trifeature.py --device cuda --workers 20   # minutes on one GPU
-    python benchmarks/comm_trifeature.py --seeds 0 --methods comm    # one CoMM seed: 13 min
+    python benchmarks/comm_trifeature.py --seeds 0 --methods comm    # one CoMM seed: 14 min
     python benchmarks/comm_trifeature.py --precision fp32   # CPUs without bfloat16 instructions
     python benchmarks/comm_trifeature.py --datasets trifeature_unbiased   # the R and U half
     python benchmarks/comm_trifeature.py --seeds 0 --epochs 2 --methods comm --out /tmp/tf

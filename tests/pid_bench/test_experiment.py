@@ -374,10 +374,9 @@ def test_trifeature_config_gives_comm_a_batch_normalised_head():
         "Linear", "BatchNorm1d", "ReLU", "Linear"]
 
 
-def test_trifeature_config_trains_only_comm_in_bf16_and_for_20_epochs():
+def test_trifeature_config_trains_only_comm_in_bf16_all_for_24_epochs():
     config = load_config(CONFIGS / "trifeature.yaml")
     settings = {m.label: {**config.train, **m.train} for m in config.methods}
-    assert (settings["comm"]["precision"], settings["comm"]["epochs"]) == ("bf16", 20)
-    others = {label: (s["precision"], s["epochs"]) for label, s in settings.items()
-              if label != "comm"}
-    assert set(others.values()) == {("fp32", 24)}, others
+    assert {label: (s["precision"], s["epochs"]) for label, s in settings.items()} == {
+        "comm": ("bf16", 24), "cross": ("fp32", 24), "cross_self": ("fp32", 24),
+        "factorcl": ("fp32", 24)}
