@@ -2,8 +2,8 @@
 
 All results are in nats (natural logarithms), as the losses are optimised, not reported.
 Inside a mixed-precision region (:func:`torch.autocast`, as ``TrainConfig(precision="bf16")``
-opens), every loss here computes in float32: a cosine similarity divided by a temperature of
-0.1 would lose about two of bfloat16's three significant digits.
+opens), every loss here computes in float32: bfloat16 keeps 8 significant bits, so a cosine near
+1 would be rounded by up to 0.004 and, divided by a temperature of 0.1, a logit by up to 0.04.
 """
 
 from __future__ import annotations
