@@ -646,12 +646,28 @@ def _thread_limits(threads: int | None) -> Iterator[None]:
 _WORKER_LIMITS: list[Any] = []
 
 
-def _init_worker(threads: int) -> None:
+def _init_worker(threads: int, parent: int) -> None:
+    import threading
+
     import threadpoolctl
     import torch
 
     torch.set_num_threads(threads)
     _WORKER_LIMITS.append(threadpoolctl.threadpool_limits(limits=threads))
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
+    """End this worker process once the runner (process ``parent``) is gone.
+
+    A runner stopped by a signal it cannot handle (``kill -9``) does not stop its pool, and the
+    orphaned workers would go on training and writing into the results directory. Checkpoints
+    and result files are written atomically, so exiting at any moment loses only the epoch in
+    progress; a rerun resumes from the last checkpoint.
+    """
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)
 
 
 def _write_csv(table: pd.DataFrame, path: Path) -> None:
@@ -803,7 +819,8 @@ def run_experiment(config: str | os.PathLike[str] | Mapping[str, Any] | Experime
         threads = config.threads or max(1, (os.cpu_count() or 1) // workers)
         context = multiprocessing.get_context("spawn")
         with futures.ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context,
-                                         initializer=_init_worker, initargs=(threads,)) as pool:
+                                         initializer=_init_worker,
+                                         initargs=(threads, os.getpid())) as pool:
             jobs = [pool.submit(_execute, run, False) for run in pending]
             try:
                 for job in futures.as_completed(jobs):

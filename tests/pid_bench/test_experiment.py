@@ -5,6 +5,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -380,3 +385,46 @@ def test_trifeature_config_trains_only_comm_in_bf16_all_for_24_epochs():
     assert {label: (s["precision"], s["epochs"]) for label, s in settings.items()} == {
         "comm": ("bf16", 24), "cross": ("fp32", 24), "cross_self": ("fp32", 24),
         "factorcl": ("fp32", 24)}
+
+
+def _spawned_workers(parent: int) -> list[int]:
+    """Pids of the pool workers that process ``parent`` started (Linux /proc)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    return [int(pid) for pid in children
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux's /proc")
+def test_workers_end_when_the_runner_is_killed(tmp_path):
+    config = _config(methods=["cross", "cross_self"], seeds=[0], workers=2, threads=1,
+                     train={"epochs": 100_000, "batch_size": 32, "device": "cpu"})
+    (tmp_path / "grid.yaml").write_text(yaml.safe_dump(config))
+    runner = subprocess.Popen(
+        [sys.executable, "-c", "from pid_bench.experiment import run_experiment; "
+                               "run_experiment('grid.yaml', 'out', progress=False)"],
+        cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(tmp_path.glob("out/runs/*/checkpoint.pt"))) < 2:
+            assert runner.poll() is None and time.monotonic() < deadline, "no run started"
+            time.sleep(0.2)
+        workers = _spawned_workers(runner.pid)
+        assert len(workers) == 2
+    finally:
+        runner.kill()
+        runner.wait()
+    deadline = time.monotonic() + 20
+    while any(map(_alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [pid for pid in workers if _alive(pid)]
+    for pid in left:   # a failing check must not leave them training
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"workers {left} outlived the runner"
