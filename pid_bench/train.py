@@ -70,7 +70,8 @@ class TrainConfig:
         losses of :mod:`pid_bench.methods.losses` compute their similarities in float32.
         Embeddings for the probes are always computed in float32. On CPUs with bfloat16
         instructions (AVX512-BF16 or AMX) it trains CoMM on Trifeature about 1.5 times faster
-        with one thread per run; on CPUs without them it is slower than ``"fp32"``.
+        with one thread per run; on CPUs without them it may be slower than ``"fp32"`` (not
+        measured).
     """
 
     epochs: int = 20
