@@ -96,7 +96,7 @@ def run_variant(name: str, changes: dict[str, Any], device: str = "cpu") -> dict
     """
     import torch
 
-    from pid_bench.evaluate import measure
+    from pid_bench.evaluate import probe_embeddings
     from pid_bench.methods import MethodContext, get_method
     from pid_bench.train import TrainConfig, embed, train
     from synthetic.augment import dataset_augment
@@ -112,7 +112,7 @@ def run_variant(name: str, changes: dict[str, Any], device: str = "cpu") -> dict
         epochs=v["epochs"], batch_size=min(v["batch"], data.split("pretrain").n_samples),
         lr=v["lr"], seed=0, device=device, progress=False))
     embeddings = embed(method, data)
-    table = measure(embeddings, data, method=v["method"])
+    table = probe_embeddings(embeddings, data, method=v["method"])
     accuracy = table[table.metric == "balanced_accuracy"].set_index("task")["value"]
     test = data.split_of == "test"
     shares = {f: round(100 * variance_share(embeddings[test], codes[test]), 2)

@@ -80,7 +80,7 @@ def run_variant(name: str, changes: dict[str, Any], device: str = "cpu") -> dict
     """Train and probe one variant; returns its settings, accuracies (%) and times (s)."""
     import torch
 
-    from pid_bench.evaluate import measure
+    from pid_bench.evaluate import probe_embeddings
     from pid_bench.methods import MethodContext, get_method
     from pid_bench.train import TrainConfig, embed, train
     from synthetic.augment import default_augment
@@ -99,7 +99,7 @@ def run_variant(name: str, changes: dict[str, Any], device: str = "cpu") -> dict
         epochs=v["epochs"], batch_size=v["batch"], lr=v["lr"], weight_decay=1e-4,
         warmup_epochs=2, seed=v["seed"], device=device, progress=False))
     trained = time.perf_counter() - began
-    table = measure(embed(method, data), data, method=v["method"], seed=v["seed"])
+    table = probe_embeddings(embed(method, data), data, method=v["method"], seed=v["seed"])
     accuracy = table[table.metric == "balanced_accuracy"].set_index("task")["value"]
     return {"variant": name, **{k: v[k] for k in BASE if k != "sizes"},
             "accuracy": accuracy.round(1).to_dict(), "train_seconds": round(trained, 1),

@@ -30,6 +30,7 @@ __version__ = "0.1.0"
 #: Public names whose modules import torch or scikit-learn, loaded on first access.
 _LAZY = {
     "measure": "pid_bench.evaluate",
+    "probe_embeddings": "pid_bench.evaluate",
 }
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "mutual_information",
     "pid",
     "pid_from_samples",
+    "probe_embeddings",
     "register_estimator",
     "register_measure",
 ]

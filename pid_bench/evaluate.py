@@ -49,9 +49,10 @@ __all__ = [
     "METRIC_UNITS",
     "ProbeSettings",
     "measure",
-    "probe_classification",
-    "probe_regression",
     "probe_callback",
+    "probe_classification",
+    "probe_embeddings",
+    "probe_regression",
 ]
 
 #: Columns of every result table, in order (see docs/architecture.md, "Result tables").
@@ -351,7 +352,7 @@ def _task_rows(task: str, n_classes: int, scores: dict[str, float],
              "chance": float(ch), **gt} for m, (v, ch) in values.items()]
 
 
-def measure(embeddings: Mapping[str, np.ndarray] | np.ndarray, dataset: MultimodalDataset, *,
+def probe_embeddings(embeddings: Mapping[str, np.ndarray] | np.ndarray, dataset: MultimodalDataset, *,
             seed: int | np.random.Generator = 0, method: str = "custom", epoch: int | None = None,
             tasks: Sequence[str] | None = None,
             settings: ProbeSettings | None = None) -> pd.DataFrame:
@@ -429,6 +430,22 @@ def measure(embeddings: Mapping[str, np.ndarray] | np.ndarray, dataset: Multimod
     return table[list(RESULT_COLUMNS)]
 
 
+def measure(embeddings: Mapping[str, np.ndarray] | np.ndarray, dataset: MultimodalDataset,
+            **options: Any) -> pd.DataFrame:
+    """Deprecated alias of :func:`probe_embeddings`, kept for one release.
+
+    The name clashed with the PID measures (``pid_bench.measures()``, ``pid(p, measure=...)``).
+
+    Warns
+    -----
+    FutureWarning
+        On every call; the arguments and the result are those of :func:`probe_embeddings`.
+    """
+    warnings.warn("pid_bench.measure is deprecated and will be removed in the next release; "
+                  "call pid_bench.probe_embeddings (same arguments)", FutureWarning, stacklevel=2)
+    return probe_embeddings(embeddings, dataset, **options)
+
+
 def probe_callback(dataset: MultimodalDataset, *, every: int,
                    embed: Callable[[Any, MultimodalDataset], np.ndarray], method: str,
                    seed: int = 0, skip: Sequence[int] = (), tasks: Sequence[str] | None = None,
@@ -456,7 +473,7 @@ def probe_callback(dataset: MultimodalDataset, *, every: int,
     Returns
     -------
     callable (epoch, model) -> pandas.DataFrame or None
-        The table of :func:`measure` at probed epochs, None otherwise.
+        The table of :func:`probe_embeddings` at probed epochs, None otherwise.
     """
     if int(every) < 1:
         raise ValueError(f"every must be a positive number of epochs; received {every!r}")
@@ -467,7 +484,7 @@ def probe_callback(dataset: MultimodalDataset, *, every: int,
         if epoch % every or epoch in skipped:
             return None
         z = {s: embed(model, part) for s, part in splits.items()}
-        return measure(z, dataset, seed=seed, method=method, epoch=epoch, tasks=tasks,
+        return probe_embeddings(z, dataset, seed=seed, method=method, epoch=epoch, tasks=tasks,
                        settings=settings)
 
     return callback

@@ -30,7 +30,7 @@ seeds and the training and probe settings::
 Each (dataset, method, seed) is one run in ``out/runs/<dataset>__<method>__seed<k>/``: the
 method is built with the seed, trained on the ``pretrain`` split (a checkpoint every epoch, so
 an interrupted run resumes), its embeddings of ``train`` and ``test`` are probed
-(:func:`pid_bench.evaluate.measure`), and ``done.json`` marks it finished; a finished run is
+(:func:`pid_bench.evaluate.probe_embeddings`), and ``done.json`` marks it finished; a finished run is
 skipped on rerun. The datasets' own seeds come from their ``args`` (0 by default) and stay fixed
 across runs: the grid's seeds vary initialisation, batches and augmentations. The whole config is
 checked before any training (every method is built on every dataset and runs one loss and one
@@ -68,7 +68,7 @@ import pandas as pd
 import yaml
 
 from pid_bench.data import GROUND_TRUTH_COLUMNS, MultimodalDataset
-from pid_bench.evaluate import ProbeSettings, measure, probe_callback
+from pid_bench.evaluate import ProbeSettings, probe_callback, probe_embeddings
 from pid_bench.io import atomic_path, atomic_write_text
 
 __all__ = [
@@ -591,7 +591,7 @@ def _execute(run: _Run, progress: bool, data: MultimodalDataset | None = None) -
     result = train(model, data.split("pretrain"), config, checkpoint_dir=directory,
                    callback=callback)
     z = {s: embed_split(model, data.split(s)) for s in ("train", "test")}
-    final = measure(z, data, seed=run.seed, method=run.method.label, epoch=final_epoch,
+    final = probe_embeddings(z, data, seed=run.seed, method=run.method.label, epoch=final_epoch,
                     tasks=run.tasks, settings=settings)
     records = result.records if result.records is not None and len(result.records) else None
     table = pd.concat([records, final], ignore_index=True) if records is not None else final

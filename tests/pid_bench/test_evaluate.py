@@ -14,6 +14,7 @@ from pid_bench.evaluate import (
     measure,
     probe_callback,
     probe_classification,
+    probe_embeddings,
     probe_regression,
 )
 
@@ -50,7 +51,7 @@ def test_embeddings_holding_the_label_capture_its_entropy(four_way):
     data, y, rng = four_way
     z = np.eye(4)[y] * 3.0 + 0.1 * rng.normal(size=(y.size, 4))
     z = np.hstack([z, rng.normal(size=(y.size, 4))])
-    table = measure(z, data, seed=0)
+    table = probe_embeddings(z, data, seed=0)
     h = stats.entropy(np.bincount(y[data.split_of == "test"]), base=2)
     assert _value(table, "label", "balanced_accuracy") > 99.5
     assert _value(table, "label", "captured_bits") == pytest.approx(h, abs=0.05)
@@ -61,7 +62,7 @@ def test_embeddings_holding_the_label_capture_its_entropy(four_way):
 def test_noise_embeddings_stay_at_chance(four_way):
     data, y, rng = four_way
     z = rng.normal(size=(y.size, 16))
-    table = measure(z, data, seed=0)
+    table = probe_embeddings(z, data, seed=0)
     # 2000 test samples, 4 balanced classes: the sd of balanced accuracy at chance is ~1 point.
     assert abs(_value(table, "label", "balanced_accuracy") - 25.0) < 4.0
     assert _value(table, "label", "captured_bits") < 0.02
@@ -101,7 +102,7 @@ def test_continuous_task_gaussian_bound_is_exact_for_gaussian_targets():
     y = z @ np.array([1.0, -0.5, 0.25]) + 0.5 * rng.normal(size=n)
     exact = 0.5 * np.log2((1 + 0.25 + 0.0625 + 0.25) / 0.25)
     data = _dataset({"target": y}, {"target": 0})
-    table = measure(z, data, seed=0)
+    table = probe_embeddings(z, data, seed=0)
     assert set(table.metric) == {"captured_bits", "captured_fraction", "r2"}
     assert _value(table, "target", "captured_bits") == pytest.approx(exact, abs=0.05)
     assert _value(table, "target", "r2") == pytest.approx(1 - 0.25 / 1.5625, abs=0.02)
@@ -113,7 +114,7 @@ def test_continuous_task_gaussian_bound_is_exact_for_gaussian_targets():
 def test_schema_ground_truth_and_labels(four_way):
     data, y, rng = four_way
     z = np.eye(4)[y] + rng.normal(size=(y.size, 4))
-    table = measure(z, data, seed=7, method="mine", epoch=3)
+    table = probe_embeddings(z, data, seed=7, method="mine", epoch=3)
     assert tuple(table.columns) == RESULT_COLUMNS
     assert set(table.metric) == {"balanced_accuracy", "captured_bits", "captured_fraction",
                                  "cross_entropy_bits"}
@@ -125,16 +126,16 @@ def test_schema_ground_truth_and_labels(four_way):
     assert _value(table.assign(value=table.chance), "label", "balanced_accuracy") == 25.0
     for c in GROUND_TRUTH_COLUMNS:
         assert (table[f"gt_{c}"] == data.ground_truth.loc["label", c]).all()
-    assert measure(z, data, seed=0).epoch.isna().all()
+    assert probe_embeddings(z, data, seed=0).epoch.isna().all()
 
 
 def test_split_mapping_equals_whole_array_and_seed_is_deterministic(four_way):
     data, y, rng = four_way
     z = np.eye(4)[y] + 1.5 * rng.normal(size=(y.size, 4))
-    whole = measure(z, data, seed=5)
-    by_split = measure({s: z[data.split_of == s] for s in ("train", "test")}, data, seed=5)
+    whole = probe_embeddings(z, data, seed=5)
+    by_split = probe_embeddings({s: z[data.split_of == s] for s in ("train", "test")}, data, seed=5)
     pd.testing.assert_frame_equal(whole, by_split)
-    pd.testing.assert_frame_equal(whole, measure(z, data, seed=5))
+    pd.testing.assert_frame_equal(whole, probe_embeddings(z, data, seed=5))
 
 
 def test_probe_callback_probes_every_k_epochs_and_skips(four_way):
@@ -167,22 +168,22 @@ def test_bad_embeddings_are_rejected(four_way, bad, message):
     data, y, rng = four_way
     z = rng.normal(size=(y.size, 3))
     with pytest.raises(ValueError, match=message):
-        measure(bad(z, data), data)
+        probe_embeddings(bad(z, data), data)
 
 
 def test_bad_arguments_are_rejected(four_way):
     data, y, rng = four_way
     z = rng.normal(size=(y.size, 3))
     with pytest.raises(ValueError, match="unknown tasks"):
-        measure(z, data, tasks=["nope"])
+        probe_embeddings(z, data, tasks=["nope"])
     with pytest.raises(ValueError, match="MultimodalDataset"):
-        measure(z, {"label": y})
+        probe_embeddings(z, {"label": y})
     with pytest.raises(ValueError, match="seed must be"):
-        measure(z, data, seed=1.5)
+        probe_embeddings(z, data, seed=1.5)
     with pytest.raises(ValueError, match="seed must be an int >= 0"):
-        measure(z, data, seed=-1)
+        probe_embeddings(z, data, seed=-1)
     with pytest.raises(ValueError, match="epoch must be None or an int >= 0"):
-        measure(z, data, epoch="x")
+        probe_embeddings(z, data, epoch="x")
     with pytest.raises(ValueError, match="c_grid"):
         ProbeSettings(c_grid=(1.0, -1.0))
     with pytest.raises(ValueError, match="validation_fraction"):
@@ -197,3 +198,20 @@ def test_bad_arguments_are_rejected(four_way):
         probe_regression(z[:10], np.arange(10.0), z[:4, :2], np.arange(4.0))
     with pytest.raises(ValueError, match="finite"):
         probe_regression(z[:10], np.r_[np.nan, np.arange(9.0)], z[:4], np.arange(4.0))
+
+
+def test_measure_is_a_deprecated_alias_of_probe_embeddings():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 300)
+    data = _dataset({"label": y}, {"label": 3})
+    z = np.column_stack([y + 0.3 * rng.normal(size=300), rng.normal(size=300)])
+    with pytest.warns(FutureWarning, match="probe_embeddings"):
+        old = measure(z, data, seed=2, method="m")
+    pd.testing.assert_frame_equal(old, probe_embeddings(z, data, seed=2, method="m"))
+
+
+def test_top_namespace_exposes_probe_embeddings_and_the_alias():
+    import pid_bench
+
+    assert pid_bench.probe_embeddings is probe_embeddings
+    assert pid_bench.measure is measure

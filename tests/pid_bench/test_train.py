@@ -313,7 +313,7 @@ def test_resolve_device_order_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, aut
 
 @pytest.mark.slow
 def test_comm_learns_synergy_that_cross_does_not():
-    from pid_bench.evaluate import measure
+    from pid_bench.evaluate import probe_embeddings
     from synthetic.augment import default_augment
     from synthetic.latent import make_latent
 
@@ -324,7 +324,7 @@ def test_comm_learns_synergy_that_cross_does_not():
     for name in ("comm", "cross"):
         method = get_method(name)(context, seed=0)
         train(method, data.split("pretrain"), config)
-        table = measure(embed(method, data), data, tasks=["synergy"], method=name)
+        table = probe_embeddings(embed(method, data), data, tasks=["synergy"], method=name)
         accuracy[name] = float(table.query("metric == 'balanced_accuracy'")["value"].iloc[0])
     # chance is 50; measured (one warm-up epoch): CoMM 75.5 (seeds 1, 2: 74.9, 79.2), Cross 49.4
     assert accuracy["comm"] >= 70, accuracy
