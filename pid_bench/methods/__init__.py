@@ -1,17 +1,19 @@
 """Learning methods behind one registry: CoMM and its baselines, and users' own methods.
 
 ``get_method("comm")`` returns a class; ``get_method("mypkg.mod:MyMethod")`` imports a user's
-:class:`Method` subclass; ``register_method("name")`` adds one under a name.
+:class:`Method` subclass; ``register_method("name")`` adds one under a name;
+``display_name("cross_self")`` is how reports name it (``"Cross+Self"``).
 """
 
 from pid_bench.methods.base import Augmentation, Batch, Method, MethodContext
-from pid_bench.methods.registry import get_method, methods, register_method
+from pid_bench.methods.registry import display_name, get_method, methods, register_method
 
 __all__ = [
     "Augmentation",
     "Batch",
     "Method",
     "MethodContext",
+    "display_name",
     "get_method",
     "methods",
     "register_method",

@@ -157,9 +157,14 @@ class Method(nn.Module):
     of torch's CPU generator seeded with it, so initial weights depend on the seed only and the
     global generator is left untouched. ``seed`` and the other keywords are kept in
     ``self.seed`` and ``self.hparams``.
+
+    A subclass may also set ``display_name``, how reports and figures name it (``"CoMM"``,
+    ``"Cross+Self"``); it is not inherited: a subclass that sets none is shown by its label
+    (see :func:`~pid_bench.methods.display_name`).
     """
 
     name: ClassVar[str] = ""
+    display_name: ClassVar[str] = ""
     trainable: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

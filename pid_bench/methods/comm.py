@@ -49,6 +49,7 @@ class CoMM(Method):
     """
 
     name: ClassVar[str] = "comm"
+    display_name: ClassVar[str] = "CoMM"
 
     def __init__(self, context: MethodContext, *, temperature: float = 0.1, proj_dim: int = 64,
                  batch_norm: bool = False, **arch: Any) -> None:

@@ -55,6 +55,7 @@ class Cross(Method):
     """
 
     name: ClassVar[str] = "cross"
+    display_name: ClassVar[str] = "Cross"
 
     def __init__(self, context: MethodContext, *, proj_dim: int = 64,
                  init_temperature: float = 0.07, projection: str = "linear",

@@ -36,6 +36,7 @@ class CrossSelf(Cross):
     """
 
     name: ClassVar[str] = "cross_self"
+    display_name: ClassVar[str] = "Cross+Self"
 
     def __init__(self, context: MethodContext, *, temperature: float = 0.1,
                  self_weight: float = 1.0, proj_dim: int = 64, **kwargs: Any) -> None:

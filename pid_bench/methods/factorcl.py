@@ -71,6 +71,7 @@ class FactorCL(Method):
     """
 
     name: ClassVar[str] = "factorcl"
+    display_name: ClassVar[str] = "FactorCL"
 
     def __init__(self, context: MethodContext, *, proj_dim: int = 64, critic_hidden: int = 128,
                  **arch: Any) -> None:

@@ -18,4 +18,5 @@ class RandomInit(CoMM):
     """
 
     name: ClassVar[str] = "random"
+    display_name: ClassVar[str] = "Random"
     trainable: ClassVar[bool] = False

@@ -1,4 +1,5 @@
-"""Method names -> classes: the built-ins, ``register_method`` and ``module:Class`` paths."""
+"""Method names -> classes: the built-ins, ``register_method`` and ``module:Class`` paths; and
+the names that reports show for them (``display_name``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 
 from pid_bench.methods.base import Method
 
-__all__ = ["get_method", "methods", "register_method"]
+__all__ = ["display_name", "get_method", "methods", "register_method"]
 
 #: Built-in methods, imported on first use.
 _BUILTIN = {
@@ -64,6 +65,36 @@ def get_method(name: str) -> type[Method]:
         return _import(name)
     raise ValueError(f"unknown method {name!r}; known methods: {', '.join(methods())}, or an "
                      f"import path 'package.module:ClassName'")
+
+
+def display_name(name: str, label: str | None = None) -> str:
+    """How tables and figures name a method of an experiment config.
+
+    Parameters
+    ----------
+    name : str
+        Registered name or import path ``"package.module:ClassName"``.
+    label : str, optional
+        The method's label in the config (its name in result tables). A label other than the
+        method's default one (its registered name; for an import path the class's ``name``,
+        else the class name) is the user's choice and is kept.
+
+    Returns
+    -------
+    str
+        ``label`` where the user chose it; else the ``display_name`` that the method's class
+        itself sets (``display_name("cross_self") == "Cross+Self"``); else the default label.
+
+    Raises
+    ------
+    ValueError
+        As :func:`get_method`: an unknown name or an import path that does not import.
+    """
+    cls = get_method(name)
+    default = name if ":" not in name else (vars(cls).get("name") or cls.__name__)
+    if label is not None and label != default:
+        return label
+    return vars(cls).get("display_name") or default
 
 
 def _import(path: str) -> type[Method]:

@@ -30,6 +30,7 @@ class Supervised(Method):
     """
 
     name: ClassVar[str] = "supervised"
+    display_name: ClassVar[str] = "Supervised"
 
     def __init__(self, context: MethodContext, **arch: Any) -> None:
         super().__init__(context)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from pid_bench.methods import Method, get_method, methods, register_method
+from pid_bench.methods import Method, display_name, get_method, methods, register_method
 from pid_bench.methods import registry
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -59,3 +59,34 @@ def test_register_method(monkeypatch):
         register_method("a:b")
     with pytest.raises(ValueError, match="must be a subclass"):
         register_method("other")(dict)
+
+
+def test_display_names_of_the_builtins():
+    shown = {name: display_name(name) for name in BUILTIN}
+    assert shown == {"comm": "CoMM", "cross": "Cross", "cross_self": "Cross+Self",
+                     "factorcl": "FactorCL", "random": "Random", "supervised": "Supervised"}
+    # the default label is no choice of the user's; any other label is kept
+    assert display_name("cross_self", "cross_self") == "Cross+Self"
+    assert display_name("comm", "comm_small") == "comm_small"
+
+
+def test_display_name_of_a_users_method(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT))
+    path = "tests.pid_bench.methods.plugin:MyMethod"
+    # MyMethod sets no display_name: shown by its label (default: its name attribute)
+    assert display_name(path) == "my_method" == display_name(path, "my_method")
+    assert display_name(path, "mine") == "mine"
+    monkeypatch.setattr(get_method(path), "display_name", "My method", raising=False)
+    assert display_name(path) == "My method" and display_name(path, "mine") == "mine"
+
+
+def test_display_name_is_not_inherited(monkeypatch):
+    monkeypatch.setattr(registry, "_REGISTERED", {})
+
+    @register_method("comm_variant")
+    class Variant(get_method("comm")):
+        pass
+
+    assert display_name("comm_variant") == "comm_variant"
+    with pytest.raises(ValueError, match="unknown method"):
+        display_name("no_such_method")
