@@ -1,7 +1,7 @@
 """How far apart CoMM's projections of different samples start, with and without batch norm.
 
-A diagnostic for the Trifeature config's batch-normalised projection head (README, "Why CoMM's
-projection head is batch-normalised"). For each seed, CoMM is built twice from the same seed
+A diagnostic for the Trifeature config's batch-normalised projection head
+(docs/results/comm_head_spread.md). For each seed, CoMM is built twice from the same seed
 (same encoders and fusion; only the head differs: Linear - ReLU - Linear, or Linear -
 BatchNorm - ReLU - Linear), and one batch of augmented pretraining pairs goes through it in
 training mode, as in the first step of training. Per (seed, head) it prints:
