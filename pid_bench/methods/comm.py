@@ -32,7 +32,8 @@ class CoMM(Method):
     :class:`~pid_bench.models.Architecture` (embedding 128, 4 heads) and a head 128 -> 64,
     so that training fits a CPU. With ``batch_norm`` the head's hidden layer is batch-normalised;
     its statistics are taken per view, over the 2B rows of both augmentations. The Trifeature
-    config uses it: with the plain head one texture got stuck on some seeds (README).
+    config uses it: with the plain head one texture got stuck on some seeds
+    (docs/results/comm_trifeature.md, "How the recipe was chosen").
 
     Parameters
     ----------

@@ -37,8 +37,9 @@ class Cross(Method):
     trained from scratch with a linear projection can settle on one constant embedding, where
     the loss is exactly ln B and its gradient vanishes; they do when the modalities share
     little that is easy to see (on unbiased Trifeature pairs, which share only the shape, the
-    loss stays at ln B for 24 epochs: README, "Cross on Trifeature"). The batch normalisation
-    standardises the small differences between samples, so the loss keeps a gradient.
+    loss stays at ln B for 24 epochs: docs/results/comm_trifeature.md, "How the recipe was
+    chosen"). The batch normalisation standardises the small differences between samples, so
+    the loss keeps a gradient.
 
     Parameters
     ----------
