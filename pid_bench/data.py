@@ -158,6 +158,28 @@ class MultimodalDataset:
             Name of the dataset in result tables.
         continuous : sequence of str, default ()
             Tasks with a continuous target: kept as float64, ``n_classes`` 0.
+
+        Examples
+        --------
+        Two modalities, a labelled task (any label values) and a continuous one; a random
+        20 % of the samples form the test split, and the ground truth is unknown (NaN):
+
+        >>> import numpy as np
+        >>> from pid_bench import MultimodalDataset
+        >>> rng = np.random.default_rng(0)
+        >>> x1, x2 = rng.standard_normal((100, 3)), rng.standard_normal((100, 5))
+        >>> label = np.where(x1[:, 0] + x2[:, 0] > 0, "yes", "no")
+        >>> data = MultimodalDataset.from_arrays(
+        ...     x1, x2, tasks={"label": label, "score": x1[:, 0] - x2[:, 0]},
+        ...     continuous=["score"], seed=0)
+        >>> data
+        MultimodalDataset(name='custom', x1: (100, 3), x2: (100, 5), tasks=['label', 'score'], splits={'train': 80, 'test': 20})
+        >>> data.n_classes
+        {'label': 2, 'score': 0}
+        >>> data.tasks["label"][:4].tolist(), label[:4].tolist()  # codes in sorted label order
+        ([1, 1, 1, 0], ['yes', 'yes', 'yes', 'no'])
+        >>> bool(data.ground_truth.isna().all(axis=None))
+        True
         """
         arrays = (x1, x2, *more)
         names = tuple(names) if names is not None else tuple(f"x{i + 1}" for i in range(len(arrays)))

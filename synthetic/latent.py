@@ -486,6 +486,25 @@ def make_latent(*, n_pretrain: int = 4000, n_train: int = 2000, n_test: int = 20
         Negative counts, K < 2, ``noise`` < 0, ``label_noise`` or ``bias`` outside [0, 1],
         unknown or impossible mixtures, a ``mixing`` not in ``MIXINGS``, a ``unique_code``
         not in ``UNIQUE_CODES``, ``rotation_dim`` < 2, ``rotation_norm`` <= 0.
+
+    Examples
+    --------
+    Each basic task carries one kind of interaction: log2(4) = 2 bits of redundancy, of
+    either unique factor, or of XOR synergy; ``synergy`` (s2 = pi(s1), a binary label of
+    rate 1/4) carries H(1/4) = 0.811278 bits, all synergy.
+
+    >>> from synthetic import make_latent
+    >>> data = make_latent(n_pretrain=0, n_train=200, n_test=200, mixtures=(), seed=0)
+    >>> data
+    MultimodalDataset(name='latent', x1: (400, 32), x2: (400, 32), tasks=['redundancy', 'unique1', 'unique2', 'synergy', 'synergy_xor'], splits={'train': 200, 'test': 200})
+    >>> print(data.ground_truth.round(6).to_string())
+                 redundancy  unique1  unique2   synergy     total
+    task
+    redundancy          2.0      0.0      0.0  0.000000  2.000000
+    unique1             0.0      2.0      0.0  0.000000  2.000000
+    unique2             0.0      0.0      2.0  0.000000  2.000000
+    synergy             0.0      0.0      0.0  0.811278  0.811278
+    synergy_xor         0.0      0.0      0.0  2.000000  2.000000
     """
     counts = {"pretrain": check_int("n_pretrain", n_pretrain, 0),
               "train": check_int("n_train", n_train, 1), "test": check_int("n_test", n_test, 1)}

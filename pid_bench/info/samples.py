@@ -123,6 +123,31 @@ def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja
     -------
     PIDResult
         With ``intervals`` when ``n_bootstrap > 0``; ``details["n_samples"]`` is n.
+
+    Examples
+    --------
+    Discrete labels, any hashable values: an XOR target is one bit of pure synergy.
+
+    >>> import numpy as np
+    >>> import pid_bench
+    >>> x1 = ["a", "a", "b", "b"] * 25
+    >>> x2 = [0, 1, 0, 1] * 25
+    >>> y = [0, 1, 1, 0] * 25
+    >>> r = pid_bench.pid_from_samples(x1, x2, y, n_bootstrap=50, seed=0)
+    >>> round(r.synergy, 6), round(r.total, 6), r.details["n_samples"]
+    (1.0, 1.0, 100)
+    >>> [round(v, 2) for v in r.intervals["synergy"]]  # 95% percentile bootstrap interval
+    [0.93, 1.0]
+
+    Continuous samples through a named estimator: for Y = X1 + X2 + noise with independent
+    standard normal terms the exact MMI decomposition is R = 1/2 log2(3/2) = 0.292481,
+    U1 = U2 = 0 and S = 1/2 log2(3) - R = 0.5 bits.
+
+    >>> rng = np.random.default_rng(0)
+    >>> a, b, noise = rng.standard_normal((3, 20_000))
+    >>> r = pid_bench.pid_from_samples(a, b, a + b + noise, estimator="gaussian_mmi")
+    >>> [round(v, 2) for v in r.atoms().tolist()]
+    [0.29, 0.0, 0.01, 0.5]
     """
     if (isinstance(n_bootstrap, (bool, np.bool_)) or not isinstance(n_bootstrap, (int, np.integer))
             or n_bootstrap < 0):

@@ -65,6 +65,23 @@ def nt_xent(a: Tensor, b: Tensor, temperature: float = 0.1) -> Tensor:
     -------
     Tensor, shape ()
         The loss in nats.
+
+    Examples
+    --------
+    CoMM's objective (:class:`pid_bench.methods.comm.CoMM`) averages this loss over its
+    views. Collapsed embeddings, all alike, leave each anchor a uniform choice among its
+    2B - 1 candidates: the loss is ln(2B - 1). Identical views of B orthogonal samples give
+    ln(1 + (2B - 2) exp(-1 / temperature)).
+
+    >>> import math
+    >>> import torch
+    >>> from pid_bench.methods.losses import nt_xent
+    >>> z = torch.ones(4, 3)
+    >>> round(nt_xent(z, z).item(), 4), round(math.log(2 * 4 - 1), 4)
+    (1.9459, 1.9459)
+    >>> e = torch.eye(4)
+    >>> round(nt_xent(e, e, temperature=1.0).item(), 4), round(math.log(1 + 6 / math.e), 4)
+    (1.1654, 1.1654)
     """
     _check_pair(a, b)
     if not temperature > 0:

@@ -72,6 +72,20 @@ def copula(x1: object, x2: object, y: object, *, decomposition: str = "broja",
     PIDResult
         Atoms in bits, ``measure="copula"``; ``details`` as the Gaussian decomposition's,
         with ``decomposition`` added.
+
+    Examples
+    --------
+    Y = X1 + X2 + Z with independent standard normal terms (exact: R = 0.292481, U1 = U2 = 0,
+    S = 0.5 bits), observed through the monotone maps exp(X1) and X2 ** 3, which a Gaussian
+    model would misread; the ranks, and so the estimate, are those of the Gaussian data.
+
+    >>> import numpy as np
+    >>> from pid_bench.info.continuous.copula import copula
+    >>> rng = np.random.default_rng(0)
+    >>> x1, x2, z = rng.standard_normal((3, 20_000))
+    >>> r = copula(np.exp(x1), x2 ** 3, x1 + x2 + z)
+    >>> [round(v, 2) for v in r.atoms().tolist()]
+    [0.29, 0.0, 0.01, 0.5]
     """
     if decomposition not in _DECOMPOSITIONS:
         raise ValueError(f"decomposition must be one of {sorted(_DECOMPOSITIONS)}; received "

@@ -74,6 +74,24 @@ def gaussian_mmi(x1: object, x2: object, y: object, *, shrinkage: str | float | 
     ------
     ValueError
         Bad samples (see :func:`pid_bench.info.continuous.gaussian.joint_gaussian`).
+
+    Examples
+    --------
+    Y = X1 + X2 + Z with independent standard normal X1, X2, Z: I(Xi; Y) = 1/2 log2(3/2)
+    and I(X1, X2; Y) = 1/2 log2(3), so R = 0.292481 and S = 0.5 bits exactly
+    (:func:`mmi_from_covariance`); the estimate from 20,000 samples is within 0.015 bits.
+
+    >>> import numpy as np
+    >>> from pid_bench.info.continuous.gaussian_mmi import gaussian_mmi, mmi_from_covariance
+    >>> cov = [[1, 0, 1], [0, 1, 1], [1, 1, 3]]  # (X1, X2, Y)
+    >>> exact = mmi_from_covariance(cov, (1, 1, 1))
+    >>> [round(v, 6) for v in exact.atoms().tolist()]
+    [0.292481, 0.0, 0.0, 0.5]
+    >>> rng = np.random.default_rng(0)
+    >>> x1, x2, z = rng.standard_normal((3, 20_000))
+    >>> r = gaussian_mmi(x1, x2, x1 + x2 + z)
+    >>> [round(v, 2) for v in r.atoms().tolist()]
+    [0.29, 0.0, 0.01, 0.5]
     """
     correct = resolve_bias_correction(bias_correction, shrinkage)
     joint = joint_gaussian(x1, x2, y, shrinkage=shrinkage)

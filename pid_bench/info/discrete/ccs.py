@@ -289,6 +289,24 @@ def ccs(p: np.ndarray, *, tol: float = 1e-12, max_iter: int = 10_000) -> PIDResu
         Atoms in bits, ``measure="ccs"``; unique information and synergy may be negative.
         ``details`` holds the maximum-entropy distribution ``q``, the IPF ``cycles``, the
         ``newton_steps`` and the final ``marginal_error``.
+
+    Examples
+    --------
+    AND: I_ccs finds less redundancy than BROJA and some unique information in each source,
+    R = 0.103759, U1 = U2 = 0.207519, S = 0.292481 bits (as in Ince 2017).
+
+    >>> import numpy as np
+    >>> from pid_bench.info.discrete.ccs import ccs
+    >>> p = np.array([[[0.25, 0], [0.25, 0]], [[0.25, 0], [0, 0.25]]])  # p[x1, x2, y], AND
+    >>> [round(v, 6) for v in ccs(p).atoms().tolist()]
+    [0.103759, 0.207519, 0.207519, 0.292481]
+
+    XOR is one bit of synergy, as for every measure:
+
+    >>> q = np.zeros((2, 2, 2))
+    >>> q[(0, 0, 1, 1), (0, 1, 0, 1), (0, 1, 1, 0)] = 0.25  # q[x1, x2, y], Y = X1 XOR X2
+    >>> [round(v, 6) for v in ccs(q).atoms().tolist()]
+    [0.0, 0.0, 0.0, 1.0]
     """
     arr = validate_joint(p, ndim=3)
     q, info = max_entropy_pairwise(arr, tol=tol, max_iter=max_iter)

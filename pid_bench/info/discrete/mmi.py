@@ -31,6 +31,18 @@ def mmi(p: np.ndarray) -> PIDResult:
     -------
     PIDResult
         Atoms in bits, ``measure="mmi"``.
+
+    Examples
+    --------
+    AND: R = min(I(X1;Y), I(X2;Y)) = 0.311278 bits; of I(X1,X2;Y) = 0.811278 bits, the other
+    0.5 bits are synergy.
+
+    >>> import numpy as np
+    >>> from pid_bench.info.discrete.mmi import mmi
+    >>> p = np.array([[[0.25, 0], [0.25, 0]], [[0.25, 0], [0, 0.25]]])  # p[x1, x2, y], AND
+    >>> r = mmi(p)
+    >>> [round(v, 6) for v in r.atoms().tolist()], round(r.total, 6)
+    ([0.311278, 0.0, 0.0, 0.5], 0.811278)
     """
     mi1, mi2, mi12 = source_target_informations(validate_joint(p, ndim=3))
     return PIDResult.from_redundancy(min(mi1, mi2), mi1, mi2, mi12, measure="mmi")
