@@ -20,6 +20,11 @@ def is_image_shape(shape: Sequence[int]) -> bool:
 class MLPEncoder(nn.Module):
     """Multilayer perceptron with ReLU activations.
 
+    Weights start from He et al.'s (ICCV 2015) normal initialisation and biases from zero, so
+    that the spread of the inputs across samples, not a constant offset from the biases,
+    dominates the output at initialisation (with torch's default initialisation the outputs of
+    different samples start nearly parallel, which invites contrastive collapse).
+
     Parameters
     ----------
     in_dim : int
@@ -30,11 +35,6 @@ class MLPEncoder(nn.Module):
         Output width d.
     n_layers : int, default 2
         Number of hidden layers (at least 1).
-
-    Weights start from He et al.'s (ICCV 2015) normal initialisation and biases from zero, so
-    that the spread of the inputs across samples, not a constant offset from the biases,
-    dominates the output at initialisation (with torch's default initialisation the outputs of
-    different samples start nearly parallel, which invites contrastive collapse).
 
     Shapes
     ------
