@@ -52,6 +52,7 @@ __all__ = [
     "reference_handle",
     "resolve_colors",
     "save_figure",
+    "seed_count",
     "task_label",
 ]
 
@@ -192,6 +193,34 @@ def metric_phrase(metric: str) -> str:
     """A metric's label for running text: ``"captured fraction of I(X1,X2;Y)"``."""
     label = METRIC_LABELS.get(metric, metric.replace("_", " "))
     return label[0].lower() + label[1:]
+
+
+def seed_count(counts: Iterable[int]) -> str:
+    """Number of seeds behind the entries of a table or figure, for captions.
+
+    Parameters
+    ----------
+    counts : iterable of int
+        Seeds behind each entry; zeros (absent entries) are ignored.
+
+    Returns
+    -------
+    str
+        ``"one seed"``, ``"3 seeds"``, or a range ``"1-3 seeds"`` when entries differ.
+
+    Raises
+    ------
+    ValueError
+        No positive count.
+    """
+    known = sorted({int(c) for c in counts if c > 0})
+    if not known:
+        raise ValueError(f"counts must hold at least one positive number of seeds; received "
+                         f"{list(counts)}")
+    low, high = known[0], known[-1]
+    if high == 1:
+        return "one seed"
+    return f"{high} seeds" if low == high else f"{low}-{high} seeds"
 
 
 def task_label(task: str, ground_truth: Mapping[str, float] | None = None) -> str:

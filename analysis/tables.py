@@ -19,7 +19,7 @@ import pandas as pd
 from analysis._frame import final_epoch, first_seen, require_columns, seed_stats, select
 from analysis.accuracy import filter_accuracy
 from analysis.capture import RESULT_COLUMNS
-from analysis.style import ATOM_SYMBOLS, method_order, metric_phrase
+from analysis.style import ATOM_SYMBOLS, method_order, metric_phrase, seed_count
 from pid_bench.info.result import ATOMS
 
 __all__ = ["SeedTable", "accuracy_table", "html_table", "markdown_table", "results_table",
@@ -72,15 +72,21 @@ class SeedTable:
         return shown.eq(target, axis=1) & shown.notna()
 
     def caption(self) -> str:
-        """Caption naming the quantity, unit, number of seeds and the bold rule."""
-        counts = self.n_seeds.to_numpy()[self.n_seeds.to_numpy() > 0]
-        low, high = int(counts.min()), int(counts.max())
-        seeds = f"{low} seed{'s' * (high != 1)}" if low == high else f"{low}-{high} seeds"
+        """Caption naming the quantity, unit, number of seeds and the bold rule.
+
+        With one seed it says so and names no spread; with several, entries are the mean ±
+        the standard deviation, and the caption says where an entry rests on one seed alone.
+        """
+        counts = self.n_seeds.to_numpy().ravel()
+        seeds = seed_count(counts)
+        if counts.max() > 1:
+            seeds = f"mean ± standard deviation over {seeds}"
+            if (counts == 1).any():
+                seeds += " (the value alone where one seed)"
         unit = f" ({self.unit})" if self.unit else ""
         direction = "highest" if self.higher_is_better else "lowest"
         lead = f"{self.title}: " if self.title else ""
-        return (f"{lead}{self.quantity}{unit}, mean ± standard deviation over {seeds}; best "
-                f"({direction}) per column in bold.")
+        return f"{lead}{self.quantity}{unit}, {seeds}; best ({direction}) per column in bold."
 
     def cells(self) -> pd.DataFrame:
         """The entries as text, ``"mean ± std"`` (``"mean"`` for one seed, ``"–"`` when
@@ -191,7 +197,8 @@ def seed_table(table: pd.DataFrame, *, rows: str, columns: str, value: str = "va
 
 
 def results_table(results: pd.DataFrame, *, metric: str, dataset: str | None = None,
-                  decimals: int | None = None) -> SeedTable:
+                  methods: Sequence[str] | None = None, decimals: int | None = None
+                  ) -> SeedTable:
     """Methods x tasks table of one metric at each run's final epoch.
 
     Parameters
@@ -202,14 +209,16 @@ def results_table(results: pd.DataFrame, *, metric: str, dataset: str | None = N
         e.g. ``"balanced_accuracy"``.
     dataset : str, optional
         Required when the table holds several datasets.
+    methods : sequence of str, optional
+        Which methods, in which order (default: ``analysis.style.method_order``).
     decimals : int, optional
         Default 1 for percentages, 2 otherwise.
 
     Returns
     -------
     SeedTable
-        Rows ordered as ``analysis.style.method_order``, tasks as they appear; "best" is the
-        highest except for ``LOWER_IS_BETTER`` metrics.
+        One row per method, tasks as they appear; "best" is the highest except for
+        ``LOWER_IS_BETTER`` metrics.
     """
     table = require_columns(results, RESULT_COLUMNS)
     table = select(select(table, "dataset", dataset), "metric", metric)
@@ -217,6 +226,8 @@ def results_table(results: pd.DataFrame, *, metric: str, dataset: str | None = N
     if len(units) != 1:
         raise ValueError(f"metric {metric!r} must have one unit; received {units}")
     table = final_epoch(table)
+    order = method_order(table["method"], methods)
+    table = table[table["method"].isin(order)]
     unit = units[0]
     if decimals is None:
         decimals = 1 if unit == "%" else 2
@@ -224,7 +235,7 @@ def results_table(results: pd.DataFrame, *, metric: str, dataset: str | None = N
                       unit=None if unit == "fraction" else unit,
                       higher_is_better=metric not in LOWER_IS_BETTER, decimals=decimals,
                       title=str(table["dataset"].iloc[0]),
-                      row_order=method_order(table["method"]))
+                      row_order=order)
 
 
 def accuracy_table(table: pd.DataFrame, *, n: int | None = None, family: str | None = None,

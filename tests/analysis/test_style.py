@@ -17,6 +17,7 @@ from analysis.style import (
     paper_style,
     resolve_colors,
     save_figure,
+    seed_count,
     task_label,
 )
 from pid_bench.info.result import ATOMS
@@ -139,3 +140,15 @@ def test_save_figure_rejects_bad_arguments(tmp_path, kwargs, match):
     with pytest.raises(ValueError, match=match):
         save_figure(_small_figure(), tmp_path / "x", **kwargs)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("counts, text", [
+    ([1, 1, 0], "one seed"), ([3, 3], "3 seeds"), ([0, 1, 3, 2], "1-3 seeds"), ([2], "2 seeds"),
+])
+def test_seed_count(counts, text):
+    assert seed_count(counts) == text
+
+
+def test_seed_count_needs_a_seed():
+    with pytest.raises(ValueError, match="at least one positive"):
+        seed_count([0, 0])

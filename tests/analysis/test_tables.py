@@ -41,6 +41,15 @@ def test_numbers_match_pandas(results, metric):
     assert (table.n_seeds.to_numpy() == 3).all() and (count.to_numpy() == 3).all()
 
 
+def test_results_rows_in_the_order_asked(results):
+    table = results_table(results, metric="captured_bits", dataset=DATASET,
+                          methods=["comm", "cross"])
+    assert list(table.mean.index) == ["comm", "cross"]
+    assert "comm" in table.to_markdown() and "cross_self" not in table.to_markdown()
+    with pytest.raises(ValueError, match="not found"):
+        results_table(results, metric="captured_bits", dataset=DATASET, methods=["supervised"])
+
+
 def test_markdown_bold_is_the_best_of_each_column(results):
     table = results_table(results, metric="balanced_accuracy", dataset=DATASET)
     cells = _markdown_cells(table.to_markdown())
@@ -116,7 +125,8 @@ def test_one_seed_and_missing_entries():
                        decimals=3)
     cells = _markdown_cells(table.to_markdown())
     assert cells == {"a": ["0.250", "–"], "b": ["**0.500**", "**0.125**"]}
-    assert "over 1 seed;" in table.caption()
+    # one seed: no spread is named
+    assert table.caption() == "q (bits), one seed; best (highest) per column in bold."
     assert "--" in table.to_latex()
 
 
@@ -124,7 +134,8 @@ def test_mixed_seed_counts_in_caption():
     frame = pd.DataFrame({"method": ["a", "a", "b"], "task": ["t"] * 3, "seed": [0, 1, 0],
                           "value": [1.0, 2.0, 3.0]})
     table = seed_table(frame, rows="method", columns="task", quantity="q")
-    assert "over 1-2 seeds" in table.caption()
+    assert table.caption() == ("q, mean ± standard deviation over 1-2 seeds (the value alone "
+                               "where one seed); best (highest) per column in bold.")
     assert table.n_seeds["t"].tolist() == [2, 1]
 
 
