@@ -40,6 +40,7 @@ from analysis.style import (
     axis_label,
     legend_beside,
     method_order,
+    metric_phrase,
     new_axes,
     paper_style,
     reference_handle,
@@ -100,6 +101,7 @@ def plot_capture(results: pd.DataFrame, *, metric: str = "captured_fraction",
     Returns
     -------
     (Figure, Axes)
+        Titled with the dataset and the metric, e.g. ``"latent: balanced accuracy per task"``.
 
     Raises
     ------
@@ -139,7 +141,7 @@ def plot_capture(results: pd.DataFrame, *, metric: str = "captured_fraction",
         ax.set_ylabel(axis_label(metric, single_unit(final)))
         if (stats["mean"] >= 0).all():
             ax.set_ylim(bottom=0)
-        ax.set_title(str(final["dataset"].iloc[0]))
+        ax.set_title(f"{final['dataset'].iloc[0]}: {metric_phrase(metric)} per task")
         legend_beside(ax, handles)
     return fig, ax
 

@@ -35,6 +35,14 @@ Decompositions = Union[PIDResult, Sequence[PIDResult], Mapping[str, object], pd.
 
 _BAR_WIDTH = 0.7
 _GROUP_GAP = 0.6
+#: Inches of a new figure: besides the bars (one ``_INCHES_PER_BAR`` each), its axis labels
+#: and legend; at least ``_MIN_WIDTH``.
+_INCHES_PER_BAR = 0.5
+_MARGINS = 1.8
+_MIN_WIDTH = 4.0
+#: Mean width of a tick label's character, inches (8 pt DejaVu Sans): longer labels than a
+#: bar's room are slanted.
+_CHAR_WIDTH = 0.065
 
 
 def decomposition_frame(source: Decompositions) -> pd.DataFrame:
@@ -108,7 +116,8 @@ def plot_decomposition(source: Decompositions, *, ax: Axes | None = None,
     x = _positions(frame, groups)
     n_bars = len(frame)
     with paper_style():
-        fig, ax = new_axes(ax, (1.8 + 0.5 * n_bars + _GROUP_GAP * (len(groups) - 1), 2.8))
+        width = _MARGINS + _INCHES_PER_BAR * n_bars + _GROUP_GAP * (len(groups) - 1)
+        fig, ax = new_axes(ax, (max(width, _MIN_WIDTH), 2.8))
         up = np.zeros(n_bars)
         down = np.zeros(n_bars)
         for atom in ATOMS:
@@ -128,7 +137,8 @@ def plot_decomposition(source: Decompositions, *, ax: Axes | None = None,
             ax.hlines(totals, x - _BAR_WIDTH / 2, x + _BAR_WIDTH / 2, colors="black",
                       linewidths=1.5, gid=GID_TOTAL, zorder=3)
             ax.axhline(0.0, color="black", linewidth=0.6, zorder=1)
-        rotate = n_bars > 6
+        room = (fig.get_figwidth() - _MARGINS) / n_bars
+        rotate = n_bars > 6 or _CHAR_WIDTH * frame["label"].str.len().max() > room
         ax.set_xticks(x, list(frame["label"]), rotation=30 if rotate else 0,
                       ha="right" if rotate else "center",
                       rotation_mode="anchor" if rotate else "default")

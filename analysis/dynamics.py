@@ -34,6 +34,7 @@ from analysis.style import (
     axis_label,
     legend_beside,
     method_order,
+    metric_phrase,
     new_axes,
     paper_style,
     reference_handle,
@@ -110,7 +111,8 @@ def plot_dynamics_panels(results: pd.DataFrame, *, metric: str = "captured_bits"
     Returns
     -------
     (Figure, numpy.ndarray of Axes)
-        The axes of the tasks, in task order (unused grid cells are removed).
+        The axes of the tasks, in task order (unused grid cells are removed); the figure is
+        titled with the dataset and the metric.
     """
     table = require_columns(results, RESULT_COLUMNS)
     table = select(select(table, "dataset", dataset), "metric", metric)
@@ -140,7 +142,7 @@ def plot_dynamics_panels(results: pd.DataFrame, *, metric: str = "captured_bits"
             handles.append(reference_handle(REFERENCES[metric][1]))
         fig.legend(handles=handles, loc="outside right upper", frameon=False,
                    borderaxespad=1.0)
-        fig.suptitle(str(table["dataset"].iloc[0]))
+        fig.suptitle(f"{table['dataset'].iloc[0]}: {metric_phrase(metric)} against epoch")
     return fig, axes[:len(task_names)]
 
 
@@ -162,6 +164,8 @@ def plot_training(training: pd.DataFrame, *, value: str = "loss", dataset: str |
     Returns
     -------
     (Figure, Axes)
+        Titled with the dataset and the quantity, e.g. ``"latent: training loss against
+        epoch"``.
     """
     table = require_columns(training, [*TRAINING_COLUMNS, value], name="training")
     table = select(table, "dataset", dataset, name="training")
@@ -175,8 +179,9 @@ def plot_training(training: pd.DataFrame, *, value: str = "loss", dataset: str |
         handles = mean_lines(ax, stats, names, colours, x="epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("Epoch")
-        ax.set_ylabel(value.replace("_", " ").capitalize())
-        ax.set_title(str(table["dataset"].iloc[0]))
+        quantity = value.replace("_", " ")
+        ax.set_ylabel(quantity.capitalize())
+        ax.set_title(f"{table['dataset'].iloc[0]}: training {quantity} against epoch")
         legend_beside(ax, handles)
     return fig, ax
 

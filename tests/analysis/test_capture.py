@@ -89,6 +89,7 @@ def test_fraction_reference_is_one_and_labels_name_atoms(results):
     assert ticks == ["redundancy\n(R)", "unique1\n(U1)", "unique2\n(U2)", "synergy\n(S)",
                      "synergy_xor\n(S)"]
     assert ax.get_ylim()[0] == 0
+    assert ax.get_title() == "latent_bits: captured fraction of I(X1,X2;Y) per task"
 
 
 def test_draws_on_given_axis_with_chosen_methods_tasks_and_colours(results):

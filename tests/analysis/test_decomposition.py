@@ -98,6 +98,17 @@ def test_dataset_ground_truth_indexed_by_task(ground_truth):
     assert list(pd.unique(nested["group"])) == ["a", "b"]
 
 
+def test_few_bars_with_long_labels_are_slanted(ground_truth):
+    table = ground_truth[ground_truth["dataset"] == "latent_bits"].set_index("task")
+    tasks = ["redundancy", "unique1", "synergy_xor"]
+    fig, ax = plot_decomposition(table.loc[tasks])
+    assert fig.get_figwidth() == 4.0  # the narrowest figure
+    assert {t.get_rotation() for t in ax.get_xticklabels()} == {0.0}
+    long = table.loc[tasks].rename(index=lambda t: f"{t}_of_the_latent_factors")
+    fig, ax = plot_decomposition(long)
+    assert {t.get_rotation() for t in ax.get_xticklabels()} == {30.0}
+
+
 def test_negative_atoms_stack_downwards_with_a_net_total():
     odd = PIDResult(0.5, -0.2, 0.1, 0.4, measure="odd")
     fig, ax = plot_decomposition([odd])

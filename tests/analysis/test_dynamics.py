@@ -72,6 +72,7 @@ def test_panels_one_per_task_with_one_legend(results):
                                                "unique2 (U2)", "synergy (S)",
                                                "synergy_xor (S)"]
     assert len(fig.axes) == 5  # the sixth grid cell was removed
+    assert fig.get_suptitle() == "latent_bits: captured fraction of I(X1,X2;Y) against epoch"
     (legend,) = fig.legends
     assert [t.get_text() for t in legend.get_texts()] == ["cross", "cross_self", "comm",
                                                            "ground truth"]
@@ -88,6 +89,7 @@ def test_training_loss_matches_pandas(training):
     for method in ("comm", "cross", "cross_self"):
         np.testing.assert_allclose(_line(ax, method).get_ydata(), expected.loc[method, "mean"])
     assert ax.get_ylabel() == "Loss"
+    assert ax.get_title() == "trifeature_small: training loss against epoch"
 
 
 def test_errors(results, training):
