@@ -7,27 +7,34 @@
 * ``report.md``: the same content, its figures saved beside it in ``figures/`` (PNG and,
   by default, vector PDF for papers) and every table also as LaTeX in ``tables/``.
 
-Content: the configuration, the environment, the ground truth of each dataset (table and
-stacked bars), for each dataset and metric the methods x tasks table and the capture figure,
-learning dynamics where probes were fitted at several epochs, and the training history.
-Everything shown is read from the tables; nothing is recomputed.
+Content, headline first: for each dataset its ground truth (table and stacked bars) beside
+the methods x tasks table and the bars of the headline metric (the first of
+``HEADLINE_METRICS`` with known values); then, per dataset, the other metrics the same way and
+every metric against training epoch where probes were fitted at several epochs; then the
+training history; last the configuration and the environment, folded in ``<details>``.
+Methods appear in the config's order under the names ``pid_bench.methods.display_name`` gives
+them; captions say what is drawn for the number of seeds at hand. Everything shown is read from
+the tables; nothing is recomputed.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import yaml
 from matplotlib.figure import Figure
 
-from analysis._frame import GT_ATOM_COLUMNS, require_columns
+from analysis._frame import GT_ATOM_COLUMNS, final_epoch, require_columns
+from analysis._methods import method_names
 from analysis.capture import RESULT_COLUMNS, plot_capture
 from analysis.decomposition import plot_decomposition
 from analysis.dynamics import TRAINING_COLUMNS, plot_dynamics_panels, plot_training
@@ -38,12 +45,13 @@ from analysis.style import (
     metric_phrase,
     palette,
     save_figure,
+    seed_count,
 )
 from analysis.tables import SeedTable, html_table, markdown_table, results_table, seed_table
 from pid_bench.info.result import ATOMS
 from pid_bench.io import atomic_path, atomic_write_text
 
-__all__ = ["write_report", "REPORT_FORMATS", "METRIC_ORDER"]
+__all__ = ["write_report", "REPORT_FORMATS", "METRIC_ORDER", "HEADLINE_METRICS"]
 
 #: Report formats ``write_report`` can write.
 REPORT_FORMATS = ("html", "md")
@@ -52,14 +60,23 @@ REPORT_FORMATS = ("html", "md")
 METRIC_ORDER = ("balanced_accuracy", "captured_bits", "captured_fraction",
                 "cross_entropy_bits")
 
+#: Candidates for a dataset's headline, the first with known values wins.
+HEADLINE_METRICS = ("captured_bits", "captured_fraction", "balanced_accuracy",
+                    "cross_entropy_bits")
+
 _IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+
+#: Width of a figure in the HTML report per inch of the figure, CSS pixels: one scale for
+#: every figure, so that their lettering has one size (the widest, 9 in, fits the page).
+_PIXELS_PER_INCH = 100
 
 _CSS = """body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:60rem;
 margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}
 h1,h2,h3{line-height:1.2}h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2.2rem}
-table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
+table{border-collapse:collapse;margin:1rem 0;font-size:.9rem;min-width:20rem}
 caption{caption-side:bottom;text-align:left;font-size:.85rem;color:#555;padding-top:.3rem}
-th,td{padding:.25rem .6rem;text-align:right}th:first-child,td:first-child{text-align:left}
+th,td{padding:.25rem .6rem;text-align:right}th{white-space:nowrap}
+th:first-child,td:first-child{text-align:left}
 thead th{border-bottom:1px solid #222}tbody tr:last-child td{border-bottom:1px solid #222}
 figure{margin:1.2rem 0}figure img{max-width:100%;height:auto}
 figcaption{font-size:.85rem;color:#555}pre{background:#f6f6f6;padding:.8rem;overflow-x:auto}"""
@@ -150,6 +167,17 @@ class _Document:
         self.html.append(f"<p>{html.escape(text)}</p>")
         self.md.append(f"{text}\n")
 
+    @contextlib.contextmanager
+    def details(self, summary: str) -> Iterator[None]:
+        """Blocks added inside are folded under ``summary`` (``<details>``, which GitHub's
+        Markdown renders too)."""
+        opening = f"<details><summary>{html.escape(summary)}</summary>"
+        self.html.append(opening)
+        self.md.append(f"{opening}\n")
+        yield
+        self.html.append("</details>")
+        self.md.append("</details>\n")
+
     def code(self, text: str, language: str) -> None:
         self.html.append(f"<pre><code>{html.escape(text)}</code></pre>")
         self.md.append(f"```{language}\n{text.rstrip()}\n```\n")
@@ -174,7 +202,8 @@ class _Document:
         try:
             embedded = figure_bytes(fig, self.embed, dpi=self.dpi)
             data = base64.b64encode(embedded).decode("ascii")
-            self.html.append(f'<figure><img alt="{html.escape(caption)}" '
+            width = round(fig.get_figwidth() * _PIXELS_PER_INCH)
+            self.html.append(f'<figure><img alt="{html.escape(caption)}" width="{width}" '
                              f'src="data:{_IMAGE_TYPES[self.embed]};base64,{data}">'
                              f"<figcaption>{html.escape(caption)}</figcaption></figure>")
             if self.markdown:
@@ -207,37 +236,58 @@ def _build(doc: _Document, source: Path) -> None:
     results = require_columns(pd.read_csv(source / "results.csv"), RESULT_COLUMNS,
                               name="results.csv")
     training = _optional_csv(source / "training.csv")
-    methods = set(results["method"]) | (set(training["method"]) if training is not None
-                                        else set())
-    colours = palette(methods)
+    if training is not None:
+        training = require_columns(training, [*TRAINING_COLUMNS, "loss", "seconds",
+                                              "pairs_per_second"], name="training.csv")
+    config_path = source / "config.yaml"
+    config_text = config_path.read_text("utf-8") if config_path.is_file() else None
+    results = results.assign(method=results["method"].astype(str))
+    labels = [*results["method"], *(training["method"].astype(str) if training is not None
+                                    else [])]
+    shown = method_names(_config(config_text), labels)
+    colours = {shown[label]: colour for label, colour in palette(shown).items()}
+    order = list(shown.values())
+    results = results.assign(method=results["method"].map(shown))
+    ground_truth = _ground_truth_table(source, results)
     datasets = list(pd.unique(results["dataset"]))
 
     doc.heading(1, f"pid-bench report: {source.name}")
     doc.paragraph(
         f"Datasets: {', '.join(map(str, datasets))}. Methods: "
-        f"{', '.join(sorted(map(str, results['method'].unique())))}. Seeds: "
+        f"{', '.join(m for m in order if m in set(results['method']))}. Seeds: "
         f"{', '.join(map(str, sorted(results['seed'].unique())))}. Runs finished: "
         f"{len(list(source.glob('runs/*/done.json')))}. All information in bits.")
-    _configuration(doc, source)
-    _environment(doc, source)
-    _ground_truth(doc, source, results)
+    headline = {d: _headline_metric(results[results["dataset"] == d]) for d in datasets}
     for dataset in datasets:
-        _dataset_results(doc, results[results["dataset"] == dataset], str(dataset), colours)
+        _headline(doc, results[results["dataset"] == dataset], str(dataset),
+                  headline[dataset], ground_truth, order, colours)
+    for dataset in datasets:
+        _detail(doc, results[results["dataset"] == dataset], str(dataset),
+                headline[dataset], order, colours)
     if training is not None:
-        _training(doc, training, colours)
+        _training(doc, training.assign(method=training["method"].astype(str).map(shown)),
+                  order, colours)
+    doc.heading(2, "Configuration and environment")
+    with doc.details("Configuration (config.yaml)"):
+        if config_text is not None:
+            doc.code(config_text, "yaml")
+        else:
+            doc.paragraph("config.yaml not found in the results directory.")
+    with doc.details("Environment (environment.json)"):
+        _environment(doc, source)
 
 
-def _configuration(doc: _Document, source: Path) -> None:
-    doc.heading(2, "Configuration")
-    path = source / "config.yaml"
-    if path.is_file():
-        doc.code(path.read_text(encoding="utf-8"), "yaml")
-    else:
-        doc.paragraph("config.yaml not found in the results directory.")
+def _config(text: str | None) -> dict | None:
+    """The runner's config from the text of ``config.yaml``; ``None`` where absent or not a
+    YAML mapping (the report then shows the text as it is)."""
+    try:
+        config = yaml.safe_load(text) if text else None
+    except yaml.YAMLError:
+        return None
+    return config if isinstance(config, dict) else None
 
 
 def _environment(doc: _Document, source: Path) -> None:
-    doc.heading(2, "Environment")
     path = source / "environment.json"
     if not path.is_file():
         doc.paragraph("environment.json not found in the results directory.")
@@ -257,60 +307,136 @@ def _flatten(value: object, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix or "value", text)]
 
 
-def _ground_truth(doc: _Document, source: Path, results: pd.DataFrame) -> None:
-    doc.heading(2, "Ground truth")
+@dataclass(frozen=True)
+class _GroundTruth:
+    """The ground truth of the tasks (columns ``dataset, task``, the atoms, ``total``) and the
+    file it was read from."""
+
+    table: pd.DataFrame
+    origin: str
+
+
+def _ground_truth_table(source: Path, results: pd.DataFrame) -> _GroundTruth | None:
+    """``ground_truth.csv``, else the ``gt_*`` columns of the results; ``None`` without
+    either."""
     table = _optional_csv(source / "ground_truth.csv")
     if table is not None:
-        table = require_columns(table, ["dataset", "task", *ATOMS, "total"],
-                                name="ground_truth.csv")
-        origin = "ground_truth.csv"
-    elif {*GT_ATOM_COLUMNS, "gt_total"} <= set(results.columns):
+        return _GroundTruth(require_columns(table, ["dataset", "task", *ATOMS, "total"],
+                                            name="ground_truth.csv"), "ground_truth.csv")
+    if {*GT_ATOM_COLUMNS, "gt_total"} <= set(results.columns):
         table = (results[["dataset", "task", *GT_ATOM_COLUMNS, "gt_total"]]
                  .drop_duplicates(["dataset", "task"])
                  .rename(columns=lambda c: c.removeprefix("gt_")))
-        origin = "the gt_* columns of results.csv (ground_truth.csv not found)"
+        return _GroundTruth(table, "the gt_* columns of results.csv (ground_truth.csv not "
+                                   "found)")
+    return None
+
+
+def _headline_metric(rows: pd.DataFrame) -> str | None:
+    """The first of ``HEADLINE_METRICS`` with a known value in ``rows``, if any."""
+    known = set(rows.loc[rows["value"].notna(), "metric"])
+    return next((m for m in HEADLINE_METRICS if m in known), None)
+
+
+def _headline(doc: _Document, rows: pd.DataFrame, dataset: str, metric: str | None,
+              ground_truth: _GroundTruth | None, order: Sequence[str],
+              colours: dict[str, str]) -> None:
+    """A dataset's ground truth beside what each method captured of it."""
+    doc.heading(2, f"{dataset}: {metric_phrase(metric) if metric else 'results'} per task")
+    truth = _dataset_truth(ground_truth, dataset, pd.unique(rows["task"]))
+    if truth is None:
+        doc.paragraph("No ground truth of these tasks: neither in ground_truth.csv nor in gt_* "
+                      "columns of results.csv.")
     else:
-        doc.paragraph("No ground truth: neither ground_truth.csv nor gt_* columns in "
-                      "results.csv.")
-        return
-    doc.paragraph(f"Exact decomposition of each task under the probe distribution, in bits, "
-                  f"from {origin}.")
-    header = ["task", *(ATOM_SYMBOLS[a] for a in ATOMS), "total"]
-    for dataset, rows in table.groupby("dataset", sort=False):
-        cells = [[str(r["task"]), *(f"{r[c]:.4f}" for c in (*ATOMS, "total"))]
-                 for _, r in rows.iterrows()]
-        doc.plain_table(header, cells, caption=f"{dataset}: ground truth (bits).")
-    known = table.dropna(subset=list(ATOMS))
+        # tasks as columns, in the order of the results table below it
+        names = {**{a: ATOM_SYMBOLS[a] for a in ATOMS}, "total": "total"}
+        doc.plain_table(["ground truth", *map(str, truth.index)],
+                        [[names[c], *(f"{v:.3f}" for v in truth[c])] for c in names],
+                        caption=f"{dataset}: ground truth (bits), the exact decomposition of "
+                                f"each task under the probe distribution (total: "
+                                f"I(X1,X2;Y)), from {ground_truth.origin}.")
+    if metric is not None:
+        _metric(doc, rows, dataset, metric, order, colours)
+    else:
+        doc.paragraph("No known values of any metric (NaN throughout).")
+    known = truth.dropna(subset=list(ATOMS)) if truth is not None else pd.DataFrame()
     if not known.empty:
-        fig, _ = plot_decomposition(known, title="Ground truth")
-        doc.figure(fig, "ground_truth", "Ground-truth decomposition of each task (bits): "
-                                        "redundancy R, unique U1 and U2, synergy S.")
+        fig, _ = plot_decomposition(known, title=f"{dataset}: ground truth per task")
+        doc.figure(fig, f"{dataset}_ground_truth",
+                   f"{dataset}: ground-truth decomposition of each task (bits): redundancy R, "
+                   f"unique U1 and U2, synergy S.")
 
 
-def _dataset_results(doc: _Document, rows: pd.DataFrame, dataset: str,
-                     colours: dict[str, str]) -> None:
-    doc.heading(2, f"Results: {dataset}")
+def _dataset_truth(ground_truth: _GroundTruth | None, dataset: str, tasks: Sequence[str]
+                   ) -> pd.DataFrame | None:
+    """Ground truth of ``tasks`` of ``dataset``, indexed by task in their order (atoms and
+    ``total``, bits); ``None`` where none is known."""
+    if ground_truth is None:
+        return None
+    table = ground_truth.table
+    table = table[table["dataset"] == dataset].set_index("task")[[*ATOMS, "total"]]
+    truth = table.reindex([t for t in tasks if t in table.index])
+    return None if truth.empty else truth
+
+
+def _detail(doc: _Document, rows: pd.DataFrame, dataset: str, headline: str | None,
+            order: Sequence[str], colours: dict[str, str]) -> None:
+    """The other metrics of a dataset, and every metric against epoch where probes were
+    fitted at several epochs."""
     present = set(rows["metric"])
     metrics = [m for m in METRIC_ORDER if m in present] + sorted(present - set(METRIC_ORDER))
     several_epochs = rows.groupby(["method", "seed"])["epoch"].nunique().max() > 1
-    for metric in metrics:
+    listed = [m for m in metrics if m != headline or several_epochs]
+    if not listed:
+        return
+    doc.heading(2, f"{dataset}: per-task detail")
+    for metric in listed:
         doc.heading(3, axis_label(metric))
-        phrase = metric_phrase(metric)
-        if rows.loc[rows["metric"] == metric, "value"].isna().all():
-            doc.paragraph(f"No known values of {phrase} (NaN throughout, e.g. the ground "
-                          f"truth is unknown).")
+        values = rows.loc[rows["metric"] == metric]
+        if values["value"].isna().all():
+            doc.paragraph(f"No known values of {metric_phrase(metric)} (NaN throughout, e.g. "
+                          f"the ground truth is unknown).")
             continue
-        table = results_table(rows, metric=metric)
-        doc.seed_table(table, f"{dataset}_{metric}")
-        fig, _ = plot_capture(rows, metric=metric, colors=colours)
-        doc.figure(fig, f"{dataset}_{metric}_capture",
-                   f"{dataset}: {phrase} per task at the final epoch; bars: mean over "
-                   f"seeds, error bars: one standard deviation; {_reference_text(metric)}")
+        if metric != headline:
+            _metric(doc, rows, dataset, metric, order, colours)
         if several_epochs:
-            fig, _ = plot_dynamics_panels(rows, metric=metric, colors=colours)
+            methods = _present(order, values)
+            fig, _ = plot_dynamics_panels(rows, metric=metric, methods=methods,
+                                          colors=colours)
             doc.figure(fig, f"{dataset}_{metric}_dynamics",
-                       f"{dataset}: {phrase} against training epoch; lines: mean over "
-                       f"seeds, bands: one standard deviation.")
+                       f"{dataset}: {metric_phrase(metric)} against training epoch"
+                       f"{_spread(values, 'lines', 'bands')}.")
+
+
+def _metric(doc: _Document, rows: pd.DataFrame, dataset: str, metric: str,
+            order: Sequence[str], colours: dict[str, str]) -> None:
+    """The methods x tasks table of a metric and its bars per task."""
+    methods = _present(order, rows[rows["metric"] == metric])
+    table = results_table(rows, metric=metric, methods=methods)
+    doc.seed_table(table, f"{dataset}_{metric}")
+    fig, _ = plot_capture(rows, metric=metric, methods=methods, colors=colours)
+    final = final_epoch(rows[rows["metric"] == metric])
+    doc.figure(fig, f"{dataset}_{metric}_capture",
+               f"{dataset}: {metric_phrase(metric)} per task at the final epoch"
+               f"{_spread(final, 'bars', 'error bars')}; {_reference_text(metric)}")
+
+
+def _present(order: Sequence[str], rows: pd.DataFrame, value: str = "value") -> list[str]:
+    """The methods of ``order`` with a known ``value`` in ``rows``."""
+    known = set(rows.loc[rows[value].notna(), "method"])
+    return [m for m in order if m in known]
+
+
+def _spread(rows: pd.DataFrame, centre: str, spread: str, value: str = "value") -> str:
+    """What a figure of ``rows`` draws over seeds, to follow a caption's first clause:
+    ``" (one seed)"``, or e.g. ``"; bars: mean over 3 seeds, error bars: one standard
+    deviation"``."""
+    counts = rows.dropna(subset=[value]).groupby("method")["seed"].nunique()
+    if counts.max() == 1:
+        return f" ({seed_count(counts)})"
+    where = " (none for a method with one seed)" if (counts == 1).any() else ""
+    return (f"; {centre}: mean over {seed_count(counts)}, {spread}: one standard "
+            f"deviation{where}")
 
 
 def _reference_text(metric: str) -> str:
@@ -323,24 +449,27 @@ def _reference_text(metric: str) -> str:
     return "no reference level."
 
 
-def _training(doc: _Document, training: pd.DataFrame, colours: dict[str, str]) -> None:
-    training = require_columns(training, [*TRAINING_COLUMNS, "loss", "seconds",
-                                          "pairs_per_second"], name="training.csv")
+def _training(doc: _Document, training: pd.DataFrame, order: Sequence[str],
+              colours: dict[str, str]) -> None:
     doc.heading(2, "Training")
     runs = (training.groupby(["dataset", "method", "seed"], sort=False)
             .agg(seconds=("seconds", "sum"), pairs_per_second=("pairs_per_second", "mean"))
             .reset_index())
+    methods = _present(order, runs, "seconds")
     doc.seed_table(seed_table(runs, rows="method", columns="dataset", value="seconds",
                               quantity="training time per run", unit="s",
-                              higher_is_better=False, decimals=1), "training_seconds")
+                              higher_is_better=False, decimals=1, row_order=methods),
+                   "training_seconds")
     doc.seed_table(seed_table(runs, rows="method", columns="dataset", value="pairs_per_second",
                               quantity="throughput, mean over epochs", unit="pairs/s",
-                              decimals=0), "training_throughput")
+                              decimals=0, row_order=_present(order, runs, "pairs_per_second")),
+                   "training_throughput")
     for dataset in pd.unique(training["dataset"]):
-        fig, _ = plot_training(training, dataset=dataset, colors=colours)
+        rows = training[training["dataset"] == dataset]
+        fig, _ = plot_training(rows, methods=_present(order, rows, "loss"), colors=colours)
         doc.figure(fig, f"{dataset}_training_loss",
-                   f"{dataset}: training loss against epoch; lines: mean over seeds, bands: "
-                   f"one standard deviation.")
+                   f"{dataset}: training loss against epoch"
+                   f"{_spread(rows, 'lines', 'bands', 'loss')}.")
 
 
 def _optional_csv(path: Path) -> pd.DataFrame | None:
