@@ -51,12 +51,6 @@ def test_the_plug_in_example_runs_through_the_command(tmp_path, monkeypatch, cap
     assert saved["methods"][0]["name"] == "my_method:MyMethod" and saved["seeds"] == [3]
 
 
-def test_the_documentation_shows_the_example_file():
-    doc = (ROOT / "docs" / "custom_method.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", doc, flags=re.S)
-    assert EXAMPLE.read_text() in blocks
-
-
 @pytest.mark.parametrize("argv, message", [
     (["--methods", "nope"], "unknown method 'nope'"),
     (["--datasets", "mnist"], "unknown dataset 'mnist'"),
