@@ -31,8 +31,11 @@ class CrossSelf(Cross):
         NT-Xent temperature of the self terms.
     self_weight : float, default 1.0
         Weight of the self terms.
-    proj_dim, init_temperature, projection, **arch
-        As for :class:`Cross`.
+    proj_dim : int, default 64
+        Output width of every projection head, cross and self.
+    **kwargs
+        Passed to :class:`Cross`: ``init_temperature``, ``projection`` and the architecture's
+        fields.
     """
 
     name: ClassVar[str] = "cross_self"
