@@ -47,8 +47,8 @@ from __future__ import annotations
 import concurrent.futures as futures
 import contextlib
 import dataclasses
+import difflib
 import functools
-import hashlib
 import json
 import multiprocessing
 import os
@@ -70,6 +70,23 @@ import yaml
 from pid_bench.data import GROUND_TRUTH_COLUMNS, MultimodalDataset
 from pid_bench.evaluate import ProbeSettings, probe_callback, probe_embeddings
 from pid_bench.io import atomic_path, atomic_write_text
+from pid_bench.results_dir import (
+    DONE,
+    READ_ONLY_ERRNOS,
+    RUN_TABLES,
+    SPEC,
+    FinishedRun,
+    ResultsDirError,
+    RunInvalid,
+    finished_runs,
+    seal_run,
+    spec_text,
+    table_text,
+    text_digest,
+    union_tables,
+    verify_run,
+    writer_lock,
+)
 
 __all__ = [
     "DATASET_KINDS",
@@ -99,8 +116,6 @@ _METHOD_KEYS = {"name", "label", "target_task", "hparams", "train"}
 #: Training settings that do not change the numbers of a run (or are set per run).
 _RUNTIME_TRAIN_KEYS = ("device", "progress", "seed")
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
-_DONE = "done.json"
-_SPEC = "spec.json"
 
 
 # ---------------------------------------------------------------------------- config
@@ -556,26 +571,139 @@ def _runs(config: ExperimentConfig, out: Path) -> list[_Run]:
 
 
 def _is_done(run: _Run) -> bool:
-    return (Path(run.directory) / _DONE).is_file()
+    return (Path(run.directory) / DONE).is_file()
 
 
-def _check_run_directory(run: _Run) -> None:
-    path = Path(run.directory) / _SPEC
-    if path.is_file() and json.loads(path.read_text(encoding="utf-8")) != run.identity():
-        raise ValueError(f"{run.directory} holds run {run.run_id} made with a different config "
-                         f"(see its {_SPEC}); use another results directory or remove it")
+def _plan(runs: Sequence[_Run], out: Path, rerun_invalid: bool) -> tuple[list[_Run], list[_Run]]:
+    """Check the grid's run directories against the grid, before anything is written.
+
+    Returns the runs still to do and, of those, the ones whose damaged files are to be
+    removed first (``rerun_invalid``).
+
+    Raises
+    ------
+    ResultsDirError
+        A run directory made with another config, a damaged run (``RunInvalid``) without
+        ``rerun_invalid``, or finished runs of the directory that the grid's runs would join
+        under the same labels with other settings.
+    """
+    pending, reset = [], []
+    for run in runs:
+        try:
+            if _check_run_directory(run):
+                continue
+        except RunInvalid:
+            if not rerun_invalid:
+                raise
+            reset.append(run)
+        pending.append(run)
+    grid = {Path(r.directory) for r in runs}
+    others = [f for f in finished_runs(out) if f.directory not in grid]
+    _check_same_settings(runs, others, out)
+    return pending, reset
 
 
-def _execute(run: _Run, progress: bool, data: MultimodalDataset | None = None) -> None:
+def _check_run_directory(run: _Run) -> bool:
+    """Whether ``run`` is finished (and verified); raise where its directory does not fit it."""
+    directory = Path(run.directory)
+    spec = spec_text(run.identity())
+    path = directory / SPEC
+    if path.is_file():
+        try:
+            made = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise RunInvalid(directory, f"{SPEC} is not valid JSON ({exc})") from None
+        if made != run.identity():
+            raise ResultsDirError(f"{run.directory} holds run {run.run_id} made with a different "
+                                  f"config (see its {SPEC}); use another results directory or "
+                                  f"remove it")
+    if _is_done(run):
+        verify_run(directory, spec)
+        return True
+    from pid_bench.train import CHECKPOINT_NAME, checkpoint_identity
+
+    checkpoint = directory / CHECKPOINT_NAME
+    if not path.is_file() and checkpoint.is_file():
+        try:
+            written_by = checkpoint_identity(checkpoint)
+        except ValueError as exc:
+            raise RunInvalid(directory, str(exc)) from None
+        if written_by != text_digest(spec):
+            raise RunInvalid(directory, f"it has a checkpoint but no {SPEC}, and the checkpoint "
+                                        f"was not written by this run")
+    return False
+
+
+def _reset(run: _Run) -> None:
+    """Remove a damaged run's marker and tables (and a spec or checkpoint not its own)."""
+    from pid_bench.train import CHECKPOINT_NAME, checkpoint_identity
+
+    directory = Path(run.directory)
+    spec = spec_text(run.identity())
+    for name in (DONE, *RUN_TABLES):
+        (directory / name).unlink(missing_ok=True)
+    spec_path, checkpoint = directory / SPEC, directory / CHECKPOINT_NAME
+    own_spec = spec_path.is_file() and spec_path.read_bytes() == spec.encode("utf-8")
+    if not own_spec:
+        spec_path.unlink(missing_ok=True)
+    if checkpoint.is_file() and not own_spec:
+        try:
+            keep = checkpoint_identity(checkpoint) == text_digest(spec)
+        except ValueError:
+            keep = False
+        if not keep:
+            checkpoint.unlink()
+
+
+def _check_same_settings(runs: Sequence[_Run], others: Sequence[FinishedRun], out: Path) -> None:
+    """Refuse a grid whose labels name other settings than finished runs of ``out`` do."""
+    mine = {(r.dataset.label, r.method.label): _without_seed(r.identity()) for r in runs}
+    datasets = {label: v["dataset"] for (label, _), v in mine.items()}
+    for other in others:
+        theirs = _without_seed(other.spec())
+        dataset, method = theirs["dataset"]["label"], theirs["method"]["label"]
+        if (dataset, method) in mine:
+            ours, what = mine[dataset, method], f"method {method!r} on dataset {dataset!r}"
+        elif dataset in datasets:
+            ours, theirs, what = datasets[dataset], theirs["dataset"], f"dataset {dataset!r}"
+        else:
+            continue
+        diff = _differences(theirs, ours)
+        if diff:
+            raise ResultsDirError(
+                f"run {other.directory.name} of {out} was made with other settings for {what} "
+                f"({'; '.join(diff[:3])}), and the directory's tables would show both under "
+                f"one label: use another --out, or give this config's entry its own label")
+
+
+def _without_seed(identity: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in identity.items() if k != "seed"}
+
+
+def _differences(there: object, here: object, prefix: str = "") -> list[str]:
+    """Where two plain-data values differ: ``"train.epochs: 10 there, 5 here"``."""
+    if isinstance(there, dict) and isinstance(here, dict):
+        return [d for k in sorted(set(there) | set(here), key=str)
+                for d in _differences(there.get(k), here.get(k), f"{prefix}{k}.")]
+    return [] if there == here else [f"{prefix.rstrip('.')}: {there!r} there, {here!r} here"]
+
+
+def _execute(run: _Run, progress: bool, config_id: str,
+             data: MultimodalDataset | None = None) -> None:
     """Train, embed, probe and write one run's files (in this process).
 
     ``data`` is the run's dataset when already built (else it is built from the spec).
+    ``config_id`` names the config in ``configs/`` that the run is part of. The run's
+    directory has been checked (:func:`_plan`): ``spec.json`` is written where it is missing,
+    and the checkpoint, if any, was written by this run.
     """
     from pid_bench.train import TrainConfig, embed, resolve_device, train
 
     start = time.perf_counter()
     directory = Path(run.directory)
-    atomic_write_text(directory / _SPEC, json.dumps(run.identity(), indent=2))
+    spec = spec_text(run.identity())
+    if not (directory / SPEC).is_file():
+        atomic_write_text(directory / SPEC, spec)
     data = build_dataset(run.dataset) if data is None else data
     model = _build_method(run.method, run.dataset, data, run.seed)
     config = TrainConfig(**{**run.train, "progress": progress}, seed=run.seed)
@@ -589,7 +717,7 @@ def _execute(run: _Run, progress: bool, data: MultimodalDataset | None = None) -
                                   method=run.method.label, seed=run.seed,
                                   skip=[final_epoch], tasks=run.tasks, settings=settings)
     result = train(model, data.split("pretrain"), config, checkpoint_dir=directory,
-                   callback=callback)
+                   callback=callback, identity=text_digest(spec))
     z = {s: embed_split(model, data.split(s)) for s in ("train", "test")}
     final = probe_embeddings(z, data, seed=run.seed, method=run.method.label, epoch=final_epoch,
                     tasks=run.tasks, settings=settings)
@@ -599,13 +727,14 @@ def _execute(run: _Run, progress: bool, data: MultimodalDataset | None = None) -
     history = result.history.assign(dataset=run.dataset.label, method=run.method.label,
                                     seed=run.seed)
     _write_csv(history[list(_TRAINING_COLUMNS)], directory / "training.csv")
-    done = {"run": run.run_id, "dataset": run.dataset.label, "method": run.method.label,
-            "seed": run.seed, "epochs": final_epoch, "device": str(device),
-            "torch_threads": _torch_threads(), "seconds": time.perf_counter() - start,
-            "train_seconds": float(result.history["seconds"].sum()),
-            "pairs_per_second": _overall_rate(result.history),
-            "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    atomic_write_text(directory / _DONE, json.dumps(done, indent=2))
+    _write_csv(_ground_truth_table({run.dataset.label: data}), directory / "ground_truth.csv")
+    seal_run(directory, {
+        "run": run.run_id, "dataset": run.dataset.label, "method": run.method.label,
+        "seed": run.seed, "epochs": final_epoch, "device": str(device),
+        "torch_threads": _torch_threads(), "seconds": time.perf_counter() - start,
+        "train_seconds": float(result.history["seconds"].sum()),
+        "pairs_per_second": _overall_rate(result.history),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "config": config_id})
 
 
 def _overall_rate(history: pd.DataFrame) -> float | None:
@@ -671,27 +800,18 @@ def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
 
 
 def _write_csv(table: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        table.to_csv(tmp, index=False)
+    atomic_write_text(path, table_text(table))
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path)
-
-
-def _collect(runs: Iterable[_Run], name: str) -> pd.DataFrame:
-    frames = [_read_csv(Path(r.directory) / name) for r in runs if _is_done(r)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def _write_tables(runs: Sequence[_Run], out: Path) -> pd.DataFrame:
-    results = _collect(runs, "results.csv")
-    _write_csv(results, out / "results.csv")
+def _write_tables(out: Path) -> pd.DataFrame:
+    """Write the directory's tables, those of its verified finished runs; return results."""
+    tables = union_tables(finished_runs(out))
+    for name, table in tables.items():
+        _write_csv(table, out / name)
     if _has_pyarrow():
         with atomic_path(out / "results.parquet") as tmp:
-            results.to_parquet(tmp, index=False)
-    _write_csv(_collect(runs, "training.csv"), out / "training.csv")
-    return results
+            tables["results.csv"].to_parquet(tmp, index=False)
+    return tables["results.csv"]
 
 
 def _has_pyarrow() -> bool:
@@ -747,7 +867,7 @@ def _ground_truth_table(datasets: Mapping[str, MultimodalDataset]) -> pd.DataFra
 
 
 # ---------------------------------------------------------------------------- the grid
-def _validate(config: ExperimentConfig, out: Path) -> dict[str, MultimodalDataset]:
+def _validate(config: ExperimentConfig) -> dict[str, MultimodalDataset]:
     datasets = {spec.label: build_dataset(spec) for spec in config.datasets}
     for spec in config.datasets:
         data = datasets[spec.label]
@@ -761,15 +881,19 @@ def _validate(config: ExperimentConfig, out: Path) -> dict[str, MultimodalDatase
                                  f"is missing from dataset {spec.label!r}, whose tasks are "
                                  f"{list(data.tasks)}")
             _dry_run(method, spec, data)
-    for run in _runs(config, out):
-        _check_run_directory(run)
     return datasets
 
 
 def run_experiment(config: str | os.PathLike[str] | Mapping[str, Any] | ExperimentConfig,
                    out: str | os.PathLike[str], *, workers: int | None = None,
-                   progress: bool = True) -> pd.DataFrame:
+                   progress: bool = True, rerun_invalid: bool = False) -> pd.DataFrame:
     """Run a grid of methods x datasets x seeds and write the results directory.
+
+    The config is checked first; then the runner takes the directory's writer lock and checks
+    its run directories (each finished run against the digests of its ``done.json``) before it
+    writes anything. The directory's tables hold every finished run in it, also those of
+    earlier grids; a grid whose labels name other settings than such runs is refused. A grid
+    whose runs are all finished is read, and nothing written, where the directory is read-only.
 
     Parameters
     ----------
@@ -784,48 +908,96 @@ def run_experiment(config: str | os.PathLike[str] | Mapping[str, Any] | Experime
         afterwards).
     progress : bool, default True
         Progress bars (training bars with one worker, a bar over runs otherwise).
+    rerun_invalid : bool, default False
+        Run again the grid's runs whose files do not match their ``done.json`` (changed,
+        truncated or missing), from their checkpoint where it is theirs; without it such a run
+        is an error.
 
     Returns
     -------
     pandas.DataFrame
-        The long-form results of every finished run of the grid (``out/results.csv``).
+        The long-form results of every finished run of the directory (``out/results.csv``).
 
     Raises
     ------
     ValueError
         Any problem with the config, found before training starts.
+    pid_bench.results_dir.ResultsDirError
+        (a ``ValueError``) Another runner writing ``out``, a damaged run
+        (:class:`~pid_bench.results_dir.RunInvalid`), a run directory made with another
+        config, or a read-only ``out`` with runs still to do.
+    OSError
+        A file that cannot be read or written.
     """
     config = load_config(config)
     workers = config.workers if workers is None else _positive_int(workers, "workers")
     out = Path(out)
-    datasets = _validate(config, out)
+    datasets = _validate(config)
+    runs = _runs(config, out)
+    with contextlib.ExitStack() as stack:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(writer_lock(out))
+        except OSError as exc:
+            if exc.errno not in READ_ONLY_ERRNOS:
+                raise
+            return _read_only(runs, out, exc)
+        pending, reset = _plan(runs, out, rerun_invalid)
+        for run in reset:
+            _reset(run)
+        config_id = _record_config(config, workers, out)
+        _run_pending(config, runs, pending, datasets, workers, config_id, out, progress)
+        return _write_tables(out)
+
+
+def _read_only(runs: Sequence[_Run], out: Path, exc: OSError) -> pd.DataFrame:
+    """The results of a finished grid in a directory this process cannot write."""
+    todo = [r for r in runs if not _is_done(r)]
+    if todo:
+        raise ResultsDirError(f"results directory {out} cannot be written ({exc.strerror}) and "
+                              f"{len(todo)} of the grid's {len(runs)} runs are not finished; "
+                              f"make it writable, or pass another --out")
+    _plan(runs, out, rerun_invalid=False)
+    return union_tables(finished_runs(out))["results.csv"]
+
+
+def _record_config(config: ExperimentConfig, workers: int, out: Path) -> str:
+    """Write ``config.yaml`` (this grid) and ``configs/<id>.yaml`` (every grid run into ``out``,
+    by content), and ``environment.json``; return the config's id."""
     from pid_bench.train import resolve_device
 
+    text = yaml.safe_dump({**config.to_dict(), "workers": workers}, sort_keys=False)
+    config_id = text_digest(text)[:12]
+    kept = out / "configs" / f"{config_id}.yaml"
+    if not kept.is_file():
+        atomic_write_text(kept, text)
+    atomic_write_text(out / "config.yaml", text)
     device = str(resolve_device(config.train.get("device", "auto")))
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "config.yaml", yaml.safe_dump(
-        {**config.to_dict(), "workers": workers}, sort_keys=False))
     atomic_write_text(out / "environment.json", json.dumps(environment(device), indent=2))
-    _write_csv(_ground_truth_table(datasets), out / "ground_truth.csv")
-    runs = _runs(config, out)
-    pending = [r for r in runs if not _is_done(r)]
+    return config_id
+
+
+def _run_pending(config: ExperimentConfig, runs: Sequence[_Run], pending: Sequence[_Run],
+                 datasets: Mapping[str, MultimodalDataset], workers: int, config_id: str,
+                 out: Path, progress: bool) -> None:
+    """Execute ``pending`` (in this process or a pool), rewriting the tables after each run."""
     bar = _run_bar(len(runs), len(runs) - len(pending), progress and workers > 1)
     if workers == 1 or len(pending) <= 1:
         with _thread_limits(config.threads):
             for run in pending:
-                _execute(run, progress, datasets[run.dataset.label])
-                _write_tables(runs, out)
+                _execute(run, progress, config_id, datasets[run.dataset.label])
+                _write_tables(out)
     else:
         threads = config.threads or max(1, (os.cpu_count() or 1) // workers)
         context = multiprocessing.get_context("spawn")
         with futures.ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context,
                                          initializer=_init_worker,
                                          initargs=(threads, os.getpid())) as pool:
-            jobs = [pool.submit(_execute, run, False) for run in pending]
+            jobs = [pool.submit(_execute, run, False, config_id) for run in pending]
             try:
                 for job in futures.as_completed(jobs):
                     job.result()
-                    _write_tables(runs, out)
+                    _write_tables(out)
                     if bar is not None:
                         bar.update(1)
             except BaseException:
@@ -834,7 +1006,6 @@ def run_experiment(config: str | os.PathLike[str] | Mapping[str, Any] | Experime
                 raise
     if bar is not None:
         bar.close()
-    return _write_tables(runs, out)
 
 
 def _run_bar(total: int, done: int, enabled: bool):

@@ -21,21 +21,38 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     (``numpy.savez``, ``torch.save``, pandas) behave as for the final name.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp" + target.suffix)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                   suffix=".tmp" + target.suffix)
+    except OSError as exc:
+        _name_target(exc, target)
+        raise
     os.close(fd)
     tmp_path = Path(tmp)
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(tmp_path, 0o666 & ~umask)
     try:
+        os.chmod(tmp_path, 0o666 & ~umask)
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp_path, target)
+    except OSError as exc:
+        _name_target(exc, target)
+        raise
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _name_target(exc: OSError, target: Path) -> None:
+    """Make ``exc`` name ``target`` where it names no file or a temporary of it (the user knows
+    ``target``; the temporary is gone)."""
+    name = None if exc.filename is None else Path(os.fsdecode(exc.filename))
+    if name is None or (name.parent == target.parent
+                        and name.name.startswith(f".{target.name}.")):
+        exc.filename = os.fspath(target)
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:

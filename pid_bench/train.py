@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import math
 import os
 import time
@@ -22,7 +23,7 @@ from pid_bench.io import atomic_path
 from pid_bench.methods.base import Batch, Method
 
 __all__ = ["TrainConfig", "TrainResult", "train", "embed", "resolve_device", "check_data",
-           "CHECKPOINT_NAME"]
+           "checkpoint_identity", "CHECKPOINT_NAME"]
 
 #: File name of the checkpoint inside ``checkpoint_dir``.
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -218,14 +219,45 @@ def _config_state(config: TrainConfig) -> dict[str, Any]:
     return {k: v for k, v in dataclasses.asdict(config).items() if k not in _RUNTIME_FIELDS}
 
 
-def _load_checkpoint(path: Path, method: Method, config: TrainConfig) -> dict[str, Any]:
+def _read_checkpoint(path: Path) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
+    except OSError:
+        raise
     except Exception as exc:  # a corrupt or foreign file: say which, and what to do
-        raise ValueError(f"cannot read checkpoint {os.fspath(path)!r} ({exc}); delete it to "
-                         f"start again") from None
+        cause = " ".join(str(exc).split())
+        raise ValueError(f"cannot read checkpoint {os.fspath(path)!r} ({cause}); it is "
+                         f"truncated or not a checkpoint: delete it to start again") from None
     if not isinstance(state, dict) or state.get("format") != _FORMAT:
-        raise ValueError(f"{os.fspath(path)!r} is not a pid-bench checkpoint")
+        raise ValueError(f"{os.fspath(path)!r} is not a pid-bench checkpoint; delete it to start "
+                         f"again")
+    return state
+
+
+def checkpoint_identity(path: str | os.PathLike[str]) -> str | None:
+    """The ``identity`` a checkpoint was written with (see :func:`train`).
+
+    Returns
+    -------
+    str or None
+        ``None`` for a checkpoint written without one.
+
+    Raises
+    ------
+    ValueError
+        A file that cannot be read as a pid-bench checkpoint.
+    """
+    identity = _read_checkpoint(Path(path)).get("identity")
+    return None if identity is None else str(identity)
+
+
+def _load_checkpoint(path: Path, method: Method, config: TrainConfig,
+                     identity: str | None) -> dict[str, Any]:
+    state = _read_checkpoint(path)
+    if identity is not None and state.get("identity") not in (None, identity):
+        raise ValueError(f"checkpoint {os.fspath(path)!r} was written by another run (identity "
+                         f"{state['identity']!r}, this run's is {identity!r}); delete it to "
+                         f"start again")
     if state["method"] != method.name or state["config"] != _config_state(config):
         raise ValueError(f"checkpoint {os.fspath(path)!r} was written by method "
                          f"{state['method']!r} with config {state['config']}; this run is "
@@ -253,7 +285,7 @@ def _schedule(warmup_steps: int, total_steps: int) -> Callable[[int], float]:
 
 def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
           checkpoint_dir: str | os.PathLike[str] | None = None,
-          callback: Callback | None = None) -> TrainResult:
+          callback: Callback | None = None, identity: str | None = None) -> TrainResult:
     """Train ``method`` on ``data`` with AdamW and a cosine learning-rate schedule.
 
     Each epoch visits the samples in an order drawn from ``config.seed`` and cuts them into
@@ -282,6 +314,10 @@ def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
         Folder of the checkpoint (created if needed).
     callback : callable, optional
         ``callback(epoch, method) -> pandas.DataFrame | None``.
+    identity : str, optional
+        A name of what the run is (e.g. a digest of its settings), recorded in the checkpoint
+        (:func:`checkpoint_identity`); resuming from a checkpoint written with another one is
+        refused.
 
     Returns
     -------
@@ -291,7 +327,8 @@ def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
     ------
     ValueError
         Before any training: a dataset that does not fit the method, more samples per batch
-        than the dataset has, an unavailable device, or a checkpoint of another run.
+        than the dataset has, an unavailable device, an unreadable checkpoint or a checkpoint
+        of another run.
     FloatingPointError
         A loss that is NaN or infinite.
     """
@@ -322,7 +359,7 @@ def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
     start = 0
     global_state = torch.Generator().manual_seed(int(seeds[2])).get_state()
     if path is not None and path.exists():
-        state = _load_checkpoint(path, method, config)
+        state = _load_checkpoint(path, method, config, identity)
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         order_gen.set_state(state["rng"]["order"])
@@ -372,7 +409,7 @@ def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
             if frame is not None:
                 frames.append(frame)
             if path is not None:
-                _save(path, method, config, epoch, optimizer, scheduler,
+                _save(path, method, config, identity, epoch, optimizer, scheduler,
                       {"order": order_gen.get_state(), "augment": augment_gen.get_state(),
                        "global": torch.get_rng_state()}, history, frames)
     method.eval()
@@ -411,16 +448,21 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _save(path: Path, method: Method, config: TrainConfig, epoch: int,
+def _save(path: Path, method: Method, config: TrainConfig, identity: str | None, epoch: int,
           optimizer: torch.optim.Optimizer, scheduler: Any, rng: dict[str, Tensor],
           history: list[dict[str, float]], frames: list[pd.DataFrame]) -> None:
     state = {"format": _FORMAT, "method": method.name, "config": _config_state(config),
-             "epoch": epoch, "model": method.state_dict(), "optimizer": optimizer.state_dict(),
+             "identity": identity, "epoch": epoch, "model": method.state_dict(),
+             "optimizer": optimizer.state_dict(),
              "scheduler": scheduler.state_dict(), "rng": rng,
              "history": _frame_to_state(_history_frame(history)),
              "records": [_frame_to_state(f) for f in frames]}
+    # Serialised in memory, then written by Python: a full disk is an OSError (ENOSPC) naming
+    # the file, not torch's "unexpected pos" RuntimeError.
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
     with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+        tmp.write_bytes(buffer.getbuffer())
 
 
 # ---------------------------------------------------------------------------- embedding
