@@ -36,14 +36,27 @@ Three safeguards keep the iteration robust on peaked distributions: the central 
 weighted by each block's capacity, a line search keeps the nonlinear constraints from
 drifting, and no dual variable moves by more than ten nats per step.
 
-Every returned result is certified: ``details["duality_gap"]`` is H_Q(Y | X1, X2)'s dual
-upper bound, from a dual-feasible (lambda, mu), minus its value at a distribution Q that has
-p's (x1, y) and (x2, y) marginals up to floating-point round-off, plus a bound on the
-round-off of both sums. It bounds I_Q(X1, X2; Y) - min I, so all four atoms are within the
-gap of their exact values. Round-off limits the gap on some inputs that mix probabilities
-of very different scales (about 1 in 200 random joints with half of their cells scaled by
-1e-9 stop between 1e-9 and 3e-9 bits): BrojaConvergenceError then reports the gap reached,
-and a looser ``tol`` succeeds.
+Every returned result is certified: ``details["duality_gap"]`` is an upper bound on
+max H_Q(Y | X1, X2) minus its value at a distribution Q that has p's (x1, y) and (x2, y)
+marginals up to floating-point round-off, plus a bound on the round-off of both sums. The
+upper bound is the smaller of the dual objective at a dual-feasible (lambda, mu) and
+min_i H(Y | Xi) (conditioning reduces entropy, so I_Q(X1, X2; Y) >= max_i I(Xi; Y) on
+Delta_p). The gap bounds I_Q(X1, X2; Y) - min I, so all four atoms are within it of their
+exact values.
+
+Before iterating, the solver tries, in turn (:func:`_solve`):
+
+1. p itself, certified by min_i H(Y | Xi) alone. This is exact wherever p is optimal:
+   X1 = X2, Y a function of one source, Y constant, any Markov chain Y - Xi - Xj; no
+   iteration is needed there.
+2. Pruning: cells of total mass at most 1e-3 tol (1e-12 at the default) are set to 0, the
+   rest is solved, and the result is lifted back and certified *for p itself* (the pruned
+   cells are added back to Q, the dual pair is extended to the emptied cells), so pruning
+   costs what the certificate shows, about 4e-11 bits at the default tol. Masses below
+   1e-13 otherwise make the Newton matrices indefinite in round-off.
+3. The interior-point method on p.
+
+If none reaches ``tol``, BrojaConvergenceError reports the smallest certified gap reached.
 """
 
 from __future__ import annotations
@@ -98,6 +111,10 @@ _MAX_MOVE = 10.0
 #: Iterations without a better certificate after which the solver gives up.
 _PATIENCE = 6
 
+#: Total mass, relative to the tolerance in bits, of the smallest cells that a solve may
+#: prune (see _solve): 1e-12 at tol = 1e-9, where the pruning costs about 4e-11 bits of gap.
+_PRUNE_MASS = 1e-3
+
 _controller = None
 
 
@@ -128,7 +145,7 @@ class _Blocks:
     """
 
     def __init__(self, p: np.ndarray) -> None:
-        self.shape = p.shape
+        self.p, self.shape = p, p.shape
         self.p1 = p.sum(axis=1)                    # (K1, Ky)
         self.p2 = p.sum(axis=0)                    # (K2, Ky)
         self.py = p.sum(axis=(0, 1))               # (Ky,)
@@ -144,6 +161,23 @@ class _Blocks:
         # capacity, so that blocks with tiny marginals are not asked to carry mass they
         # cannot hold (mean weight 1 over live blocks).
         self.centre = np.where(self.live, self.cost / self.cost[self.live].mean(), 0.0)
+        # Conditioning reduces entropy: every Q in Delta_p has H_Q(Y | X1, X2) <=
+        # min_i H_Q(Y | Xi) = min_i H_p(Y | Xi) (nats), i.e. I_Q(X1, X2; Y) >= max_i I(Xi; Y).
+        # The bound is attained where p itself is optimal (X1 = X2, Y a function of one
+        # source, Y constant, or any Markov chain Y - Xi - Xj), so it certifies those at once.
+        self.h_bound = min(_conditional_entropy_nats(self.p1[:, None, :]),
+                           _conditional_entropy_nats(self.p2[:, None, :]))
+        self.h_scale = float(-xlogy(self.p1, self.p1).sum() - xlogy(self.p2, self.p2).sum())
+
+    def independent_dual(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lambda, mu) of the independent coupling p(x1, y) p(x2, y) / p(y), which is
+        feasible: lambda = log sqrt(p(y)) - log p(x1, y), mu likewise, so that F = log r
+        with r the coupling's block masses."""
+        with np.errstate(divide="ignore"):
+            half_log_py = 0.5 * np.log(self.py)
+            lam = np.where(self.m1, half_log_py - np.log(np.where(self.m1, self.p1, 1.0)), 0.0)
+            mu = np.where(self.m2, half_log_py - np.log(np.where(self.m2, self.p2, 1.0)), 0.0)
+        return lam, mu
 
     def softmax(self, lam: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Log-sum-exp F (K1, K2) and conditionals s (K1, K2, Ky) of -lambda - mu per block."""
@@ -189,6 +223,33 @@ class _Blocks:
         lam = lam + np.where(on_lam, excess, 0.0).max(axis=1)
         mu = mu + np.where(on_lam, 0.0, excess).max(axis=0)
         return float((lam * self.p1)[self.m1].sum() + (mu * self.p2)[self.m2].sum())
+
+    def certificate(self, q: np.ndarray, lam: np.ndarray | None = None,
+                    mu: np.ndarray | None = None, f: np.ndarray | None = None
+                    ) -> tuple[float, np.ndarray]:
+        """Certified gap (bits) of a point q >= 0 (K1, K2, Ky) with a dual pair, and the
+        feasible q it is measured at.
+
+        q is moved onto the marginals (:meth:`round_to_marginals`); the upper bound on
+        max H_Q(Y | X1, X2) is the smaller of ``h_bound`` and, if (lambda, mu) is given,
+        their dual bound (F, of shape (K1, K2), is computed if not passed). The gap is
+        their difference plus a bound on the round-off of the (pairwise) sums:
+        (log2(cells) + 4) machine epsilons of the sums of magnitudes.
+        """
+        q = self.round_to_marginals(q)
+        primal = _conditional_entropy_nats(q)
+        magnitude = abs(primal) + 2.0 * self.h_scale
+        upper = self.h_bound
+        if lam is not None:
+            if f is None:
+                f = self.softmax(lam, mu)[0]
+            dual = self.dual_bound(lam, mu, f)
+            upper = min(dual, upper)
+            magnitude += (abs(dual) + float(np.abs(lam * self.p1).sum())
+                          + float(np.abs(mu * self.p2).sum()))
+        roundoff = np.finfo(float).eps * (np.log2(q.size) + 4.0) * magnitude
+        return (max(upper - primal, 0.0) + roundoff) / _LN2, q
+
 
 class _Newton:
     """Factorised Newton matrix of the interior-point iteration.
@@ -433,53 +494,41 @@ class _InteriorPoint:
 
     def __init__(self, blocks: _Blocks) -> None:
         self.blocks, live = blocks, blocks.live
-        # Start at the independent coupling p(x1, y) p(x2, y) / p(y), which is feasible:
-        # lambda = log sqrt(p(y)) - log p(x1, y), mu likewise, so that F = log r.
-        with np.errstate(divide="ignore"):
-            half_log_py = 0.5 * np.log(blocks.py)
-            self.lam = np.where(blocks.m1, half_log_py - np.log(np.where(blocks.m1, blocks.p1,
-                                                                         1.0)), 0.0)
-            self.mu = np.where(blocks.m2, half_log_py - np.log(np.where(blocks.m2, blocks.p2,
-                                                                        1.0)), 0.0)
+        self.lam, self.mu = blocks.independent_dual()   # start at the independent coupling
         self.f, self.s = blocks.softmax(self.lam, self.mu)
         self.r = np.where(live, np.exp(self.f), 0.0)
         self.w = np.where(live, -self.f, 1.0)
-        self.h_y = entropy(blocks.py) * _LN2      # nats; I_Q >= 0 bounds H_Q(Y|X1,X2) by H(Y)
         self.buffers: dict[str, np.ndarray] = {}  # the Newton matrices of every iteration
 
     def certificate(self, lam: np.ndarray, mu: np.ndarray, r: np.ndarray, f: np.ndarray,
-                    s: np.ndarray) -> tuple[float, np.ndarray]:
-        """Certified gap (bits) of any point, and the feasible q it is measured at.
+                    s: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        """Certified gap (bits) of the primal point q = max(r, 0) s with the dual pair
+        (lambda, mu) (see :meth:`_Blocks.certificate`), the feasible q, lambda and mu."""
+        gap, q = self.blocks.certificate(np.maximum(r, 0.0)[..., None] * s, lam, mu, f)
+        return gap, q, lam, mu
 
-        The primal point is q = max(r, 0) s moved onto the marginals; the dual bound comes
-        from (lambda, mu) made feasible. The gap is their difference plus a bound on the
-        round-off of the (pairwise) sums: (log2(cells) + 4) machine epsilons of the sums
-        of magnitudes.
-        """
-        blocks = self.blocks
-        q = blocks.round_to_marginals(np.maximum(r, 0.0)[..., None] * s)
-        dual = blocks.dual_bound(lam, mu, f)
-        primal = _conditional_entropy_nats(q)
-        magnitude = (abs(dual) + abs(primal) + float(np.abs(lam * blocks.p1).sum())
-                     + float(np.abs(mu * blocks.p2).sum()) + 2.0 * self.h_y)
-        roundoff = np.finfo(float).eps * (np.log2(q.size) + 4.0) * magnitude
-        return (max(min(dual, self.h_y) - primal, 0.0) + roundoff) / _LN2, q
-
-    def run(self, tol: float, max_iter: int) -> tuple[np.ndarray, float, int]:
-        """Iterate until the certified gap is <= tol; returns (q, gap in bits, iterations).
+    def run(self, tol: float, max_iter: int
+            ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, int]:
+        """Iterate until the certified gap is <= tol; returns the best certificate (gap in
+        bits, feasible q, lambda, mu) and the iterations.
 
         Besides the iterates, the full Newton step of each predictor is certified: near the
         optimum it is often a better (non-interior) pair than the next iterate.
+
+        Raises
+        ------
+        BrojaConvergenceError
+            tol not reached (with the smallest gap reached).
         """
-        best_gap, best_q, best_iteration = np.inf, None, 0
-        candidate: tuple[float, np.ndarray | None] = (np.inf, None)
+        best, best_iteration = (np.inf, None, None, None), 0
+        candidate: tuple = (np.inf, None, None, None)
         for iteration in range(max_iter + 1):
-            gap, q = min(candidate, self.certificate(self.lam, self.mu, self.r, self.f,
-                                                     self.s), key=lambda c: c[0])
-            if gap < best_gap:
-                best_gap, best_q, best_iteration = gap, q, iteration
-            if best_gap <= tol:
-                return best_q, best_gap, iteration
+            now = min(candidate, self.certificate(self.lam, self.mu, self.r, self.f, self.s),
+                      key=lambda c: c[0])
+            if now[0] < best[0]:
+                best, best_iteration = now, iteration
+            if best[0] <= tol:
+                return (*best, iteration)
             if iteration == max_iter:
                 reason = "max_iter reached"
             elif iteration - best_iteration >= _PATIENCE:
@@ -487,10 +536,10 @@ class _InteriorPoint:
             else:
                 reason, candidate = self.step()
             if reason:
-                raise BrojaConvergenceError(best_gap, tol, iteration, reason)
+                raise BrojaConvergenceError(best[0], tol, iteration, reason)
         raise AssertionError("unreachable")
 
-    def step(self) -> tuple[str, tuple[float, np.ndarray]]:
+    def step(self) -> tuple[str, tuple]:
         """One predictor-corrector step; returns a reason to stop (or '') and the
         certificate of the full predictor step."""
         blocks, live, r, w, s = self.blocks, self.blocks.live, self.r, self.w, self.s
@@ -498,14 +547,14 @@ class _InteriorPoint:
         rw = np.where(live, r * w, 0.0)
         mean_rw = rw[live].mean()
         if not mean_rw > 0:
-            return "complementarity underflow", (np.inf, q)
+            return "complementarity underflow", (np.inf, None, None, None)
         res_l = q.sum(axis=1) - blocks.p1                 # minus the Lagrangian gradient
         res_m = q.sum(axis=0) - blocks.p2
         res_p = np.where(live, self.f + w, 0.0)
         newton = _factorise(blocks, q, s, np.where(live, r / w - r, 0.0), self.buffers)
         if newton is None:
             return ("the Newton matrix stayed indefinite under regularisation (round-off)",
-                    (np.inf, q))
+                    (np.inf, None, None, None))
         newton.cg_tol = min(max(float(rw.sum()), _CG_TOL), _CG_TOL_MAX)
 
         def direction(target: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -681,8 +730,7 @@ def broja(p: np.ndarray, *, tol: float = 1e-9, max_iter: int = 100,
     """
     arr = validate_joint(p, ndim=3)
     tol, max_iter = _check_options(tol, max_iter, blas_threads)
-    keep = [arr.sum(axis=tuple(j for j in range(3) if j != i)) > 0 for i in range(3)]
-    sub = arr[np.ix_(*keep)]
+    keep, sub = _trim(arr)
     if min(sub.shape) == 1:
         # One source constant: Delta_p = {p}. |Y| = 1: every Q has I_Q(X1, X2; Y) = 0.
         q_sub, gap, iterations = sub.copy(), 0.0, 0
@@ -690,8 +738,8 @@ def broja(p: np.ndarray, *, tol: float = 1e-9, max_iter: int = 100,
         # The Schur complement runs over the smaller source's (x, y) cells.
         swap = sub.shape[1] > sub.shape[0]
         with _blas_threads(blas_threads):
-            solver = _InteriorPoint(_Blocks(sub.transpose(1, 0, 2) if swap else sub))
-            q_sub, gap, iterations = solver.run(tol, max_iter)
+            q_sub, gap, iterations = _solve(sub.transpose(1, 0, 2) if swap else sub, tol,
+                                            max_iter)
         if swap:
             q_sub = q_sub.transpose(1, 0, 2)
     q = np.zeros_like(arr)
@@ -705,3 +753,86 @@ def broja(p: np.ndarray, *, tol: float = 1e-9, max_iter: int = 100,
     return PIDResult(redundancy, max(mi1 - redundancy, 0.0), max(mi2 - redundancy, 0.0),
                      max(mi12 - mi1 - mi2 + redundancy, 0.0), measure="broja",
                      details={"q": q, "duality_gap": gap, "iterations": iterations})
+
+
+def _trim(p: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Masks of the outcomes of positive probability on each axis, and p restricted to them."""
+    keep = [p.sum(axis=tuple(j for j in range(3) if j != i)) > 0 for i in range(3)]
+    return keep, p[np.ix_(*keep)]
+
+
+def _prune(p: np.ndarray, budget: float) -> np.ndarray | None:
+    """p with its smallest cells set to 0, as many as a total mass of ``budget`` allows;
+    None if no cell is that small."""
+    flat = p.reshape(-1)
+    order = np.argsort(flat)
+    dropped = order[np.cumsum(flat[order]) <= budget]
+    dropped = dropped[flat[dropped] > 0]
+    if dropped.size == 0:
+        return None
+    pruned = flat.copy()
+    pruned[dropped] = 0.0
+    return pruned.reshape(p.shape)
+
+
+def _solve(p: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, float, int]:
+    """Certified optimum (q, gap in bits, iterations) for p of shape (K1, K2, Ky) with
+    positive marginals and K1, K2, Ky >= 2.
+
+    In turn, until one certificate reaches ``tol``: p itself, bounded by
+    ``_Blocks.h_bound`` (exact where p is optimal); the solve of p with its negligible cells
+    pruned, lifted back to p and certified against p (:func:`_solve_pruned`); the
+    interior-point solve of p. A certificate is always one of p's problem, so pruning costs
+    at most what the gap shows.
+
+    Raises
+    ------
+    BrojaConvergenceError
+        No certificate reached ``tol``; it reports the smallest gap reached.
+    """
+    blocks = _Blocks(p)
+    gap, q = blocks.certificate(p)
+    if gap <= tol:
+        return q, gap, 0
+    best: BrojaConvergenceError | None = None
+    pruned = _prune(p, _PRUNE_MASS * tol)
+    if pruned is not None:
+        try:
+            gap, q, iterations = _solve_pruned(blocks, pruned, tol, max_iter)
+            if gap <= tol:
+                return q, gap, iterations
+            best = BrojaConvergenceError(gap, tol, iterations, "the pruned solve, certified "
+                                         "on the full input")
+        except BrojaConvergenceError as error:
+            best = error
+    try:
+        gap, q, _, _, iterations = _InteriorPoint(blocks).run(tol, max_iter)
+    except BrojaConvergenceError as error:
+        raise error if best is None or error.gap <= best.gap else best from None
+    return q, gap, iterations
+
+
+def _solve_pruned(blocks: _Blocks, pruned: np.ndarray, tol: float, max_iter: int
+                  ) -> tuple[float, np.ndarray, int]:
+    """Solve the pruned joint and certify the result for the full one (``blocks``).
+
+    The pruned cells b are put back as they are: Q = (1 - |b|) Q' + b has p's marginals
+    whenever Q' has those of the renormalised pruned joint. The dual pair of the pruned
+    solve is extended to p's (x, y) cells that pruning emptied by the values of the
+    independent coupling; :meth:`_Blocks.dual_bound` then repairs, at its price, the
+    constraints that the extra cells violate. Returns (gap in bits, Q, iterations).
+    """
+    keep, sub = _trim(pruned)
+    mass = float(sub.sum())
+    if min(sub.shape) == 1:
+        raise BrojaConvergenceError(np.inf, tol, 0, "pruning leaves a constant variable")
+    inner = _Blocks(sub / mass)
+    _, q_sub, lam_sub, mu_sub, iterations = _InteriorPoint(inner).run(tol / 2, max_iter)
+    lam, mu = blocks.independent_dual()
+    rows, cols = np.ix_(keep[0], keep[2]), np.ix_(keep[1], keep[2])
+    lam[rows] = np.where(inner.m1, lam_sub, lam[rows])
+    mu[cols] = np.where(inner.m2, mu_sub, mu[cols])
+    q = blocks.p - pruned
+    q[np.ix_(*keep)] += mass * q_sub
+    gap, q = blocks.certificate(q, lam, mu)
+    return gap, q, iterations
