@@ -50,6 +50,7 @@ from analysis.style import (
 from analysis.tables import SeedTable, html_table, markdown_table, results_table, seed_table
 from pid_bench.info.result import ATOMS
 from pid_bench.io import atomic_path, atomic_write_text
+from pid_bench.results_dir import ResultsDirError, finished_runs, table_text, union_tables
 
 __all__ = ["write_report", "REPORT_FORMATS", "METRIC_ORDER", "HEADLINE_METRICS"]
 
@@ -114,7 +115,10 @@ def write_report(results_dir: str | os.PathLike[str], out_dir: str | os.PathLike
     FileNotFoundError
         ``results_dir`` or its ``results.csv`` does not exist.
     ValueError
-        Unknown formats, or a table that lacks required columns or rows.
+        Unknown formats, a file that cannot be read (not CSV, not UTF-8, a ``config.yaml``
+        that is not a YAML mapping), a table that lacks required columns or rows, a damaged
+        run (:class:`pid_bench.results_dir.RunInvalid`), or tables that do not hold exactly
+        the finished runs of ``results_dir/runs``.
     """
     fmts = [f.lower() for f in formats]
     if not fmts or any(f not in REPORT_FORMATS for f in fmts):
@@ -233,18 +237,20 @@ class _Document:
 
 
 def _build(doc: _Document, source: Path) -> None:
-    results = require_columns(pd.read_csv(source / "results.csv"), RESULT_COLUMNS,
+    shown_runs = _check_tables(source)
+    results = require_columns(_read_csv(source / "results.csv"), RESULT_COLUMNS,
                               name="results.csv")
     training = _optional_csv(source / "training.csv")
     if training is not None:
         training = require_columns(training, [*TRAINING_COLUMNS, "loss", "seconds",
                                               "pairs_per_second"], name="training.csv")
     config_path = source / "config.yaml"
-    config_text = config_path.read_text("utf-8") if config_path.is_file() else None
+    config_text = _read_text(config_path) if config_path.is_file() else None
+    config = _config(config_text, config_path)
     results = results.assign(method=results["method"].astype(str))
     labels = [*results["method"], *(training["method"].astype(str) if training is not None
                                     else [])]
-    shown = method_names(_config(config_text), labels)
+    shown = method_names(config, labels)
     colours = {shown[label]: colour for label, colour in palette(shown).items()}
     order = list(shown.values())
     results = results.assign(method=results["method"].map(shown))
@@ -255,8 +261,8 @@ def _build(doc: _Document, source: Path) -> None:
     doc.paragraph(
         f"Datasets: {', '.join(map(str, datasets))}. Methods: "
         f"{', '.join(m for m in order if m in set(results['method']))}. Seeds: "
-        f"{', '.join(map(str, sorted(results['seed'].unique())))}. Runs finished: "
-        f"{len(list(source.glob('runs/*/done.json')))}. All information in bits.")
+        f"{', '.join(map(str, sorted(results['seed'].unique())))}. All information in bits.")
+    doc.paragraph(shown_runs)
     headline = {d: _headline_metric(results[results["dataset"] == d]) for d in datasets}
     for dataset in datasets:
         _headline(doc, results[results["dataset"] == dataset], str(dataset),
@@ -277,14 +283,55 @@ def _build(doc: _Document, source: Path) -> None:
         _environment(doc, source)
 
 
-def _config(text: str | None) -> dict | None:
-    """The runner's config from the text of ``config.yaml``; ``None`` where absent or not a
-    YAML mapping (the report then shows the text as it is)."""
+def _check_tables(source: Path) -> str:
+    """Check the tables of ``source`` against its runs; say which runs the report shows.
+
+    Where ``source/runs`` exists, every finished run is verified against its ``done.json``
+    and the tables must be exactly theirs (as the runner writes them).
+    """
+    if not (source / "runs").is_dir():
+        return ("Runs shown: those of results.csv (the directory has no runs/ to check them "
+                "against).")
+    runs = finished_runs(source)
+    for name, table in union_tables(runs).items():
+        path = source / name
+        if not path.is_file() or path.read_bytes() != table_text(table).encode("utf-8"):
+            raise ResultsDirError(
+                f"{path} does not hold exactly the {len(runs)} finished runs of {source / 'runs'} "
+                f"({'missing' if not path.is_file() else 'changed, truncated or out of date'}); "
+                f"rebuild the tables with `pid-bench run {source / 'config.yaml'} --out "
+                f"{source}` (it trains nothing where that grid is finished)")
+    by_pair: dict[tuple[str, str], list[int]] = {}
+    for run in runs:
+        dataset, method, seed = run.key
+        by_pair.setdefault((dataset, method), []).append(seed)
+    listed = "; ".join(f"{d} / {m}: seed{'s' if len(s) > 1 else ''} {', '.join(map(str, s))}"
+                       for (d, m), s in by_pair.items())
+    return (f"Runs shown: all {len(runs)} finished runs of runs/, each checked against the "
+            f"digests of its done.json ({listed or 'none'}).")
+
+
+def _read_text(path: Path) -> str:
     try:
-        config = yaml.safe_load(text) if text else None
-    except yaml.YAMLError:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}): it is "
+                         f"damaged; restore it or delete it") from None
+
+
+def _config(text: str | None, path: Path) -> dict | None:
+    """The runner's config from the text of ``config.yaml`` (``None`` where absent)."""
+    if text is None:
         return None
-    return config if isinstance(config, dict) else None
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        config = exc
+    if not isinstance(config, dict):
+        raise ValueError(f"{path} is not a pid-bench config (a YAML mapping): it is damaged; "
+                         f"restore it (the results directory's configs/ keeps a copy of each "
+                         f"grid's config) or delete it")
+    return config
 
 
 def _environment(doc: _Document, source: Path) -> None:
@@ -292,7 +339,12 @@ def _environment(doc: _Document, source: Path) -> None:
     if not path.is_file():
         doc.paragraph("environment.json not found in the results directory.")
         return
-    rows = [[key, value] for key, value in _flatten(json.loads(path.read_text("utf-8")))]
+    try:
+        environment = json.loads(_read_text(path))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc}): it is damaged; delete it (pid-bench "
+                         f"run writes it again)") from None
+    rows = [[key, value] for key, value in _flatten(environment)]
     doc.plain_table(["entry", "value"], rows, numeric=False)
 
 
@@ -473,4 +525,13 @@ def _training(doc: _Document, training: pd.DataFrame, order: Sequence[str],
 
 
 def _optional_csv(path: Path) -> pd.DataFrame | None:
-    return pd.read_csv(path) if path.is_file() else None
+    return _read_csv(path) if path.is_file() else None
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        cause = " ".join(str(exc).split())
+        raise ValueError(f"{path} cannot be read as a CSV table ({cause}): it is damaged; "
+                         f"restore it, or rebuild it with pid-bench run") from None

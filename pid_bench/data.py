@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -302,19 +304,31 @@ class MultimodalDataset:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> "MultimodalDataset":
         """Read a dataset written by :meth:`save`."""
-        with np.load(path, allow_pickle=False) as data:
-            if "header" not in data:
-                raise ValueError(f"{os.fspath(path)!r} is not a pid-bench dataset (no header entry)")
-            header = json.loads(str(data["header"]))
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+            raise ValueError(_unreadable(path, exc)) from None
+        if "header" not in arrays:
+            raise ValueError(f"{os.fspath(path)!r} is not a pid-bench dataset (no header entry)")
+        try:
+            header = json.loads(str(arrays["header"]))
             gt = header["ground_truth"]
             ground_truth = pd.DataFrame(gt["data"], index=pd.Index(gt["index"], name="task"),
                                         columns=gt["columns"], dtype=float)
-            return cls(
-                modalities={k: data[f"modality/{k}"] for k in header["modalities"]},
-                tasks={k: data[f"task/{k}"] for k in header["tasks"]},
-                split_of=data["split_of"], ground_truth=ground_truth,
-                n_classes=header["n_classes"], name=header["name"],
-                latents={k: data[f"latent/{k}"] for k in header["latents"]},
-                source_latents=None if header["source_latents"] is None
-                else tuple(tuple(g) for g in header["source_latents"]),
-                metadata=header["metadata"])
+            fields = {"modalities": {k: arrays[f"modality/{k}"] for k in header["modalities"]},
+                      "tasks": {k: arrays[f"task/{k}"] for k in header["tasks"]},
+                      "split_of": arrays["split_of"], "ground_truth": ground_truth,
+                      "n_classes": header["n_classes"], "name": header["name"],
+                      "latents": {k: arrays[f"latent/{k}"] for k in header["latents"]},
+                      "source_latents": None if header["source_latents"] is None
+                      else tuple(tuple(g) for g in header["source_latents"]),
+                      "metadata": header["metadata"]}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(_unreadable(path, exc)) from None
+        return cls(**fields)
+
+
+def _unreadable(path: str | os.PathLike[str], exc: Exception) -> str:
+    return (f"cannot read dataset file {os.fspath(path)!r} ({type(exc).__name__}: {exc}): it is "
+            f"truncated or damaged, or was not written by MultimodalDataset.save; write it again")

@@ -258,7 +258,9 @@ def _probe_classification(z_train: np.ndarray, y_train: np.ndarray, z_test: np.n
     unseen = sorted(set(np.unique(y_test).tolist()) - set(seen.tolist()))
     if unseen:
         raise ValueError(f"classes {unseen} occur in the test split but never in the training "
-                         f"split; the probe cannot predict them")
+                         f"split, so the probe cannot predict them: give the dataset more "
+                         f"training samples (e.g. a larger n_train), or leave this task out of "
+                         f"the probed tasks")
     z_train, z_test = _standardise(np.asarray(z_train, float), np.asarray(z_test, float))
     fit_idx, val_idx = _carve(y_train, settings.validation_fraction, _seed_int(seed), True)
     best_c, best_ce, model = settings.c_grid[0], np.inf, None
@@ -433,8 +435,12 @@ def probe_embeddings(embeddings: Mapping[str, np.ndarray] | np.ndarray, dataset:
         k = int(dataset.n_classes[task])
         y = {s: np.asarray(dataset.tasks[task])[dataset.split_of == s] for s in _PROBE_SPLITS}
         if k:
-            scores = probe_classification(z["train"], y["train"], z["test"], y["test"],
-                                          n_classes=k, seed=rng_seed, settings=settings)
+            try:
+                scores = probe_classification(z["train"], y["train"], z["test"], y["test"],
+                                              n_classes=k, seed=rng_seed, settings=settings)
+            except ValueError as exc:
+                raise ValueError(f"probing task {task!r} of dataset {dataset.name!r}: "
+                                 f"{exc}") from None
         else:
             scores = probe_regression(z["train"], y["train"], z["test"], y["test"],
                                       seed=rng_seed, settings=settings)

@@ -200,10 +200,17 @@ def _mapping(value: object, what: str) -> dict[str, Any]:
     return dict(value)
 
 
-def _check_keys(entry: Mapping[str, Any], allowed: set[str], what: str) -> None:
-    unknown = sorted(set(entry) - allowed)
+def _check_keys(entry: Mapping[str, Any], allowed: Iterable[str], what: str) -> None:
+    """Raise for keys of ``entry`` not in ``allowed``, suggesting the close ones."""
+    allowed = sorted(allowed)
+    unknown = sorted(set(map(str, entry)) - set(allowed))
     if unknown:
-        raise ValueError(f"{what} has unknown keys {unknown}; expected keys among {sorted(allowed)}")
+        close = {k: m[0] for k in unknown if (m := difflib.get_close_matches(k, allowed, n=1))}
+        hint = ", ".join(f"{m!r}" if len(unknown) == 1 else f"{m!r} for {k!r}"
+                         for k, m in close.items())
+        hint = f" (did you mean {hint}?)" if hint else ""
+        raise ValueError(f"{what} has unknown keys {unknown}{hint}; expected keys among "
+                         f"{allowed}")
 
 
 def _positive_int(value: object, what: str, minimum: int = 1) -> int:
@@ -300,6 +307,9 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ValueError(f"config file {os.fspath(path)!r} does not exist")
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"config file {os.fspath(path)!r} is not UTF-8 text ({exc.reason} at "
+                         f"byte {exc.start}); give a YAML config") from None
     except yaml.YAMLError as exc:
         raise ValueError(f"config file {os.fspath(path)!r} is not valid YAML: {exc}") from None
     return _mapping(raw, f"config file {os.fspath(path)!r}")
@@ -309,7 +319,7 @@ def with_overrides(config: Mapping[str, Any], *, methods: Sequence[str] | None =
                    datasets: Sequence[str] | None = None, seeds: Sequence[int] | None = None,
                    epochs: int | None = None, device: str | None = None,
                    precision: str | None = None, workers: int | None = None,
-                   threads: int | None = None) -> dict[str, Any]:
+                   threads: int | None = None, target_task: str | None = None) -> dict[str, Any]:
     """A raw config with entries replaced, as the command line's flags do.
 
     Parameters
@@ -329,6 +339,9 @@ def with_overrides(config: Mapping[str, Any], *, methods: Sequence[str] | None =
         Replace ``train.device`` and ``train.precision``, also where a method sets its own.
     workers, threads : int, optional
         Replace ``workers`` and ``threads``.
+    target_task : str, optional
+        The task of the supervised methods (subclasses of
+        :class:`pid_bench.methods.supervised.Supervised`) whose entry sets no ``target_task``.
 
     Returns
     -------
@@ -368,7 +381,28 @@ def with_overrides(config: Mapping[str, Any], *, methods: Sequence[str] | None =
         out["workers"] = workers
     if threads is not None:
         out["threads"] = threads
+    if target_task is not None:
+        out["methods"] = [_with_target_task(e, target_task) for e in out.get("methods") or []]
     return out
+
+
+def _with_target_task(entry: object, task: str) -> object:
+    """A method entry with ``target_task: task`` where its method is supervised and sets none."""
+    spec = {"name": entry} if isinstance(entry, str) else entry
+    if not isinstance(spec, dict) or spec.get("target_task") is not None:
+        return entry
+    try:
+        needs = _needs_target_task(spec.get("name"))
+    except ValueError:  # an unknown method: load_config says so
+        return entry
+    return {**spec, "target_task": task} if needs else entry
+
+
+def _needs_target_task(name: object) -> bool:
+    from pid_bench.methods import get_method
+    from pid_bench.methods.supervised import Supervised
+
+    return issubclass(get_method(name), Supervised)
 
 
 def load_config(config: str | os.PathLike[str] | Mapping[str, Any] | ExperimentConfig
@@ -437,24 +471,17 @@ def _train_settings(train: dict[str, Any]) -> dict[str, Any]:
 
     if "seed" in train:
         raise ValueError("train must not set 'seed': the grid's 'seeds' set it per run")
-    try:
-        resolved = TrainConfig(**train, seed=0)
-    except TypeError as exc:
-        names = [f.name for f in dataclasses.fields(TrainConfig) if f.name != "seed"]
-        raise ValueError(f"train settings {sorted(train)} are not all fields of TrainConfig "
-                         f"({', '.join(names)}): {exc}") from None
-    out = dataclasses.asdict(resolved)
+    _check_keys(train, [f.name for f in dataclasses.fields(TrainConfig) if f.name != "seed"],
+                "train (fields of pid_bench.train.TrainConfig)")
+    out = dataclasses.asdict(TrainConfig(**train, seed=0))
     out.pop("seed")
     return out
 
 
 def _probe_settings(probe: dict[str, Any]) -> ProbeSettings:
-    try:
-        return ProbeSettings(**probe)
-    except TypeError:
-        names = [f.name for f in dataclasses.fields(ProbeSettings)]
-        raise ValueError(f"probe settings {sorted(probe)} are not all fields of ProbeSettings "
-                         f"({', '.join(names)})") from None
+    _check_keys(probe, [f.name for f in dataclasses.fields(ProbeSettings)],
+                "probe (fields of pid_bench.evaluate.ProbeSettings)")
+    return ProbeSettings(**probe)
 
 
 # ---------------------------------------------------------------------------- building blocks
@@ -876,6 +903,11 @@ def _validate(config: ExperimentConfig) -> dict[str, MultimodalDataset]:
             raise ValueError(f"tasks {missing} are missing from dataset {spec.label!r}, whose "
                              f"tasks are {list(data.tasks)}")
         for method in config.methods:
+            if method.target_task is None and _needs_target_task(method.name):
+                raise ValueError(f"method {method.label!r} trains on the labels of one task, "
+                                 f"which nothing names: set 'target_task: TASK' in its config "
+                                 f"entry, or pass --target-task TASK (tasks of dataset "
+                                 f"{spec.label!r}: {', '.join(data.tasks)})")
             if method.target_task is not None and method.target_task not in data.tasks:
                 raise ValueError(f"target_task {method.target_task!r} of method {method.label!r} "
                                  f"is missing from dataset {spec.label!r}, whose tasks are "

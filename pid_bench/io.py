@@ -49,6 +49,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 def _name_target(exc: OSError, target: Path) -> None:
     """Make ``exc`` name ``target`` where it names no file or a temporary of it (the user knows
     ``target``; the temporary is gone)."""
+    if exc.errno is None:
+        return
     name = None if exc.filename is None else Path(os.fsdecode(exc.filename))
     if name is None or (name.parent == target.parent
                         and name.name.startswith(f".{target.name}.")):

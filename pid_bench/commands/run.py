@@ -16,9 +16,10 @@ DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "configs" / "default.yaml
 
 
 def _names(text: str) -> list[str]:
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if not names:
-        raise argparse.ArgumentTypeError(f"expected a comma-separated list of names; received {text!r}")
+    names = [n.strip() for n in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of names without "
+                                         f"empty entries, e.g. comm,cross; received {text!r}")
     return names
 
 
@@ -54,6 +55,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, help="auto, cpu, cuda, cuda:K or mps")
     parser.add_argument("--precision", default=None,
                         help="fp32 or bf16 (bfloat16 autocast of the training steps)")
+    parser.add_argument("--target-task", default=None, metavar="TASK",
+                        help="the task that supervised methods (e.g. --methods supervised) "
+                             "train on, where their config entry sets no target_task")
+    parser.add_argument("--rerun-invalid", action="store_true",
+                        help="run again the runs whose files no longer match their done.json "
+                             "(changed, truncated or deleted), instead of stopping with an error")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -83,9 +90,11 @@ def run(args: argparse.Namespace) -> int:
         path = DEFAULT_CONFIG
     config = with_overrides(read_config(path), methods=args.methods, datasets=args.datasets,
                             seeds=args.seeds, epochs=args.epochs, device=args.device,
-                            precision=args.precision, workers=args.workers, threads=args.threads)
+                            precision=args.precision, workers=args.workers, threads=args.threads,
+                            target_task=args.target_task)
     out = args.out if args.out is not None else Path("results") / Path(path).stem
-    results = run_experiment(config, out, progress=not args.quiet)
+    results = run_experiment(config, out, progress=not args.quiet,
+                             rerun_invalid=args.rerun_invalid)
     print(format_summary(summarize(results)))
     print(f"\nresults: {out / 'results.csv'} ({len(results)} rows)")
     return 0

@@ -197,11 +197,19 @@ def _three_modalities(path: Path) -> Path:
     ({"seeds": [0, -1]}, "every seed must be an integer >= 0"),
     ({"train": {"epochs": -1}}, "epochs must be an integer >= 0"),
     ({"train": {"seed": 3}}, "'seeds' set it per run"),
-    ({"train": {"optimizer": "sgd"}}, "not all fields of TrainConfig"),
+    ({"train": {"optimizer": "sgd"}}, r"train \(fields of pid_bench.train.TrainConfig\) has "
+                                      r"unknown keys \['optimizer'\]; expected keys among"),
+    ({"train": {"epoch": 3}}, r"unknown keys \['epoch'\] \(did you mean 'epochs'\?\); "
+                              r"expected keys among \['batch_size', 'device', 'epochs'"),
+    ({"probe": {"cgrid": [1.0]}}, r"unknown keys \['cgrid'\] \(did you mean 'c_grid'\?\)"),
+    ({"seed": [0]}, r"the config has unknown keys \['seed'\] \(did you mean 'seeds'\?\)"),
+    ({"methods": ["supervised"]}, "method 'supervised' trains on the labels of one task, which "
+                                  "nothing names: set 'target_task: TASK' in its config entry, "
+                                  "or pass --target-task TASK"),
     ({"probe": {"c_grid": []}}, "c_grid must be a non-empty"),
     ({"methods": []}, "at least one entry under 'methods'"),
     ({"methods": [{"name": STAND_IN, "train": {"optimiser": "sgd"}}]},
-     r"method '.*': train settings \['.*optimiser.*'\] are not all fields"),
+     r"method '.*': train .* has unknown keys \['optimiser'\]"),
     ({"methods": [{"name": STAND_IN, "train": {"lr": -1}}]}, r"method '.*': lr must be"),
     ({"methods": [{"name": STAND_IN, "train": {"seed": 1}}]}, "'seeds' set it per run"),
     ({"train": {"lr": -1}, "methods": [STAND_IN, {"name": STAND_IN, "label": "other"}]},
