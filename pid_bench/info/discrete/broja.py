@@ -49,8 +49,8 @@ Before iterating, the solver tries, in turn (:func:`_solve`):
 1. p itself, certified by min_i H(Y | Xi) alone. This is exact wherever p is optimal:
    X1 = X2, Y a function of one source, Y constant, any Markov chain Y - Xi - Xj; no
    iteration is needed there.
-2. Pruning: cells of total mass at most 1e-3 tol (1e-12 at the default) are set to 0, the
-   rest is solved, and the result is lifted back and certified *for p itself* (the pruned
+2. Pruning: cells of total mass at most 1e-3 tol (1e-12 at the default), then 1e-2 tol,
+   are set to 0, the rest is solved, and the result is lifted back and certified *for p itself* (the pruned
    cells are added back to Q, the dual pair is extended to the emptied cells), so pruning
    costs what the certificate shows, about 4e-11 bits at the default tol. Masses below
    1e-13 otherwise make the Newton matrices indefinite in round-off.
@@ -108,12 +108,16 @@ _BAND = 16
 #: Largest change of a dual variable in one step, in nats.
 _MAX_MOVE = 10.0
 
-#: Iterations without a better certificate after which the solver gives up.
+#: Iterations without a better certificate after which the solver restarts from its best
+#: certificate (at most _RESTARTS times), then gives up.
 _PATIENCE = 6
+_RESTARTS = 3
+THETA = 1e-5
 
-#: Total mass, relative to the tolerance in bits, of the smallest cells that a solve may
-#: prune (see _solve): 1e-12 at tol = 1e-9, where the pruning costs about 4e-11 bits of gap.
-_PRUNE_MASS = 1e-3
+#: Total masses, relative to the tolerance in bits, of the smallest cells that a solve
+#: prunes, tried in turn (see _solve): 1e-12 at tol = 1e-9, where the pruning costs about
+#: 4e-11 bits of gap, then 1e-11 (about 4e-10 bits).
+_PRUNE_MASS = (1e-3, 1e-2)
 
 _controller = None
 
@@ -218,11 +222,16 @@ class _Blocks:
         v. Other blocks only move further from their constraint, so the result is
         dual-feasible, and its objective bounds the optimum by weak duality.
         """
+        lam, mu = self.feasible_dual(lam, mu, f)
+        return float((lam * self.p1)[self.m1].sum() + (mu * self.p2)[self.m2].sum())
+
+    def feasible_dual(self, lam: np.ndarray, mu: np.ndarray, f: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """The dual-feasible pair that :meth:`dual_bound` evaluates."""
         excess = np.where(self.live, np.maximum(f, 0.0), 0.0)[..., None] * self.cells
         on_lam = self.p1[:, None, :] <= self.p2[None, :, :]
-        lam = lam + np.where(on_lam, excess, 0.0).max(axis=1)
-        mu = mu + np.where(on_lam, 0.0, excess).max(axis=0)
-        return float((lam * self.p1)[self.m1].sum() + (mu * self.p2)[self.m2].sum())
+        return (lam + np.where(on_lam, excess, 0.0).max(axis=1),
+                mu + np.where(on_lam, 0.0, excess).max(axis=0))
 
     def certificate(self, q: np.ndarray, lam: np.ndarray | None = None,
                     mu: np.ndarray | None = None, f: np.ndarray | None = None
@@ -520,7 +529,7 @@ class _InteriorPoint:
         BrojaConvergenceError
             tol not reached (with the smallest gap reached).
         """
-        best, best_iteration = (np.inf, None, None, None), 0
+        best, best_iteration, restarts = (np.inf, None, None, None), 0, 0
         candidate: tuple = (np.inf, None, None, None)
         for iteration in range(max_iter + 1):
             now = min(candidate, self.certificate(self.lam, self.mu, self.r, self.f, self.s),
@@ -535,9 +544,22 @@ class _InteriorPoint:
                 reason = f"no progress in {_PATIENCE} iterations, limited by round-off"
             else:
                 reason, candidate = self.step()
+            if reason and iteration < max_iter and restarts < _RESTARTS and best[2] is not None:
+                self.restart(best)
+                restarts, best_iteration, reason = restarts + 1, iteration, ""
             if reason:
                 raise BrojaConvergenceError(best[0], tol, iteration, reason)
         raise AssertionError("unreachable")
+
+    def restart(self, best: tuple) -> None:
+        """Start again from the best certificate: its dual pair made feasible, its block
+        masses, and slacks kept off 0 (recentred, with r w >= THETA^2)."""
+        _, q, lam, mu = best
+        live = self.blocks.live
+        self.lam, self.mu = self.blocks.feasible_dual(lam, mu, self.blocks.softmax(lam, mu)[0])
+        self.f, self.s = self.blocks.softmax(self.lam, self.mu)
+        self.r = np.where(live, np.maximum(q.sum(axis=2), THETA), 0.0)
+        self.w = np.where(live, np.maximum(-self.f, THETA), 1.0)
 
     def step(self) -> tuple[str, tuple]:
         """One predictor-corrector step; returns a reason to stop (or '') and the
@@ -794,21 +816,25 @@ def _solve(p: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, float,
     gap, q = blocks.certificate(p)
     if gap <= tol:
         return q, gap, 0
-    best: BrojaConvergenceError | None = None
-    pruned = _prune(p, _PRUNE_MASS * tol)
-    if pruned is not None:
+    failures = []
+    tried = []
+    for budget in _PRUNE_MASS:
+        pruned = _prune(p, budget * tol)
+        if pruned is None or any(np.array_equal(pruned, other) for other in tried):
+            continue
+        tried.append(pruned)
         try:
             gap, q, iterations = _solve_pruned(blocks, pruned, tol, max_iter)
             if gap <= tol:
                 return q, gap, iterations
-            best = BrojaConvergenceError(gap, tol, iterations, "the pruned solve, certified "
-                                         "on the full input")
+            failures.append(BrojaConvergenceError(gap, tol, iterations, "the pruned solve, "
+                                                  "certified on the full input"))
         except BrojaConvergenceError as error:
-            best = error
+            failures.append(error)
     try:
         gap, q, _, _, iterations = _InteriorPoint(blocks).run(tol, max_iter)
     except BrojaConvergenceError as error:
-        raise error if best is None or error.gap <= best.gap else best from None
+        raise min([error, *failures], key=lambda e: e.gap) from None
     return q, gap, iterations
 
 

@@ -160,7 +160,12 @@ def _newton(design: sparse.csr_matrix, target: np.ndarray, theta: np.ndarray, to
         gradient = moments - target
         hessian = ((design.T @ design.multiply(q[:, None]).tocsr()).toarray()
                    - np.outer(moments, moments))
-        direction = -np.linalg.lstsq(hessian, gradient, rcond=None)[0]
+        # Jacobi scaling: the diagonal of the Hessian is about the marginal mass of each
+        # parameter, so without it the directions of marginals below ~1e-16 of the largest
+        # fall under lstsq's cut-off and their errors are never corrected.
+        scale = 1.0 / np.sqrt(np.maximum(np.diag(hessian), np.finfo(float).tiny))
+        direction = -scale * np.linalg.lstsq(hessian * np.outer(scale, scale),
+                                             scale * gradient, rcond=None)[0]
         slope = gradient @ direction
         # Once the predicted decrease is below the objective's floating-point resolution the
         # sufficient-decrease test cannot tell a good step from a bad one (it would halve the
