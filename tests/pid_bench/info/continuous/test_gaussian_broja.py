@@ -152,3 +152,24 @@ def test_registry_and_bad_input():
         gaussian_broja(x1[:10], x2[:10], y[:10])
     with pytest.raises(ValueError, match="dims"):
         broja_from_covariance(np.eye(3), (1, 1, 2))
+
+
+def _covariance_where_lbfgs_stops_abnormally():
+    # Found by search: L-BFGS ends with ABNORMAL_TERMINATION_IN_LNSRCH (its line search
+    # cannot resolve a decrease) at a gradient of ~1e-8, i.e. at the optimum.
+    rng = np.random.default_rng(23)
+    for _ in range(9):
+        dims = tuple(int(v) for v in rng.integers(1, 6, size=3))
+        a = rng.normal(size=(sum(dims), sum(dims)))
+        cov = a @ a.T + rng.choice([0.01, 0.3, 1]) * np.eye(sum(dims))
+    return cov, dims
+
+
+def test_converged_tells_the_truth():
+    cov, dims = _covariance_where_lbfgs_stops_abnormally()
+    union, info = union_information(cov, dims)
+    assert info["converged"] is True
+    assert union == pytest.approx(_union_by_sdp(cov, dims), abs=1e-6)
+    # One iteration from the start is not the optimum, and the flag says so.
+    early, info = union_information(cov, dims, max_iter=1)
+    assert info["converged"] is False and early > union + 1e-5
