@@ -247,6 +247,7 @@ def _build(doc: _Document, source: Path) -> None:
     config_path = source / "config.yaml"
     config_text = _read_text(config_path) if config_path.is_file() else None
     config = _config(config_text, config_path)
+    environment = _read_environment(source)
     results = results.assign(method=results["method"].astype(str))
     labels = [*results["method"], *(training["method"].astype(str) if training is not None
                                     else [])]
@@ -280,7 +281,7 @@ def _build(doc: _Document, source: Path) -> None:
         else:
             doc.paragraph("config.yaml not found in the results directory.")
     with doc.details("Environment (environment.json)"):
-        _environment(doc, source)
+        _environment(doc, environment)
 
 
 def _check_tables(source: Path) -> str:
@@ -334,16 +335,22 @@ def _config(text: str | None, path: Path) -> dict | None:
     return config
 
 
-def _environment(doc: _Document, source: Path) -> None:
+def _read_environment(source: Path) -> dict | None:
+    """``environment.json`` of ``source`` (``None`` where absent)."""
     path = source / "environment.json"
     if not path.is_file():
-        doc.paragraph("environment.json not found in the results directory.")
-        return
+        return None
     try:
-        environment = json.loads(_read_text(path))
+        return json.loads(_read_text(path))
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path} is not valid JSON ({exc}): it is damaged; delete it (pid-bench "
                          f"run writes it again)") from None
+
+
+def _environment(doc: _Document, environment: dict | None) -> None:
+    if environment is None:
+        doc.paragraph("environment.json not found in the results directory.")
+        return
     rows = [[key, value] for key, value in _flatten(environment)]
     doc.plain_table(["entry", "value"], rows, numeric=False)
 

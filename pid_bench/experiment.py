@@ -624,8 +624,7 @@ def _plan(runs: Sequence[_Run], out: Path, rerun_invalid: bool) -> tuple[list[_R
                 raise
             reset.append(run)
         pending.append(run)
-    grid = {Path(r.directory) for r in runs}
-    others = [f for f in finished_runs(out) if f.directory not in grid]
+    others = finished_runs(out, skip={Path(r.directory) for r in runs})
     _check_same_settings(runs, others, out)
     return pending, reset
 

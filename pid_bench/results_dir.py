@@ -20,7 +20,7 @@ import io
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -169,15 +169,23 @@ def verify_run(directory: Path, spec: str | None = None) -> FinishedRun:
     return FinishedRun(directory=directory, record=record)
 
 
-def finished_runs(out: Path) -> list[FinishedRun]:
+def finished_runs(out: Path, skip: Collection[Path] = ()) -> list[FinishedRun]:
     """Every finished run of a results directory, verified, in (dataset, method, seed) order.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The results directory.
+    skip : collection of pathlib.Path
+        Run directories to leave out (neither verified nor returned).
 
     Raises
     ------
     RunInvalid
         The first run (by directory name) whose files do not match its ``done.json``.
     """
-    runs = [verify_run(done.parent) for done in sorted((out / "runs").glob(f"*/{DONE}"))]
+    runs = [verify_run(done.parent) for done in sorted((out / "runs").glob(f"*/{DONE}"))
+            if done.parent not in skip]
     return sorted(runs, key=lambda r: r.key)
 
 

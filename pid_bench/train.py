@@ -220,10 +220,9 @@ def _config_state(config: TrainConfig) -> dict[str, Any]:
 
 
 def _read_checkpoint(path: Path) -> dict[str, Any]:
+    content = io.BytesIO(path.read_bytes())  # an OSError here is about the file system
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except OSError:
-        raise
+        state = torch.load(content, map_location="cpu", weights_only=True)
     except Exception as exc:  # a corrupt or foreign file: say which, and what to do
         cause = " ".join(str(exc).split())
         raise ValueError(f"cannot read checkpoint {os.fspath(path)!r} ({cause}); it is "
