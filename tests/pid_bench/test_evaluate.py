@@ -215,3 +215,13 @@ def test_top_namespace_exposes_probe_embeddings_and_the_alias():
 
     assert pid_bench.probe_embeddings is probe_embeddings
     assert pid_bench.measure is measure
+
+
+def test_a_class_missing_from_the_training_split_names_the_task_and_the_remedy():
+    data = _dataset({"rare": np.array([0, 1] * 20 + [2])}, {"rare": 3})
+    data = MultimodalDataset(**{**vars(data), "split_of": np.array(["train"] * 40 + ["test"])})
+    z = np.random.default_rng(0).normal(size=(41, 3))
+    with pytest.raises(ValueError, match=r"probing task 'rare' of dataset 'toy': classes \[2\] "
+                                         r"occur in the test split but never in the training "
+                                         r"split, .*give the dataset more training samples"):
+        probe_embeddings(z, data)

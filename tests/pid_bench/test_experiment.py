@@ -245,6 +245,10 @@ def test_with_overrides_selects_and_adds_entries():
     assert out["seeds"] == [4] and out["workers"] == 2 and out["threads"] == 3
     assert out["train"] == {"epochs": 2, "warmup_epochs": 2, "device": "cpu"}
     assert base["train"] == {"epochs": 9, "warmup_epochs": 3}
+    methods = ["comm", {"name": "supervised", "target_task": "unique1"}, "supervised", "nope"]
+    assert with_overrides(_config(methods=methods), target_task="synergy")["methods"] == [
+        "comm", {"name": "supervised", "target_task": "unique1"},
+        {"name": "supervised", "target_task": "synergy"}, "nope"]
 
 
 def test_a_method_trains_with_its_own_settings(tmp_path):

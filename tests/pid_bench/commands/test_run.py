@@ -68,3 +68,28 @@ def test_bad_flags_fail_with_a_message_before_training(tmp_path, capsys, argv, m
 def test_a_missing_config_file_is_an_error(tmp_path, capsys):
     assert main(["run", str(tmp_path / "none.yaml"), "--quiet"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag, value", [("--seeds", "0,,1"), ("--seeds", "0,"),
+                                         ("--methods", "comm,,cross")])
+def test_empty_entries_of_a_list_are_refused(tmp_path, capsys, flag, value):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(_tiny_config(tmp_path / "grid.yaml")), flag, value])
+    assert exc.value.code == 2
+    assert "without empty entries" in capsys.readouterr().err
+    assert not (tmp_path / "results").exists()
+
+
+def test_supervised_needs_a_target_task_which_the_flag_names(tmp_path, capsys):
+    config = _tiny_config(tmp_path / "grid.yaml")
+    out = tmp_path / "out"
+    assert main(["run", str(config), "--out", str(out), "--methods", "supervised",
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "set 'target_task: TASK' in its config entry, or pass --target-task TASK" in err
+    assert "context.target_task" not in err and not out.exists()
+    assert main(["run", str(config), "--out", str(out), "--methods", "supervised,cross",
+                 "--target-task", "redundancy", "--seeds", "0", "--epochs", "1",
+                 "--quiet"]) == 0
+    saved = yaml.safe_load((out / "config.yaml").read_text())
+    assert [m.get("target_task") for m in saved["methods"]] == ["redundancy", None]
