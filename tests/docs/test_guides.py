@@ -1,6 +1,6 @@
-"""The guides' Python examples run as written.
+"""The Python examples of the guides and of the README run as written.
 
-Each page of docs/guide/ is one test: its fenced ```python blocks run in order, in one
+Each page of docs/guide/, and README.md, is one test: its fenced ```python blocks run in order, in one
 namespace, in a fresh temporary working directory, so a guide that goes out of date fails here.
 A block fenced ```python no-test is shown but not run (a full training run, say); every page
 must still run at least one block. Shell (```bash) blocks are not run.
@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "guide"
-PAGES = sorted(GUIDE.glob("*.md"))
+PAGES = [*sorted(GUIDE.glob("*.md")), ROOT / "README.md"]
 EXAMPLE = ROOT / "examples" / "my_method.py"
 
 #: A fenced block: its info string (language and flags) and its body.

@@ -174,3 +174,14 @@ def test_the_checkers_catch_a_broken_link_pointer_and_heading(tmp_path: Path):
     assert broken_pointers(source, root=tmp_path) == [
         'docs/page.md, "No such": no such heading in docs/page.md',
         "docs/none.md: no file docs/none.md"]
+
+
+def test_ci_runs_the_readme_commands_as_written():
+    """CI proves the README's test command, and the main job's command is the README's."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^```bash\n(python3\.11 -m venv[^\n]*)\n```", text, re.M)
+    assert len(commands) == 2, f"expected the README's two commands; found {commands}"
+    main_job, tests = commands
+    assert "pid-bench run configs/default.yaml" in main_job and "pid-bench report" in main_job
+    assert "pytest" in tests
+    assert tests in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
