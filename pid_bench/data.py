@@ -293,7 +293,8 @@ class MultimodalDataset:
             "modalities": list(self.modalities), "tasks": list(self.tasks),
             "latents": list(self.latents), "n_classes": {k: int(v) for k, v in self.n_classes.items()},
             "source_latents": None if self.source_latents is None else [list(g) for g in self.source_latents],
-            "ground_truth": json.loads(self.ground_truth.to_json(orient="split")),
+            "ground_truth": json.loads(self.ground_truth.to_json(orient="split",
+                                                                  double_precision=15)),
             "metadata": self.metadata,
         }
         arrays["header"] = np.array(json.dumps(header))

@@ -193,6 +193,14 @@ def test_save_load_round_trip_keeps_every_field(tmp_path):
     assert back.source_latents is None and back.ground_truth.isna().all().all()
 
 
+def test_save_load_keeps_the_ground_truth_to_float_precision(tmp_path):
+    ds = _dataset()
+    ds.ground_truth.loc["cls", "synergy"] = 2 - 0.75 * np.log2(3)  # AND's 0.8112781244591328
+    ds.save(tmp_path / "toy.npz")
+    loaded = MultimodalDataset.load(tmp_path / "toy.npz")
+    assert abs(loaded.ground_truth.loc["cls", "synergy"] - (2 - 0.75 * np.log2(3))) < 1e-15
+
+
 def test_save_is_atomic_when_writing_fails(tmp_path, monkeypatch):
     path = tmp_path / "data.npz"
     first = _dataset()
