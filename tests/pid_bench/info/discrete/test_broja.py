@@ -162,6 +162,7 @@ def test_mixed_precision_schur_solves_match_the_float64_ones(monkeypatch, shape,
     # float32 factor; forced on here at a small size, they give the float64 path's atoms.
     p = random_distribution(shape, alpha=alpha, zero_fraction=zero_fraction, seed=seed)
     counts = _count_schur_solves(monkeypatch)
+    monkeypatch.setattr(broja_module, "_DENSE_MAX", 0)
     monkeypatch.setattr(broja_module, "_MIXED_MIN", 10**9)
     double = broja(p)
     assert counts["cg"] == 0 and counts["float64"] == double.details["iterations"]
@@ -179,6 +180,7 @@ def test_mixed_precision_schur_solves_match_the_float64_ones(monkeypatch, shape,
 
 def test_stalled_conjugate_gradients_fall_back_to_the_float64_factor(monkeypatch):
     p = random_distribution((8, 7, 6), alpha=0.5, seed=2)
+    monkeypatch.setattr(broja_module, "_DENSE_MAX", 0)
     monkeypatch.setattr(broja_module, "_MIXED_MIN", 10**9)
     double = broja(p)
     counts = _count_schur_solves(monkeypatch)
@@ -190,6 +192,30 @@ def test_stalled_conjugate_gradients_fall_back_to_the_float64_factor(monkeypatch
     assert counts["float64"] == counts["cg"] - counts["cg_converged"] > 0
     gaps = double.details["duality_gap"] + fallen_back.details["duality_gap"]
     np.testing.assert_allclose(fallen_back.atoms(), double.atoms(), rtol=0, atol=gaps + ROUND)
+
+
+@pytest.mark.parametrize("shape, seed", [((2, 2, 2), 0), ((4, 4, 4), 1), ((3, 5, 4), 2),
+                                         ((6, 6, 6), 3)])
+def test_dense_newton_matrix_matches_the_block_elimination(monkeypatch, shape, seed):
+    # Small problems factorise the whole Newton matrix at once; same iteration, same atoms.
+    p = random_distribution(shape, alpha=0.5, zero_fraction=0.2, seed=seed)
+    built = []
+    dense_class = broja_module._DenseNewton
+
+    def counted(*args, **kwargs):
+        built.append(1)
+        return dense_class(*args, **kwargs)
+
+    monkeypatch.setattr(broja_module, "_DenseNewton", counted)
+    dense = broja(p)
+    assert len(built) >= dense.details["iterations"] > 0
+    monkeypatch.setattr(broja_module, "_DENSE_MAX", 0)
+    built.clear()
+    blocked = broja(p)
+    assert not built
+    _assert_consistent(p, dense)
+    gaps = dense.details["duality_gap"] + blocked.details["duality_gap"]
+    np.testing.assert_allclose(dense.atoms(), blocked.atoms(), rtol=0, atol=gaps + ROUND)
 
 
 @pytest.mark.parametrize("tol", [1e-4, 1e-7, 1e-10])

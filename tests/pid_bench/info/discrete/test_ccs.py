@@ -1,7 +1,4 @@
-import itertools
-import math
 
-import cvxpy as cp
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,24 +8,17 @@ from pid_bench.info import entropy
 from pid_bench.info.discrete import ccs as ccs_module
 from pid_bench.info.discrete.ccs import ccs, max_entropy_pairwise
 from pid_bench.info.shannon import source_target_informations
+from pid_bench.testing.cvxpy_ccs import (
+    ccs_redundancy_from,
+    marginal_constraints,
+    max_entropy_cvxpy,
+)
 from pid_bench.testing.dit_reference import dit_pid
 from pid_bench.testing.strategies import joint_distributions, relabelled
 from synthetic.discrete import and_, dice, random_distribution, w
 
 ATOL = 1e-10
 PAIRS = ((0, 1), (0, 2), (1, 2))
-
-
-def marginal_constraints(p):
-    """Dense equality system A q = b: the three pairwise marginals of p, cell by cell."""
-    cells = list(np.ndindex(*p.shape))
-    rows, rhs = [], []
-    for axes in PAIRS:
-        m = p.sum(axis=3 - sum(axes))
-        for key in np.ndindex(*m.shape):
-            rows.append([float(tuple(c[a] for a in axes) == key) for c in cells])
-            rhs.append(m[key])
-    return np.array(rows), np.array(rhs)
 
 
 def attainable(p):
@@ -40,35 +30,6 @@ def attainable(p):
         cost[i] = -1.0
         out[cell] = -linprog(cost, A_eq=a, b_eq=b, bounds=(0, None), method="highs").fun > 1e-9
     return out
-
-
-def cvxpy_max_entropy(p):
-    """Independent solve: exponential-cone program with Clarabel."""
-    a, b = marginal_constraints(p)
-    q = cp.Variable(p.size, nonneg=True)
-    cp.Problem(cp.Maximize(cp.sum(cp.entr(q))), [a @ q == b]).solve(
-        solver=cp.CLARABEL, tol_gap_abs=1e-9, tol_gap_rel=1e-9, tol_feas=1e-9)
-    return np.maximum(q.value, 0.0).reshape(p.shape)
-
-
-def ccs_redundancy_from(q, zero=1e-7):
-    """Ince's sum written out outcome by outcome, for a given maximum-entropy q."""
-    def marg(axes):
-        return q.sum(axis=tuple(a for a in range(3) if a not in axes))
-
-    q1, q2, qy, q12, q1y, q2y = (marg(a) for a in ((0,), (1,), (2,), (0, 1), (0, 2), (1, 2)))
-    total = 0.0
-    for x1, x2, y in itertools.product(*map(range, q.shape)):
-        if q[x1, x2, y] <= zero:
-            continue
-        i1 = math.log2(q1y[x1, y] / (q1[x1] * qy[y]))
-        i2 = math.log2(q2y[x2, y] / (q2[x2] * qy[y]))
-        i12 = math.log2(q[x1, x2, y] / (q12[x1, x2] * qy[y]))
-        c = i1 + i2 - i12
-        signs = {0 if abs(v) < 1e-7 else math.copysign(1, v) for v in (i1, i2, i12, c)}
-        if len(signs) == 1:
-            total += q[x1, x2, y] * c
-    return total
 
 
 def log_linear_residual(q, support):
@@ -119,7 +80,7 @@ def test_max_entropy_is_certified_and_matches_an_exponential_cone_solve(seed, sh
         np.testing.assert_allclose(q.sum(axis=axis), p.sum(axis=axis), rtol=0, atol=1e-12)
     np.testing.assert_array_equal(q > 0, attainable(p))
     assert log_linear_residual(q, q > 0) < 1e-8
-    reference = cvxpy_max_entropy(p)
+    reference = max_entropy_cvxpy(p)
     np.testing.assert_allclose(q, reference, rtol=0, atol=1e-6)
     assert entropy(q) == pytest.approx(entropy(reference / reference.sum()), abs=1e-6)
 
@@ -132,7 +93,7 @@ def test_newton_finishes_where_ipf_crawls():
     assert info["newton_steps"] > 0 and info["cycles"] == ccs_module.IPF_CYCLES
     assert info["marginal_error"] <= 1e-12
     assert log_linear_residual(q, q > 0) < 1e-8
-    np.testing.assert_allclose(q, cvxpy_max_entropy(p), rtol=0, atol=1e-6)
+    np.testing.assert_allclose(q, max_entropy_cvxpy(p), rtol=0, atol=1e-6)
 
 
 def test_ipf_reports_when_it_cannot_reach_the_tolerance(monkeypatch):
@@ -159,7 +120,7 @@ def test_bad_options_are_rejected(kwargs, message):
 def test_decomposition_matches_ince_formula_on_an_independent_max_entropy_solve(
         seed, shape, zero_fraction):
     p = random_distribution(shape, alpha=0.5, zero_fraction=zero_fraction, seed=seed)
-    expected = ccs_redundancy_from(cvxpy_max_entropy(p))
+    expected = ccs_redundancy_from(max_entropy_cvxpy(p))
     assert ccs(p).redundancy == pytest.approx(expected, abs=1e-6)
 
 
@@ -217,7 +178,7 @@ def test_correlated_dice_sum_against_the_independent_solve():
     # exponential-cone solve and Ince's formula written out give the reference.
     p = dice(0.5, "sum")
     q, _ = max_entropy_pairwise(p)
-    np.testing.assert_allclose(q, cvxpy_max_entropy(p), rtol=0, atol=1e-6)
+    np.testing.assert_allclose(q, max_entropy_cvxpy(p), rtol=0, atol=1e-6)
     assert ccs(p).redundancy == pytest.approx(ccs_redundancy_from(q), abs=1e-12)
 
 
