@@ -78,6 +78,7 @@ from pid_bench.results_dir import (
     FinishedRun,
     ResultsDirError,
     RunInvalid,
+    check_spec,
     finished_runs,
     seal_run,
     spec_text,
@@ -630,26 +631,27 @@ def _plan(runs: Sequence[_Run], out: Path, rerun_invalid: bool) -> tuple[list[_R
 
 
 def _check_run_directory(run: _Run) -> bool:
-    """Whether ``run`` is finished (and verified); raise where its directory does not fit it."""
+    """Whether ``run`` is finished (and verified); raise where its directory does not fit it.
+
+    Raises
+    ------
+    RunInvalid
+        A damaged run: files that do not match its ``done.json``, an unreadable
+        ``spec.json``, or a checkpoint without a spec that this run did not write.
+    ResultsDirError
+        A run directory made with another config.
+    """
+    from pid_bench.train import CHECKPOINT_NAME, checkpoint_identity
+
     directory = Path(run.directory)
     spec = spec_text(run.identity())
-    path = directory / SPEC
-    if path.is_file():
-        try:
-            made = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise RunInvalid(directory, f"{SPEC} is not valid JSON ({exc})") from None
-        if made != run.identity():
-            raise ResultsDirError(f"{run.directory} holds run {run.run_id} made with a different "
-                                  f"config (see its {SPEC}); use another results directory or "
-                                  f"remove it")
     if _is_done(run):
         verify_run(directory, spec)
         return True
-    from pid_bench.train import CHECKPOINT_NAME, checkpoint_identity
-
     checkpoint = directory / CHECKPOINT_NAME
-    if not path.is_file() and checkpoint.is_file():
+    if (directory / SPEC).is_file():
+        check_spec(directory, spec)
+    elif checkpoint.is_file():
         try:
             written_by = checkpoint_identity(checkpoint)
         except ValueError as exc:

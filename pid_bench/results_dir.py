@@ -30,8 +30,8 @@ import pandas as pd
 from pid_bench.io import atomic_write_text
 
 __all__ = ["DONE", "SPEC", "RUN_TABLES", "LOCK", "READ_ONLY_ERRNOS", "ResultsDirError",
-           "RunInvalid", "DirectoryBusy", "FinishedRun", "spec_text", "text_digest",
-           "seal_run", "verify_run", "finished_runs", "union_tables", "table_text",
+           "RunInvalid", "DirectoryBusy", "FinishedRun", "spec_text", "text_digest", "seal_run",
+           "check_spec", "verify_run", "finished_runs", "union_tables", "table_text",
            "writer_lock"]
 
 #: Marker of a finished run, with its digests.
@@ -144,21 +144,22 @@ def verify_run(directory: Path, spec: str | None = None) -> FinishedRun:
         ``done.json`` unreadable or without digests, a file missing, or a file whose digest
         differs.
     ResultsDirError
-        A run made with another spec than ``spec``.
+        A run made with another spec than ``spec`` (as ``done.json`` records it or, where it
+        cannot, as ``spec.json`` says).
     """
     try:
         record = json.loads((directory / DONE).read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        _fall_back_on_spec(directory, spec)
         raise RunInvalid(directory, f"{DONE} is not valid JSON ({exc}), e.g. truncated") from None
     digests = record.get("digests") if isinstance(record, dict) else None
     missing = [n for n in (SPEC, *RUN_TABLES) if not isinstance(digests, dict) or n not in digests]
     if missing:
+        _fall_back_on_spec(directory, spec)
         raise RunInvalid(directory, f"{DONE} records no digest of {', '.join(missing)} (written "
                                     f"before pid-bench recorded digests, or damaged)")
     if spec is not None and text_digest(spec) != digests[SPEC]:
-        raise ResultsDirError(f"{directory} holds run {directory.name} made with a different "
-                              f"config ({DONE} records another {SPEC}); use another results "
-                              f"directory or remove it")
+        raise _different_config(directory, f"{DONE} records another {SPEC}")
     for name in (SPEC, *RUN_TABLES):
         path = directory / name
         if not path.is_file():
@@ -167,6 +168,39 @@ def verify_run(directory: Path, spec: str | None = None) -> FinishedRun:
             raise RunInvalid(directory, f"{name} is not the file the run wrote (changed or "
                                         f"truncated: its SHA-256 differs from {DONE}'s)")
     return FinishedRun(directory=directory, record=record)
+
+
+def check_spec(directory: Path, spec: str) -> None:
+    """Check a run's ``spec.json`` (if there is one) against ``spec``.
+
+    Raises
+    ------
+    RunInvalid
+        ``spec.json`` is not valid JSON.
+    ResultsDirError
+        ``spec.json`` is another run's.
+    """
+    path = directory / SPEC
+    if not path.is_file():
+        return
+    try:
+        made = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunInvalid(directory, f"{SPEC} is not valid JSON ({exc})") from None
+    if made != json.loads(spec):
+        raise _different_config(directory, f"see its {SPEC}")
+
+
+def _fall_back_on_spec(directory: Path, spec: str | None) -> None:
+    """Where ``done.json`` cannot tell the run's spec: raise if ``spec.json`` is another's."""
+    if spec is not None:
+        with contextlib.suppress(RunInvalid):
+            check_spec(directory, spec)
+
+
+def _different_config(directory: Path, evidence: str) -> ResultsDirError:
+    return ResultsDirError(f"{directory} holds run {directory.name} made with a different config "
+                           f"({evidence}); use another results directory or remove it")
 
 
 def finished_runs(out: Path, skip: Collection[Path] = ()) -> list[FinishedRun]:

@@ -1,10 +1,10 @@
 """Helpers of the fault-injection tests: a tiny finished grid, copies of it, faults, checks.
 
 Every test breaks a copy of one finished results directory (``pristine``) and runs the command
-line on it in this process; the ``kit`` fixture gathers the helpers. Its promise is one of two: the rerun gives *identical results*
-(the tables byte for byte those of ``pristine``), or it ends in *a clear error and nothing
-changed* (exit status 2, one line on stderr that names the file and the fix, no traceback, and
-every file of the directory as it was).
+line on it in this process; the ``kit`` fixture gathers the helpers. Its promise is one of
+two: the rerun gives *identical results* (the tables byte for byte those of ``pristine``), or
+it ends in *a clear error and nothing changed* (exit status 2, one line on stderr that names
+the file and the fix, no traceback, and every file of the directory as it was).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ processes or mounts.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 import signal
@@ -21,10 +22,12 @@ import yaml
 from pid_bench.results_dir import writer_lock
 from synthetic.latent import make_latent
 
-#: (file of a run, damage): "line" / "mid" cut it at a line boundary / inside a record.
+#: (file of a run, damage): "line" / "mid" cut it at a line boundary / inside a record,
+#: "edit" changes one digit (of a spec: one setting) and keeps the file well-formed.
 DAMAGES = [(name, how) for name in ("results.csv", "training.csv", "ground_truth.csv",
                                     "spec.json", "done.json")
-           for how in ("line", "mid", "delete") if (name, how) != ("done.json", "delete")]
+           for how in ("line", "mid", "delete", "edit")
+           if (name, how) not in {("done.json", "delete"), ("done.json", "edit")}]
 FAST_DAMAGES = {("results.csv", "line"), ("results.csv", "mid"), ("spec.json", "delete"),
                 ("done.json", "mid")}
 
@@ -43,6 +46,13 @@ def test_a_damaged_run_is_named_and_rerun_invalid_restores_it(kit, copy, pristin
     target = out / kit.RUN / name
     if how == "delete":
         target.unlink()
+    elif how == "edit" and name == "spec.json":
+        spec = json.loads(target.read_text())
+        target.write_text(json.dumps({**spec, "embed_batch_size": 7}, indent=2))
+    elif how == "edit":
+        header, body = target.read_text().split("\n", 1)
+        digit = next(c for c in body if c.isdigit())
+        target.write_text(f"{header}\n{body.replace(digit, str((int(digit) + 1) % 10), 1)}")
     else:
         kit.cut(target, how)
     before = kit.snapshot(out)
