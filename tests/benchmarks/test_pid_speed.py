@@ -1,4 +1,5 @@
-"""The BROJA speed benchmark: table, time cap and agreement columns."""
+"""The BROJA speed benchmark: table, time cap, agreement columns, the BROJA_2PID option
+(against a stand-in checkout: the real one is not needed) and the permutation loop."""
 
 import time
 
@@ -24,17 +25,19 @@ def test_small_run_prints_the_table(bench, capsys):
     cells = [c.strip() for c in rows[1].strip("|").split("|")]
     assert cells[1] == "27"
     # cvxpy agrees to well within 1e-6 bits and the certified gap is below 1e-9.
-    assert float(cells[6]) < 1e-6 and float(cells[8]) <= 1e-9
+    # Columns: k, cells, ours, cvxpy, dit, 2 ratios, 2 diffs, gap.
+    assert float(cells[7]) < 1e-6 and float(cells[9]) <= 1e-9
 
 
 def test_a_reference_call_is_stopped_at_the_cap(bench):
     start = time.perf_counter()
-    seconds, atoms, error = bench.run_capped(_sleeper, np.full((2, 2, 2), 0.125), 0.5, None)
+    seconds, atoms, error = bench.run_capped(_sleeper, np.full((2, 2, 2), 0.125), 0.5, None, 3)
     assert np.isinf(seconds) and atoms is None and error is None
     assert time.perf_counter() - start < 10
 
 
 def test_a_slow_reference_is_skipped_for_larger_k(bench, monkeypatch):
+    monkeypatch.setattr(bench, "MIN_SECONDS", 0.0)
     cvxpy = bench.REFERENCES["cvxpy"]
     cvxpy(np.full((2, 2, 2), 0.125))  # imports cvxpy here, before the forks
     monkeypatch.setattr(bench, "REFERENCES", {"cvxpy": cvxpy, "dit": _sleeper})
@@ -51,3 +54,42 @@ def test_bad_arguments(bench, capsys):
     assert bench.main(["--ks", "2", "--repeats", "0"]) == 2
     with pytest.raises(SystemExit):
         bench.main(["--ks", "2,x"])
+
+
+_STAND_IN = """
+def pid(pdf, output=0):
+    # Stand-in for BROJA_2PID's pid: keys (y, x1, x2), all information redundant.
+    assert all(len(k) == 3 for k in pdf) and abs(sum(pdf.values()) - 1) < 1e-12
+    return {"SI": 0.25, "UIY": 0.0, "UIZ": 0.0, "CI": 0.0}
+"""
+
+
+def test_broja2pid_is_imported_from_a_checkout_and_timed(bench, tmp_path, monkeypatch):
+    monkeypatch.setattr(bench, "MIN_SECONDS", 0.0)
+    (tmp_path / "broja2pid").mkdir()
+    (tmp_path / "broja2pid" / "__init__.py").write_text("")
+    (tmp_path / "broja2pid" / "BROJA_2PID.py").write_text(_STAND_IN)
+    reference = bench.broja2pid_reference(tmp_path)
+    np.testing.assert_array_equal(reference(np.full((2, 2, 2), 0.125))(), [0.25, 0, 0, 0])
+    rows = bench.benchmark([2], cap=10.0, repeats=1, seed=0, warm=False,
+                           references={"broja2pid": reference})
+    assert rows[0]["broja2pid"] < 10.0 and rows[0]["diff_broja2pid"] >= 0
+    line = bench.markdown_row(rows[0], 10.0, ["broja2pid"])
+    assert line.count("|") == 8 and "x |" in line
+    assert "BROJA_2PID (s)" in bench.table_header(["broja2pid"])
+
+
+def test_missing_broja2pid_checkout_is_refused(bench, tmp_path, capsys):
+    assert bench.main(["--ks", "2", "--broja2pid", str(tmp_path)]) == 2
+    assert "no BROJA_2PID checkout" in capsys.readouterr().err
+
+
+def test_permutation_tables_and_their_loop(bench):
+    tables = bench.permutation_tables(5, seed=0)
+    assert len(tables) == 5 and all(t.shape == (4, 4, 4) for t in tables)
+    assert all(abs(t.sum() - 1) < 1e-12 for t in tables)
+    # y is shuffled against (x1, x2): the (x1, x2) and y marginals are those of the sample.
+    for t in tables[1:]:
+        np.testing.assert_allclose(t.sum(axis=2), tables[0].sum(axis=2), atol=1e-15)
+        np.testing.assert_allclose(t.sum(axis=(0, 1)), tables[0].sum(axis=(0, 1)), atol=1e-15)
+    assert bench.time_permutations(tables) > 0
