@@ -8,61 +8,41 @@ codes, and an integer (n,) variable is taken as codes already. The exact discret
 on a loaded machine its OpenMP threads cost up to 40 times the single-threaded time (22 s
 instead of 0.6 s for 10,000 points in 8 dimensions on 2 shared cores).
 
-Correction of the plug-in bias. A plug-in joint from n samples overstates information, by
-roughly (occupied cells - 1) / (2 n ln 2) bits per quantity, so each atom carries a bias.
-Two resampling estimates of that bias are offered; the corrected atoms are the plug-in atoms
-minus the estimated bias, projected to a valid decomposition
-(:func:`pid_bench.info.continuous.correction.valid_decomposition`):
-
-* ``"shuffle"`` (Panzeri et al.'s shuffle subtraction): permuting the target codes keeps the
-  joint of (x1, x2) and the target's marginal but destroys every dependence between them, so
-  the atoms of a permuted joint are pure bias. It measures the bias *under independence*,
-  where every (x1, x2, y) cell can be occupied, and over-corrects where the dependence
-  confines the mass to few cells: on a ``make_latent`` task whose label is a function of the
-  latent states (64 of 1,024 cells occupied; d = 8, 3 seeds) it removed 0.5 of the 1 bit of
-  true synergy at n = 500;
-* ``"bootstrap"`` (default; Efron's bias estimate): the bias is the mean atoms of joints
-  re-drawn from the plug-in joint (n samples each) minus the plug-in atoms, the bias of the
-  plug-in under the *observed* dependence. On the ``make_latent`` tasks of
-  ``benchmarks/pid_accuracy.py`` (d = 8 and 32, 5 seeds) every atom stayed within 0.01 bits
-  of the truth on average at n = 500.
+Statistics of the plug-in. The joint of the codes is a plug-in estimate, with the plug-in's
+upward bias (most of it in the synergy). :func:`discrete_pid` gives it the treatment of
+``pid_from_samples``' plug-in mode (:mod:`pid_bench.info.sampling`): a bias correction (the
+raw atoms stay in ``details["plugin"]``), permutation p-values with ``n_permutations``,
+bootstrap intervals of the codes' table with ``n_bootstrap`` (the clustering held fixed),
+and a :class:`~pid_bench.info.sampling.SamplingWarning` when the samples per occupied cell
+are too few. The default correction stays ``"bootstrap"`` (Efron's bias estimate, the bias
+of the plug-in under the *observed* dependence): on the ``make_latent`` tasks of
+``benchmarks/pid_accuracy.py`` (d = 8 and 32, 5 seeds) every atom stayed within 0.01 bits of
+the truth on average at n = 500, while ``"shuffle"``, the bias under independence,
+over-corrects where the labels confine the mass to few cells (it removed 0.5 of the 1 bit of
+true synergy of a task with 64 of 1,024 cells occupied at n = 500). p-values are off by
+default (``n_permutations=0``): each permutation costs one solve.
 """
 
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from pid_bench.info.continuous.correction import valid_decomposition
 from pid_bench.info.continuous.gaussian import as_samples
-from pid_bench.info.discrete.broja import BrojaConvergenceError
-from pid_bench.info.registry import pid
-from pid_bench.info.result import ATOMS, PIDResult
-from pid_bench.info.samples import encode_labels, joint_from_samples
+from pid_bench.info.result import PIDResult
+from pid_bench.info.samples import encode_labels
+from pid_bench.info.sampling.estimate import DEFAULT_RESAMPLES, check_count, plugin_pid
+from pid_bench.info.sampling.guards import SamplingWarning
+from pid_bench.info.sampling.table import RESAMPLE_OPTIONS, SampleTable
 
 __all__ = ["cluster", "discretize", "discrete_pid"]
 
 _METHODS = ("kmeans", "quantile")
-
-#: Options of the discrete measure unless the caller gives ``measure_options``: the plug-in
-#: joint is itself off by far more than 1e-7 bits, so BROJA need not certify 1e-9.
-_MEASURE_DEFAULTS: dict[str, dict[str, Any]] = {"broja": {"tol": 1e-7}}
-
-#: Largest BROJA duality gap (bits) accepted when the requested one cannot be certified; far
-#: below the plug-in error of any joint estimated from samples.
-_LOOSEST_TOL = 1e-3
-
-_CORRECTIONS = ("bootstrap", "shuffle", None)
-
-
-def _check_count(name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; received {value!r}")
-    return int(value)
 
 
 def discretize(x: object, n_clusters: int = 8, *, method: str = "kmeans",
@@ -96,7 +76,7 @@ def discretize(x: object, n_clusters: int = 8, *, method: str = "kmeans",
     if raw.dtype.kind in "biu" and raw.ndim == 1:
         return encode_labels(raw, name)
     arr = as_samples(raw, name)
-    k = _check_count("n_clusters", n_clusters, 2)
+    k = check_count("n_clusters", n_clusters, 2)
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}; received {method!r}")
     rows, codes = np.unique(arr, axis=0, return_inverse=True)
@@ -112,34 +92,15 @@ def discretize(x: object, n_clusters: int = 8, *, method: str = "kmeans",
     scaled = arr[:, spread > 0] / spread[spread > 0]
     state = int(np.random.default_rng(seed).integers(0, 2**31 - 1))
     kmeans = importlib.import_module("sklearn.cluster").KMeans
-    model = kmeans(n_clusters=k, n_init=_check_count("n_init", n_init, 1), random_state=state)
+    model = kmeans(n_clusters=k, n_init=check_count("n_init", n_init, 1), random_state=state)
     with threadpool_limits(limits=1):  # see the module docstring
         return encode_labels(model.fit_predict(scaled), name)
 
 
-def _decompose(p: np.ndarray, measure: str, options: Mapping[str, Any]) -> PIDResult:
-    """``pid(p, measure)``, accepting a BROJA certificate up to ``_LOOSEST_TOL`` where the
-    requested one cannot be reached (the plug-in joint is off by far more)."""
-    try:
-        return pid(p, measure, **options)
-    except BrojaConvergenceError as exc:
-        if exc.gap > _LOOSEST_TOL:
-            raise
-        return pid(p, measure, **{**options, "tol": 2 * exc.gap})
-
-
-def _resample(p: np.ndarray, codes: list[np.ndarray], correction: str,
-              rng: np.random.Generator) -> np.ndarray:
-    """One joint whose decomposition measures the plug-in bias (see the module docstring)."""
-    if correction == "shuffle":
-        return joint_from_samples(codes[0], codes[1], rng.permutation(codes[2]))
-    n = codes[0].size
-    return (rng.multinomial(n, p.ravel()) / n).reshape(p.shape)
-
-
 def discrete_pid(c1: object, c2: object, cy: object, *, measure: str = "broja",
-                 correction: str | None = "bootstrap", n_resamples: int = 5,
-                 seed: int | np.random.Generator | None = 0,
+                 correction: str | None = "bootstrap", n_resamples: int = DEFAULT_RESAMPLES,
+                 n_permutations: int = 0, n_bootstrap: int = 0, interval: str = "centered",
+                 confidence: float = 0.95, seed: int | np.random.Generator | None = 0,
                  **measure_options: Any) -> PIDResult:
     """Plug-in decomposition of discrete samples with a correction of the plug-in bias.
 
@@ -149,10 +110,20 @@ def discrete_pid(c1: object, c2: object, cy: object, *, measure: str = "broja",
         Labels of x1, x2 and the target (any hashable values).
     measure : str, default "broja"
         Discrete measure (``pid_bench.measures()``).
-    correction : {"bootstrap", "shuffle", None}, default "bootstrap"
-        Bias correction (module docstring); None returns the plug-in decomposition.
-    n_resamples : int, default 5
-        Bootstrap resamples or target permutations behind the correction.
+    correction : str or None, default "bootstrap"
+        Bias correction (:mod:`pid_bench.info.sampling.bias`); None returns the plug-in
+        decomposition.
+    n_resamples : int, default 20
+        Bootstrap resamples or target permutations behind a resampling correction when
+        ``n_bootstrap`` or ``n_permutations`` is 0.
+    n_permutations : int, default 0
+        Largest number of y-permutations behind the p-values (0: none).
+    n_bootstrap : int, default 0
+        Bootstrap replicates behind the intervals (0: none).
+    interval : {"centered", "bca", "percentile"}, default "centered"
+        Interval method (:mod:`pid_bench.info.sampling.intervals`).
+    confidence : float, default 0.95
+        Coverage of the intervals.
     seed : int or numpy.random.Generator, optional
         Seed of the resamples.
     **measure_options
@@ -161,36 +132,32 @@ def discrete_pid(c1: object, c2: object, cy: object, *, measure: str = "broja",
     Returns
     -------
     PIDResult
-        Atoms in bits, ``measure`` as given; ``details`` holds ``plugin`` (uncorrected atoms),
-        ``bias`` (the estimated bias per atom), ``correction``, ``n_resamples``, ``shape`` of
-        the plug-in joint and ``clipped``.
+        Atoms in bits, ``measure`` as given; ``details`` as
+        :func:`pid_bench.info.sampling.estimate.plugin_pid`'s. Warns
+        (:class:`~pid_bench.info.sampling.SamplingWarning`) when the samples per occupied
+        cell are too few.
     """
-    if correction not in _CORRECTIONS:
-        raise ValueError(f"correction must be one of {_CORRECTIONS}; received {correction!r}")
-    n_resamples = _check_count("n_resamples", n_resamples, 1)
     codes = [encode_labels(v, k) for k, v in (("x1", c1), ("x2", c2), ("y", cy))]
-    options = {**_MEASURE_DEFAULTS.get(measure, {}), **measure_options}
-    p = joint_from_samples(*codes)
-    plugin = _decompose(p, measure, options)
-    details: dict[str, Any] = {"plugin": plugin.to_dict(), "correction": correction,
-                               "n_resamples": n_resamples, "shape": p.shape}
-    if correction is None:
-        return valid_decomposition(plugin.mi1, plugin.mi2, plugin.total, plugin.redundancy,
-                                   measure=measure, details=details)
-    rng = np.random.default_rng(seed)
-    draws = [_decompose(_resample(p, codes, correction, rng), measure, options).atoms()
-             for _ in range(n_resamples)]
-    # Shuffled joints have true atoms 0; bootstrap joints have the plug-in's atoms as truth.
-    bias = np.mean(draws, axis=0) - (0.0 if correction == "shuffle" else plugin.atoms())
-    details["bias"] = dict(zip(ATOMS, bias.tolist()))
-    r, u1, u2, s = plugin.atoms() - bias
-    return valid_decomposition(r + u1, r + u2, r + u1 + u2 + s, r, measure=measure,
-                               details=details)
+    lengths = {k: c.size for k, c in zip(("x1", "x2", "y"), codes)}
+    if len(set(lengths.values())) != 1:
+        raise ValueError(f"c1, c2 and cy must have the same number of samples; received "
+                         f"{lengths}")
+    options = {**RESAMPLE_OPTIONS.get(measure, {}), **measure_options}
+    result, warning = plugin_pid(SampleTable((codes[0], codes[1], codes[2])), measure=measure,
+                                 measure_options=options, correction=correction,
+                                 n_permutations=n_permutations, n_bootstrap=n_bootstrap,
+                                 interval=interval, confidence=confidence,
+                                 n_resamples=n_resamples, seed=seed)
+    if warning:
+        warnings.warn(warning, SamplingWarning, stacklevel=2)
+    return result
 
 
 def cluster(x1: object, x2: object, y: object, *, n_clusters: int = 8,
             y_clusters: int | None = None, method: str = "kmeans", measure: str = "broja",
-            correction: str | None = "bootstrap", n_resamples: int = 5, n_init: int = 3,
+            correction: str | None = "bootstrap", n_resamples: int = DEFAULT_RESAMPLES,
+            n_permutations: int = 0, n_bootstrap: int = 0, interval: str = "centered",
+            confidence: float = 0.95, n_init: int = 3,
             seed: int | np.random.Generator | None = 0,
             measure_options: Mapping[str, Any] | None = None) -> PIDResult:
     """PID of continuous samples by discretisation and an exact discrete measure.
@@ -211,10 +178,19 @@ def cluster(x1: object, x2: object, y: object, *, n_clusters: int = 8,
         See :func:`discretize`.
     measure : str, default "broja"
         Discrete measure applied to the plug-in joint.
-    correction : {"bootstrap", "shuffle", None}, default "bootstrap"
-        Correction of the plug-in bias (module docstring).
-    n_resamples : int, default 5
-        Resamples behind the correction.
+    correction : str or None, default "bootstrap"
+        Correction of the plug-in bias (module docstring; the names of
+        :mod:`pid_bench.info.sampling.bias`).
+    n_resamples : int, default 20
+        Resamples behind a resampling correction.
+    n_permutations : int, default 0
+        Largest number of y-permutations behind p-values of the atoms (0: none).
+    n_bootstrap : int, default 0
+        Bootstrap replicates of the codes' table behind intervals (0: none).
+    interval : {"centered", "bca", "percentile"}, default "centered"
+        Interval method.
+    confidence : float, default 0.95
+        Coverage of the intervals.
     n_init : int, default 3
         k-means initialisations.
     seed : int or numpy.random.Generator, optional
@@ -257,8 +233,10 @@ def cluster(x1: object, x2: object, y: object, *, n_clusters: int = 8,
     codes = [discretize(v, k, method=method, seed=rng, n_init=n_init, name=name)
              for name, v, k in (("x1", a1, n_clusters), ("x2", a2, n_clusters), ("y", ay, k_y))]
     result = discrete_pid(*codes, measure=measure, correction=correction,
-                          n_resamples=n_resamples, seed=rng, **dict(measure_options or {}))
+                          n_resamples=n_resamples, n_permutations=n_permutations,
+                          n_bootstrap=n_bootstrap, interval=interval, confidence=confidence,
+                          seed=rng, **dict(measure_options or {}))
     return PIDResult(result.redundancy, result.unique1, result.unique2, result.synergy,
-                     measure="cluster",
+                     measure="cluster", intervals=result.intervals,
                      details={**dict(result.details), "n_clusters": n_clusters,
                               "method": method, "discrete_measure": measure})

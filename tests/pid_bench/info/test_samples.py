@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pid_bench.info import pid, pid_from_samples
+from pid_bench.info import ATOMS, pid, pid_from_samples
 from pid_bench.info.samples import encode_labels, joint_from_samples
 
 
@@ -34,23 +34,26 @@ def test_joint_from_samples_counts_relative_frequencies():
 @pytest.mark.parametrize("measure", ["imin", "mmi", "ccs"])
 def test_plug_in_equals_pid_of_the_empirical_joint(measure):
     x1, x2, y = draw(400, 1)
-    got = pid_from_samples(x1, x2, y, measure=measure)
+    got = pid_from_samples(x1, x2, y, measure=measure, correction=None, n_permutations=0)
     want = pid(counted_joint(x1, x2, y), measure)
     np.testing.assert_allclose(got.atoms(), want.atoms(), rtol=0, atol=1e-12)
+    raw = pid_from_samples(x1, x2, y, measure=measure, n_permutations=0, seed=0)
+    np.testing.assert_allclose([raw.details["plugin"][a] for a in ATOMS], want.atoms(),
+                               rtol=0, atol=1e-12)
     assert got.details["n_samples"] == 400
     assert got.intervals is None
 
 
 def test_labels_of_any_hashable_type_give_the_same_decomposition():
     x1, x2, y = draw(300, 2)
-    reference = pid_from_samples(x1, x2, y, measure="imin")
+    opts = {"measure": "imin", "n_permutations": 20, "seed": 0}
+    reference = pid_from_samples(x1, x2, y, **opts)
     names = np.array(["cold", "hot"])
-    as_strings = pid_from_samples(list(names[x1]), pd.Series(names[x2]), names[y],
-                                  measure="imin")
+    as_strings = pid_from_samples(list(names[x1]), pd.Series(names[x2]), names[y], **opts)
     as_tuples = pid_from_samples([(v, "a") for v in x1], [(v,) for v in x2],
-                                 pd.Series([(v, v) for v in y]), measure="imin")
+                                 pd.Series([(v, v) for v in y]), **opts)
     mixed = pid_from_samples([1.5 if v else "none" for v in x1], x2.astype(float),
-                             [bool(v) for v in y], measure="imin")
+                             [bool(v) for v in y], **opts)
     for other in (as_strings, as_tuples, mixed):
         np.testing.assert_allclose(other.atoms(), reference.atoms(), rtol=0, atol=1e-12)
 

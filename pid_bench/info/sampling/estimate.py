@@ -1,0 +1,181 @@
+"""The plug-in decomposition of coded samples with its bias correction, p-values and intervals.
+
+One function, :func:`plugin_pid`, used by ``pid_from_samples`` (discrete labels) and by the
+``cluster`` estimator (codes of discretised data). It solves the plug-in table once, draws the
+permutations and bootstrap replicates that were asked for (each costs one solve of a table of
+the same shape) and reuses them: the shuffle correction is the mean of the permutation null,
+the bootstrap correction the mean of the bootstrap replicates.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from pid_bench.info.result import ATOMS, PIDResult
+from pid_bench.info.sampling import bias as _bias
+from pid_bench.info.sampling.guards import MIN_SAMPLES_PER_CELL, undersampling_message
+from pid_bench.info.sampling.intervals import INTERVALS, bootstrap_draws, bootstrap_interval
+from pid_bench.info.sampling.significance import no_synergy_test, permutation_test
+from pid_bench.info.sampling.table import RESAMPLE_OPTIONS, SampleTable, decompose
+
+__all__ = ["plugin_pid", "DEFAULT_CORRECTION", "DEFAULT_PERMUTATIONS", "DEFAULT_RESAMPLES",
+           "check_sampling_options", "check_count"]
+
+#: The correction that the benchmark found best (smallest worst-case error at n >= 2x cells).
+DEFAULT_CORRECTION = "shuffle"
+
+#: Largest number of permutations behind the p-values (they stop early on null-like atoms).
+DEFAULT_PERMUTATIONS = 1000
+
+#: Resamples behind a resampling correction when no permutations or bootstrap are asked.
+DEFAULT_RESAMPLES = 20
+
+
+def check_count(name: str, value: object, low: int) -> int:
+    """``value`` as an int, or a ``ValueError`` unless it is an integer >= ``low``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}; received {value!r}")
+    return int(value)
+
+
+def check_sampling_options(correction: str | None, n_permutations: int, n_bootstrap: int,
+                           interval: str, confidence: float, n_resamples: int) -> None:
+    """Refuse invalid options of :func:`plugin_pid` with a message naming the valid ones."""
+    if correction is not None and correction not in _bias.CORRECTIONS:
+        raise ValueError(f"correction must be one of {', '.join(_bias.CORRECTIONS)} or None; "
+                         f"received {correction!r}")
+    check_count("n_permutations", n_permutations, 0)
+    check_count("n_bootstrap", n_bootstrap, 0)
+    check_count("n_resamples", n_resamples, 1)
+    if interval not in INTERVALS:
+        raise ValueError(f"interval must be one of {', '.join(INTERVALS)}; received "
+                         f"{interval!r}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1); received {confidence!r}")
+
+
+def plugin_pid(table: SampleTable, *, measure: str = "broja",
+               measure_options: Mapping[str, Any] | None = None,
+               correction: str | None = DEFAULT_CORRECTION,
+               n_permutations: int = DEFAULT_PERMUTATIONS, n_bootstrap: int = 0,
+               interval: str = "centered", confidence: float = 0.95,
+               n_resamples: int = DEFAULT_RESAMPLES,
+               seed: int | np.random.Generator | None = None) -> tuple[PIDResult, str]:
+    """Plug-in decomposition with bias correction, permutation p-values and intervals.
+
+    Parameters
+    ----------
+    table : SampleTable
+        The coded samples.
+    measure : str, default "broja"
+        Discrete measure.
+    measure_options : mapping, optional
+        Its options (the resampled tables use ``tol=1e-7`` for BROJA unless given).
+    correction : str or None, default "shuffle"
+        One of :data:`pid_bench.info.sampling.bias.CORRECTIONS`, or None for the plug-in.
+    n_permutations : int, default 1000
+        Largest number of y-permutations behind the p-values (0: no p-values).
+    n_bootstrap : int, default 0
+        Bootstrap replicates behind the intervals (0: no intervals).
+    interval : {"centered", "bca", "percentile"}, default "centered"
+        Interval method (:mod:`pid_bench.info.sampling.intervals`).
+    confidence : float, default 0.95
+        Coverage of the intervals.
+    n_resamples : int, default 20
+        Permutations or replicates behind a shuffle or bootstrap correction when
+        ``n_permutations`` or ``n_bootstrap`` is 0.
+    seed : int or numpy.random.Generator, optional
+        Seeds every random step.
+
+    Returns
+    -------
+    result : PIDResult
+        Reported atoms in bits (corrected unless ``correction`` is None), ``measure`` as
+        given, intervals when ``n_bootstrap > 0``. ``details``: the measure's own, plus
+        ``plugin`` (raw atoms and total), ``bias`` (raw minus reported, per atom),
+        ``correction``, ``p_values`` (atoms and total, or None), ``n_permutations`` (done),
+        ``n_bootstrap``, ``interval_method``, ``interval_calibrated``, ``shape``,
+        ``occupied_cells``, ``samples_per_cell`` (per occupied cell), ``undersampled`` and
+        ``clipped`` (whether the projection to a valid decomposition moved anything).
+    warning : str
+        The undersampling message, or '' (the caller warns).
+    """
+    check_sampling_options(correction, n_permutations, n_bootstrap, interval, confidence,
+                           n_resamples)
+    user = dict(measure_options or {})
+    resample_options = {**RESAMPLE_OPTIONS.get(measure, {}), **user}
+
+    def solve(p: np.ndarray) -> np.ndarray:
+        return decompose(p, measure, resample_options).atoms()
+
+    rng = np.random.default_rng(seed)
+    plugin = decompose(table.joint(), measure, user)
+    raw = plugin.atoms()
+    p_values = null = None
+    synergy_null = "both" if measure == "broja" else "permutation"
+    if n_permutations or correction == "shuffle":
+        null, p_values = permutation_test(table, solve, raw, n_permutations or n_resamples, rng,
+                                          stop_on=(True,) * 4 + (False,) if n_permutations
+                                          else None)
+    if n_permutations and synergy_null == "both":
+        # Significant only against both nulls (independence, and no synergy with the data's
+        # pairwise marginals): the larger p-value is valid wherever either null is.
+        _, p_no_synergy = no_synergy_test(plugin.details["q"], table.n, solve, raw[3],
+                                          n_permutations, rng)
+        p_values[3] = max(p_values[3], p_no_synergy)
+    boot = None
+    if n_bootstrap or correction == "bootstrap":
+        boot = bootstrap_draws(table, solve, n_bootstrap or n_resamples, rng)
+
+    if correction is None:
+        reported = dataclasses.replace(plugin, details={"clipped": False})
+    elif correction == "shuffle":
+        reported = _bias.corrected_atoms(raw - null.mean(axis=0), measure=measure)
+    elif correction == "bootstrap":
+        reported = _bias.corrected_atoms(2 * raw - boot.mean(axis=0), measure=measure)
+    elif correction == "extrapolation":
+        reported = _bias.corrected_atoms(_bias.extrapolated_atoms(table, solve, raw, rng),
+                                         measure=measure)
+    else:
+        counts = table.counts()
+        if correction == "panzeri_treves":
+            informations = _bias.plugin_informations(counts) - _bias.panzeri_treves_bias(counts)
+        else:
+            informations = _bias.nsb_informations(counts)
+        reported = _bias.corrected_informations(informations, plugin.redundancy,
+                                                measure=measure)
+
+    occupied = table.occupied()
+    warning = undersampling_message(table.n, occupied)
+    intervals = None
+    if n_bootstrap:
+        intervals = bootstrap_interval(table, solve, raw, reported.atoms(), boot, confidence,
+                                       interval, rng)
+    names = (*ATOMS, "total")
+    details = {
+        **dict(plugin.details),
+        "plugin": plugin.to_dict(),
+        "bias": dict(zip(ATOMS, (raw - reported.atoms()).tolist())),
+        "correction": correction,
+        "p_values": None if p_values is None or not n_permutations
+        else dict(zip(names, p_values.tolist())),
+        "n_permutations": len(null) if null is not None and n_permutations else 0,
+        "synergy_null": synergy_null if n_permutations else None,
+        "n_bootstrap": n_bootstrap,
+        "interval_method": interval if n_bootstrap else None,
+        "interval_calibrated": bool(n_bootstrap) and not warning,
+        "shape": table.shape,
+        "occupied_cells": occupied,
+        "samples_per_cell": table.n / occupied,
+        "min_samples_per_cell": MIN_SAMPLES_PER_CELL,
+        "undersampled": bool(warning),
+        "clipped": reported.details["clipped"],
+    }
+    result = PIDResult(reported.redundancy, reported.unique1, reported.unique2,
+                       reported.synergy, measure=measure, intervals=intervals, details=details)
+    return result, warning
