@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from pid_bench.info import ATOMS, measures, pid_from_samples
+from pid_bench.info import ATOMS, estimators, measures, pid_from_samples
+from pid_bench.info.sampling import SamplingWarning
+from pid_bench.info.sampling.bias import CORRECTIONS
+from pid_bench.info.sampling.estimate import DEFAULT_CORRECTION, DEFAULT_PERMUTATIONS
+from pid_bench.info.sampling.guards import MEMORY_LIMIT
+from pid_bench.info.sampling.intervals import INTERVALS
 
 __all__ = ["HELP", "add_arguments", "run", "read_table", "format_value"]
 
-HELP = "Partial information decomposition of three discrete columns of a CSV or parquet file."
+HELP = ("Partial information decomposition of three columns of a CSV or parquet file, with "
+        "bias correction, p-values and intervals.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,10 +30,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--y", required=True, metavar="COL", help="column of the target")
     parser.add_argument("--measure", default="broja",
                         help=f"PID measure, one of {', '.join(measures())} (default: broja)")
+    parser.add_argument("--estimator", default=None, choices=estimators(),
+                        help="continuous estimator for numeric columns (default: plug-in of "
+                             "the labels)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--correction", default="auto", choices=["auto", *CORRECTIONS, "none"],
+                        help=f"correction of the plug-in bias (default: auto, i.e. "
+                             f"{DEFAULT_CORRECTION} for labels, the one with the smallest "
+                             f"worst-case error in docs/results/pid_sampling.md, and an "
+                             f"estimator's own default)")
+    parser.add_argument("--no-correction", action="store_true",
+                        help="report the raw plug-in atoms (same as --correction none)")
+    parser.add_argument("--permutations", type=int, default=None, metavar="N",
+                        help=f"largest number of permutations behind the p-values, 0 for none "
+                             f"(default: {DEFAULT_PERMUTATIONS} for labels, they stop early on "
+                             f"null-like atoms; an estimator's own default)")
     parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
-                        help="bootstrap resamples for 95%% percentile intervals (default: 0)")
-    parser.add_argument("--seed", type=int, default=None, help="seed of the bootstrap")
+                        help="bootstrap replicates for 95%% intervals (default: 0)")
+    parser.add_argument("--interval", default="centered", choices=INTERVALS,
+                        help="interval method (default: centered)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the permutations, bootstrap and corrections (default: 0)")
+    parser.add_argument("--memory-limit", type=float, default=MEMORY_LIMIT / 2**30,
+                        metavar="GIB", help=f"largest memory of the table's decomposition in "
+                                            f"GiB (default: {MEMORY_LIMIT / 2**30:g})")
     parser.add_argument("--base", type=float, default=2.0,
                         help="logarithm base of the result (default: 2, bits)")
 
@@ -71,31 +98,83 @@ def format_value(value: float) -> str:
 def _format_table(result: dict, header: str) -> str:
     unit = result["unit"]
     intervals = result.get("intervals") or {}
+    p_values = result.get("p_values") or {}
+    raw = result.get("plugin") or {}
     lines = [header, ""]
     label = f"value ({unit})"
     width = max(len(label), 10)
-    lines.append(f"{'atom':<12}{label:>{width}}" + ("   95% interval" if intervals else ""))
+    head = f"{'atom':<12}{label:>{width}}"
+    if raw:
+        head += f"{'raw':>12}"
+    if p_values:
+        head += f"{'p-value':>10}"
+    if intervals:
+        head += "   95% interval"
+    lines.append(head)
     for name in (*ATOMS, "total"):
         row = f"{name:<12}{format_value(result[name]):>{width}}"
+        if raw:
+            row += f"{format_value(raw[name]):>12}"
+        if p_values:
+            row += f"{p_values[name]:>10.4f}"
         if name in intervals:
             lo, hi = intervals[name]
             row += f"   [{format_value(lo)}, {format_value(hi)}]"
         lines.append(row)
-    return "\n".join(lines)
+    notes = []
+    if raw:
+        notes.append(f"correction: {result['correction'] or 'none'} (raw: the plug-in "
+                     f"estimate)")
+    if intervals:
+        calibrated = "calibrated" if result.get("interval_calibrated") else \
+            "NOT calibrated at this n"
+        notes.append(f"intervals: {result['interval_method']}, {calibrated}")
+    if result.get("warning"):
+        notes.append(f"warning: {result['warning']}")
+    return "\n".join(lines + ([""] + notes if notes else []))
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``pid-bench pid``; prints the decomposition and returns 0."""
+    names = {"--x1": args.x1, "--x2": args.x2, "--y": args.y}
+    seen: dict[str, str] = {}
+    for flag, column in names.items():
+        if column in seen:
+            raise ValueError(f"{seen[column]} and {flag} name the same column {column!r}; give "
+                             f"each of --x1, --x2 and --y its own column")
+        seen[column] = flag
     frame = read_table(args.file, [args.x1, args.x2, args.y])
-    result = pid_from_samples(frame[args.x1], frame[args.x2], frame[args.y],
-                              measure=args.measure, n_bootstrap=args.bootstrap, seed=args.seed,
-                              base=args.base)
+    correction = None if args.no_correction or args.correction == "none" else args.correction
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SamplingWarning)
+        result = pid_from_samples(frame[args.x1], frame[args.x2], frame[args.y],
+                                  measure=args.measure, estimator=args.estimator,
+                                  correction=correction, n_permutations=args.permutations,
+                                  n_bootstrap=args.bootstrap, interval=args.interval,
+                                  seed=args.seed, memory_limit=args.memory_limit * 2**30,
+                                  base=args.base)
+    for w in caught:
+        if not issubclass(w.category, SamplingWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    found = [str(w.message) for w in caught if issubclass(w.category, SamplingWarning)]
     out = result.to_dict()
-    out.update(n_samples=len(frame), file=str(args.file), x1=args.x1, x2=args.x2, y=args.y)
+    details = result.details
+    for key in ("plugin", "bias", "correction", "p_values", "synergy_null", "n_permutations",
+                "interval_method", "interval_calibrated", "samples_per_cell"):
+        if key in details:
+            out[key] = details[key]
+    out.update(n_samples=len(frame), file=str(args.file), x1=args.x1, x2=args.x2, y=args.y,
+               warning=found[0] if found else None)
     if args.json:
-        print(json.dumps(out, indent=2))
+        print(json.dumps(out, indent=2, default=_json_default))
     else:
-        header = (f"PID of {args.y} from {args.x1} and {args.x2}: measure {result.measure}, "
-                  f"n = {len(frame)} samples")
+        what = f"estimator {args.estimator}" if args.estimator else f"measure {result.measure}"
+        header = f"PID of {args.y} from {args.x1} and {args.x2}: {what}, n = {len(frame)} samples"
         print(_format_table(out, header))
     return 0
+
+
+def _json_default(value: object) -> object:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
