@@ -13,6 +13,7 @@ from pid_bench.data import MultimodalDataset
 from pid_bench.info import (
     ATOMS,
     PIDResult,
+    SamplingWarning,
     conditional_mutual_information,
     entropy,
     estimators,
@@ -37,6 +38,7 @@ __all__ = [
     "ATOMS",
     "MultimodalDataset",
     "PIDResult",
+    "SamplingWarning",
     "conditional_mutual_information",
     "entropy",
     "estimators",

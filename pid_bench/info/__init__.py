@@ -12,11 +12,13 @@ from pid_bench.info.registry import (
 )
 from pid_bench.info.result import ATOMS, PIDResult
 from pid_bench.info.samples import pid_from_samples
+from pid_bench.info.sampling import SamplingWarning
 from pid_bench.info.shannon import conditional_mutual_information, entropy, mutual_information
 
 __all__ = [
     "ATOMS",
     "PIDResult",
+    "SamplingWarning",
     "conditional_mutual_information",
     "entropy",
     "estimators",
