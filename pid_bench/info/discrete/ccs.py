@@ -51,6 +51,10 @@ NEWTON_MAX_PARAMETERS = 2500
 #: Largest number of Newton steps.
 NEWTON_MAX_STEPS = 100
 
+#: Smallest diagonal entry, relative to the largest, that the Jacobi scaling of the Newton
+#: solves divides by (below it, scaled directions of marginals near 1e-35 blow up).
+JACOBI_FLOOR = 1e-24
+
 
 def _pairwise(q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Marginals (x1, x2), (x1, y), (x2, y) of a 3-axis array."""
@@ -162,20 +166,31 @@ def _newton(design: sparse.csr_matrix, target: np.ndarray, theta: np.ndarray, to
                    - np.outer(moments, moments))
         # Jacobi scaling: the diagonal of the Hessian is about the marginal mass of each
         # parameter, so without it the directions of marginals below ~1e-16 of the largest
-        # fall under lstsq's cut-off and their errors are never corrected.
-        scale = 1.0 / np.sqrt(np.maximum(np.diag(hessian), np.finfo(float).tiny))
+        # fall under lstsq's cut-off and their errors are never corrected (floored at
+        # JACOBI_FLOOR).
+        diagonal = np.diag(hessian)
+        scale = 1.0 / np.sqrt(np.maximum(diagonal, max(JACOBI_FLOOR * diagonal.max(),
+                                                       np.finfo(float).tiny)))
         direction = -scale * np.linalg.lstsq(hessian * np.outer(scale, scale),
                                              scale * gradient, rcond=None)[0]
         slope = gradient @ direction
         # Once the predicted decrease is below the objective's floating-point resolution the
         # sufficient-decrease test cannot tell a good step from a bad one (it would halve the
-        # step to nothing and stall); that close to the optimum the full Newton step is taken.
+        # step to nothing and stall); that close to the optimum the step is judged by the
+        # marginal error (the gradient's size) instead, which it may not increase. Far from
+        # it, a step may not raise the marginal error tenfold either: with log-factors of
+        # marginals near 1e-35 the objective is evaluated too coarsely to catch a bad step.
         resolvable = -slope > 64 * np.finfo(float).eps * max(1.0, abs(value))
+        error = error_of(q)
         alpha = 1.0
         trial_value, trial_q = objective(theta + direction)
-        while resolvable and trial_value > value + 1e-4 * alpha * slope and alpha >= 1e-10:
+        while alpha >= 1e-10 and (error_of(trial_q) > (10.0 if resolvable else 1.0) * error
+                                  or resolvable and trial_value > value + 1e-4 * alpha * slope):
             alpha /= 2
             trial_value, trial_q = objective(theta + alpha * direction)
+        if alpha < 1e-10:
+            raise RuntimeError(f"Newton's method found no acceptable step at a marginal error "
+                               f"of {error:.3g} (tol {tol:g}; round-off of the log-factors)")
         theta, value, q = theta + alpha * direction, trial_value, trial_q
         if error_of(q) <= tol:
             return q, step
