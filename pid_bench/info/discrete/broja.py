@@ -62,7 +62,9 @@ If none reaches ``tol``, BrojaConvergenceError reports the smallest certified ga
 from __future__ import annotations
 
 import contextlib
+import functools
 import numbers
+import types
 
 import numpy as np
 import scipy.linalg as sla
@@ -126,6 +128,9 @@ _PRUNE_MASS = (1e-3, 1e-2)
 
 _controller = None
 
+#: LAPACK's Cholesky factorisation and solve (float64), for _DenseNewton.
+_POTRF, _POTRS = sla.get_lapack_funcs(("potrf", "potrs"), dtype=np.float64)
+
 
 class BrojaConvergenceError(RuntimeError):
     """The BROJA solver could not certify a duality gap at or below the requested ``tol``.
@@ -177,6 +182,32 @@ class _Blocks:
         self.h_bound = min(_conditional_entropy_nats(self.p1[:, None, :]),
                            _conditional_entropy_nats(self.p2[:, None, :]))
         self.h_scale = float(-xlogy(self.p1, self.p1).sum() - xlogy(self.p2, self.p2).sum())
+
+    @functools.cached_property
+    def dense_layout(self) -> types.SimpleNamespace:
+        """Index arrays of the dense Newton matrix over (lambda, mu), of size V =
+        (K1 + K2) Ky (see :class:`_DenseNewton`): flat positions of its lambda-lambda
+        (ll), mu-mu (mm) and coupling (lm, ml) entries, its diagonal, the dual variables of
+        the support and the rest (outside, 1.0 there), and the gauge term: per y, the outer
+        product of (lambda(., y) = 1, mu(., y) = -1) over the support, divided by K2."""
+        k1, k2, ky = self.shape
+        n1, size = k1 * ky, (k1 + k2) * ky
+        a, y, z = np.meshgrid(np.arange(k1), np.arange(ky), np.arange(ky), indexing="ij")
+        b, y2, z2 = np.meshgrid(np.arange(k2), np.arange(ky), np.arange(ky), indexing="ij")
+        a4, y4, b4, z4 = np.meshgrid(np.arange(k1), np.arange(ky), np.arange(k2),
+                                     np.arange(ky), indexing="ij")
+        rows, cols = (a4 * ky + y4).reshape(-1), (n1 + b4 * ky + z4).reshape(-1)
+        support = np.concatenate([self.m1.reshape(-1), self.m2.reshape(-1)])
+        sign = np.repeat([1.0, -1.0], [k1, k2])[:, None]
+        gauge = np.concatenate([self.m1, self.m2]) * sign                  # (K1 + K2, Ky)
+        gauge = (gauge[:, :, None] * np.eye(ky)[None]).reshape(size, ky)
+        return types.SimpleNamespace(
+            size=size, ys=np.arange(ky),
+            ll=((a * ky + y) * size + a * ky + z).reshape(-1),
+            mm=((n1 + b * ky + y2) * size + n1 + b * ky + z2).reshape(-1),
+            lm=rows * size + cols, ml=cols * size + rows,
+            diagonal=np.arange(size) * (size + 1), support=support,
+            outside=(~support).astype(float), gauge=(gauge @ gauge.T) / k2)
 
     def independent_dual(self) -> tuple[np.ndarray, np.ndarray]:
         """(lambda, mu) of the independent coupling p(x1, y) p(x2, y) / p(y), which is
@@ -459,47 +490,47 @@ class _DenseNewton:
 
     def __init__(self, blocks: _Blocks, q: np.ndarray, s: np.ndarray, c: np.ndarray,
                  shift: float = 0.0) -> None:
-        k1, k2, ky = blocks.shape
-        n1 = k1 * ky
+        layout = blocks.dense_layout
         self.shape, self.m2 = blocks.shape, blocks.m2
         # Per block, diag(q_b) + c_b s_b s_b^T, shape (K1, K2, Ky, Ky).
         block = (c[..., None] * s)[..., :, None] * s[..., None, :]
-        ys = np.arange(ky)
-        block[..., ys, ys] += q
-        matrix = np.zeros((n1 + k2 * ky,) * 2)
-        ll = matrix[:n1, :n1].reshape(k1, ky, k1, ky)
-        mm = matrix[n1:, n1:].reshape(k2, ky, k2, ky)
-        ll[np.arange(k1), :, np.arange(k1), :] = block.sum(axis=1)
-        mm[np.arange(k2), :, np.arange(k2), :] = block.sum(axis=0)
-        matrix[:n1, n1:] = block.transpose(0, 2, 1, 3).reshape(n1, -1)
-        matrix[n1:, :n1] = matrix[:n1, n1:].T
-        diagonal = np.einsum("ii->i", matrix)
-        support = np.concatenate([blocks.m1.reshape(-1), blocks.m2.reshape(-1)])
-        scale = diagonal[support].mean()
-        diagonal += shift * diagonal + ~support
-        # Gauge: (lambda(., y) + t, mu(., y) - t) leaves everything unchanged.
-        gauge = np.concatenate([blocks.m1, blocks.m2]) * np.repeat([1.0, -1.0], [k1, k2])[:, None]
-        gauge = (gauge[:, :, None] * np.eye(ky)[None]).reshape(-1, ky)
-        matrix += (scale / k2) * (gauge @ gauge.T)
+        block[..., layout.ys, layout.ys] += q
+        flat = np.zeros(layout.size ** 2)
+        flat[layout.ll] = block.sum(axis=1).reshape(-1)
+        flat[layout.mm] = block.sum(axis=0).reshape(-1)
+        coupling = block.transpose(0, 2, 1, 3).reshape(-1)
+        flat[layout.lm] = coupling
+        flat[layout.ml] = coupling
+        diagonal = flat[layout.diagonal]
+        scale = diagonal[layout.support].mean()
+        flat[layout.diagonal] += shift * diagonal + layout.outside
+        matrix = flat.reshape(layout.size, layout.size)
+        matrix += scale * layout.gauge
         self.matrix = matrix
-        self.factor = sla.cho_factor(matrix, lower=True, check_finite=False)
+        # LAPACK directly: scipy's cho_factor / cho_solve wrappers cost more than these
+        # small factorisations and solves.
+        self.factor, info = _POTRF(matrix, lower=1, clean=0)
+        if info != 0:
+            raise np.linalg.LinAlgError("Newton matrix not positive definite")
         self.cg_tol = _CG_TOL    # unused: no conjugate gradients here
+
+    def _solve_flat(self, rhs: np.ndarray) -> np.ndarray:
+        return _POTRS(self.factor, rhs, lower=1)[0]
 
     def solve(self, rl: np.ndarray, rm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Solve for (dlambda, dmu) given right-hand sides of shapes (K1, Ky) and (K2, Ky)."""
         k1, k2, ky = self.shape
         rm = np.where(self.m2, rm, 0.0)
-        x = sla.cho_solve(self.factor, np.concatenate([rl.reshape(-1), rm.reshape(-1)]),
-                          check_finite=False)
+        x = self._solve_flat(np.concatenate([rl.reshape(-1), rm.reshape(-1)]))
         return x[:k1 * ky].reshape(k1, ky), x[k1 * ky:].reshape(k2, ky)
 
     def solve_refined(self, rl: np.ndarray, rm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`solve` followed by _REFINE rounds of iterative refinement."""
         k1, _, ky = self.shape
         rhs = np.concatenate([rl.reshape(-1), np.where(self.m2, rm, 0.0).reshape(-1)])
-        x = sla.cho_solve(self.factor, rhs, check_finite=False)
+        x = self._solve_flat(rhs)
         for _ in range(_REFINE):
-            x += sla.cho_solve(self.factor, rhs - self.matrix @ x, check_finite=False)
+            x += self._solve_flat(rhs - self.matrix @ x)
         return x[:k1 * ky].reshape(rl.shape), x[k1 * ky:].reshape(rm.shape)
 
 
@@ -544,12 +575,6 @@ def _factorise(blocks: _Blocks, q: np.ndarray, s: np.ndarray, c: np.ndarray,
             except np.linalg.LinAlgError:
                 continue
     return None
-
-
-def _max_step(v: np.ndarray, dv: np.ndarray) -> float:
-    """Largest a in [0, 1] with v + a dv >= 0 (v > 0)."""
-    neg = dv < 0
-    return float(min(1.0, np.min(-v[neg] / dv[neg]))) if neg.any() else 1.0
 
 
 def _conditional_entropy_nats(q: np.ndarray) -> float:
@@ -601,7 +626,7 @@ class _InteriorPoint:
         self.certify_below = _CERTIFY_RW * tol * _LN2
         for iteration in range(max_iter + 1):
             now = candidate
-            if self._worth_certifying() or iteration % 3 == 0 or iteration == max_iter:
+            if self._worth_certifying() or iteration % 3 == 2 or iteration == max_iter:
                 now = min(now, self.certificate(self.lam, self.mu, self.r, self.f, self.s),
                           key=lambda c: c[0])
             if now[0] < best[0]:
@@ -626,7 +651,7 @@ class _InteriorPoint:
     def _worth_certifying(self) -> bool:
         """Whether the complementarity gap sum r w (nats), about the duality gap of the
         iterate, is small enough (``certify_below``) for a certificate to be worth its
-        cost; :meth:`run` certifies every third iterate regardless."""
+        cost; :meth:`run` certifies every third iterate regardless (from the third on)."""
         return float(np.where(self.blocks.live, self.r * self.w, 0.0).sum()) <= self.certify_below
 
     def restart(self, best: tuple) -> None:
@@ -666,8 +691,11 @@ class _InteriorPoint:
             df = -np.einsum("aby,aby->ab", s, dl[:, None, :] + dm[None, :, :])
             return dl, dm, np.where(live, h + r / w * df, 0.0), np.where(live, -res_p - df, 0.0)
 
+        r_safe = np.where(live, r, 1.0)   # r = 0 and zero steps off the live blocks
+
         def longest(d: tuple[np.ndarray, ...]) -> float:
-            return min(_max_step(r, d[2]), _max_step(w, d[3]))   # 0 steps off live blocks
+            # Largest a in [0, 1] with r + a dr >= 0 and w + a dw >= 0 (r, w > 0 where live).
+            return 1.0 / max(1.0, float((-d[2] / r_safe).max()), float((-d[3] / w).max()))
 
         # Mehrotra's predictor-corrector, centred on the weighted path r w = t * centre;
         # when the second-order correction shortens the step below half the predictor's,
