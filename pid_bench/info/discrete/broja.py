@@ -174,6 +174,7 @@ class _Blocks:
         # Weights of the central path: a block is centred towards r w proportional to its
         # capacity, so that blocks with tiny marginals are not asked to carry mass they
         # cannot hold (mean weight 1 over live blocks).
+        self.n_live = int(self.live.sum())
         self.centre = np.where(self.live, self.cost / self.cost[self.live].mean(), 0.0)
         # Conditioning reduces entropy: every Q in Delta_p has H_Q(Y | X1, X2) <=
         # min_i H_Q(Y | Xi) = min_i H_p(Y | Xi) (nats), i.e. I_Q(X1, X2; Y) >= max_i I(Xi; Y).
@@ -206,7 +207,8 @@ class _Blocks:
             ll=((a * ky + y) * size + a * ky + z).reshape(-1),
             mm=((n1 + b * ky + y2) * size + n1 + b * ky + z2).reshape(-1),
             lm=rows * size + cols, ml=cols * size + rows,
-            diagonal=np.arange(size) * (size + 1), support=support,
+            diagonal=np.arange(size) * (size + 1), support=support.astype(float),
+            n_support=int(support.sum()),
             outside=(~support).astype(float), gauge=(gauge @ gauge.T) / k2)
 
     def independent_dual(self) -> tuple[np.ndarray, np.ndarray]:
@@ -502,7 +504,7 @@ class _DenseNewton:
         flat[layout.lm] = coupling
         flat[layout.ml] = coupling
         diagonal = flat[layout.diagonal]
-        scale = diagonal[layout.support].mean()
+        scale = float(diagonal @ layout.support) / layout.n_support
         flat[layout.diagonal] += shift * diagonal + layout.outside
         matrix = flat.reshape(layout.size, layout.size)
         matrix += scale * layout.gauge
@@ -671,7 +673,7 @@ class _InteriorPoint:
         blocks, live, r, w, s = self.blocks, self.blocks.live, self.r, self.w, self.s
         q = r[..., None] * s
         rw = np.where(live, r * w, 0.0)
-        mean_rw = rw[live].mean()
+        mean_rw = float(rw.sum()) / blocks.n_live
         if not mean_rw > 0:
             return "complementarity underflow", (np.inf, None, None, None)
         res_l = q.sum(axis=1) - blocks.p1                 # minus the Lagrangian gradient
@@ -706,7 +708,9 @@ class _InteriorPoint:
                                          *blocks.softmax(lam_n, mu_n))
                         if self._worth_certifying() else (np.inf, None, None, None))
         a_aff = longest(predictor)
-        mean_aff = ((r + a_aff * predictor[2]) * (w + a_aff * predictor[3]))[live].mean()
+        # r, dr = 0 off the live blocks, so those terms vanish.
+        mean_aff = float(((r + a_aff * predictor[2]) * (w + a_aff * predictor[3])).sum()
+                         ) / blocks.n_live
         target = min(1.0, (mean_aff / mean_rw) ** 3) * mean_rw * blocks.centre
         d = direction(np.where(live, target - rw - predictor[2] * predictor[3], 0.0))
         if longest(d) < 0.5 * a_aff:
