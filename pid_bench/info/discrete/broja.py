@@ -32,6 +32,10 @@ float64 matrix preconditioned by that factor: about three iterations reach a rel
 residual of 1e-12, the float64 solve's accuracy, without its round of iterative refinement;
 if they stall, the float64 factor is computed instead (low-precision Cholesky factors as
 preconditioners of Krylov solvers: Higham and Pranesh, SIAM J. Sci. Comput. 43, 2021).
+Small problems, of at most 96 dual variables, assemble the whole Newton matrix and factorise
+it by one LAPACK call instead: there the block elimination's many small array operations
+cost more than the arithmetic they save (the block elimination stays the fallback when
+round-off makes the dense matrix indefinite).
 Three safeguards keep the iteration robust on peaked distributions: the central path is
 weighted by each block's capacity, a line search keeps the nonlinear constraints from
 drifting, and no dual variable moves by more than ten nats per step.
@@ -514,7 +518,6 @@ class _DenseNewton:
         self.factor, info = _POTRF(matrix, lower=1, clean=0)
         if info != 0:
             raise np.linalg.LinAlgError("Newton matrix not positive definite")
-        self.cg_tol = _CG_TOL    # unused: no conjugate gradients here
 
     def _solve_flat(self, rhs: np.ndarray) -> np.ndarray:
         return _POTRS(self.factor, rhs, lower=1)[0]
@@ -566,14 +569,13 @@ def _factorise(blocks: _Blocks, q: np.ndarray, s: np.ndarray, c: np.ndarray,
     the largest shift fails. Small problems try the dense factorisation first, then the
     block elimination, whose Schur complement round-off leaves positive definite more
     often on badly scaled inputs."""
-    kinds = [_Newton]
+    builders = [lambda shift: _Newton(blocks, q, s, c, shift, buffers)]
     if (blocks.shape[0] + blocks.shape[1]) * blocks.shape[2] <= _DENSE_MAX:
-        kinds.insert(0, _DenseNewton)      # the block elimination is the more robust one
-    for kind in kinds:
+        builders.insert(0, lambda shift: _DenseNewton(blocks, q, s, c, shift))
+    for build in builders:
         for shift in _SHIFTS:
             try:
-                return (_DenseNewton(blocks, q, s, c, shift) if kind is _DenseNewton
-                        else _Newton(blocks, q, s, c, shift, buffers))
+                return build(shift)
             except np.linalg.LinAlgError:
                 continue
     return None
