@@ -276,18 +276,20 @@ class _Blocks:
                 mu + np.where(on_lam, 0.0, excess).max(axis=0))
 
     def certificate(self, q: np.ndarray, lam: np.ndarray | None = None,
-                    mu: np.ndarray | None = None, f: np.ndarray | None = None
-                    ) -> tuple[float, np.ndarray]:
+                    mu: np.ndarray | None = None, f: np.ndarray | None = None,
+                    feasible: bool = False) -> tuple[float, np.ndarray]:
         """Certified gap (bits) of a point q >= 0 (K1, K2, Ky) with a dual pair, and the
         feasible q it is measured at.
 
-        q is moved onto the marginals (:meth:`round_to_marginals`); the upper bound on
+        q is moved onto the marginals (:meth:`round_to_marginals`) unless it is known to have
+        them (``feasible``: p itself); the upper bound on
         max H_Q(Y | X1, X2) is the smaller of ``h_bound`` and, if (lambda, mu) is given,
         their dual bound (F, of shape (K1, K2), is computed if not passed). The gap is
         their difference plus a bound on the round-off of the (pairwise) sums:
         (log2(cells) + 4) machine epsilons of the sums of magnitudes.
         """
-        q = self.round_to_marginals(q)
+        if not feasible:
+            q = self.round_to_marginals(q)
         primal = _conditional_entropy_nats(q)
         magnitude = abs(primal) + 2.0 * self.h_scale
         upper = self.h_bound
@@ -910,7 +912,10 @@ def _informations(p: np.ndarray, q: np.ndarray) -> tuple[float, float, float, fl
 
 def _trim(p: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     """Masks of the outcomes of positive probability on each axis, and p restricted to them."""
-    keep = [p.sum(axis=tuple(j for j in range(3) if j != i)) > 0 for i in range(3)]
+    p12 = p.sum(axis=2)
+    keep = [p12.sum(axis=1) > 0, p12.sum(axis=0) > 0, p.sum(axis=(0, 1)) > 0]
+    if all(k.all() for k in keep):
+        return keep, p
     return keep, p[np.ix_(*keep)]
 
 
@@ -944,7 +949,7 @@ def _solve(p: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, float,
         No certificate reached ``tol``; it reports the smallest gap reached.
     """
     blocks = _Blocks(p)
-    gap, q = blocks.certificate(p)
+    gap, q = blocks.certificate(p, feasible=True)
     if gap <= tol:
         return q, gap, 0
     failures = []
