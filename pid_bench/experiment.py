@@ -30,12 +30,16 @@ seeds and the training and probe settings::
 Each (dataset, method, seed) is one run in ``out/runs/<dataset>__<method>__seed<k>/``: the
 method is built with the seed, trained on the ``pretrain`` split (a checkpoint every epoch, so
 an interrupted run resumes), its embeddings of ``train`` and ``test`` are probed
-(:func:`pid_bench.evaluate.probe_embeddings`), and ``done.json`` marks it finished; a finished run is
-skipped on rerun. The datasets' own seeds come from their ``args`` (0 by default) and stay fixed
-across runs: the grid's seeds vary initialisation, batches and augmentations. The whole config is
-checked before any training (every method is built on every dataset and runs one loss and one
-embedding on four samples), and a run directory made with a different config is refused.
-The results directory is laid out as in docs/architecture.md ("Results directory").
+(:func:`pid_bench.evaluate.probe_embeddings`), and ``done.json`` marks it finished, sealing
+its files with their digests (:mod:`pid_bench.results_dir`); a finished run is verified, and
+skipped, on rerun. The datasets' own seeds come from their ``args`` (0 by default) and stay
+fixed across runs: the grid's seeds vary initialisation, batches and augmentations. The whole
+config is checked before any training (every method is built on every dataset and runs one
+loss and one embedding on four samples); then, holding the directory's writer lock, the runner
+refuses a run directory made with a different config, a damaged run (unless
+``rerun_invalid``) and labels that finished runs of the directory use for other settings,
+before it writes anything. The directory's tables hold all its finished runs. The results
+directory is laid out as in docs/architecture.md ("Results directory").
 
 On CPU a run's numbers depend on its seed and on its number of threads only (thread count can
 change the order of floating-point sums): with ``threads`` set, any ``workers`` gives the same

@@ -45,7 +45,7 @@ LOCK = ".pid-bench.lock"
 #: ``errno`` values of a directory that cannot be written to.
 READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
 
-_SORT_KEYS = {"ground_truth.csv": ["dataset", "task"]}
+_UNIQUE_KEYS = {"ground_truth.csv": ["dataset", "task"]}
 
 
 class ResultsDirError(ValueError):
@@ -226,16 +226,14 @@ def finished_runs(out: Path, skip: Collection[Path] = ()) -> list[FinishedRun]:
 def union_tables(runs: Sequence[FinishedRun]) -> dict[str, pd.DataFrame]:
     """The directory's tables: each of ``RUN_TABLES`` over ``runs``, in their order.
 
-    ``ground_truth.csv`` holds each (dataset, task) once, sorted.
+    ``ground_truth.csv`` holds each (dataset, task) once, as the first of its runs has it.
     """
     tables = {}
     for name in RUN_TABLES:
         frames = [r.table(name) for r in runs]
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        if name in _SORT_KEYS and not table.empty:
-            keys = _SORT_KEYS[name]
-            table = (table.drop_duplicates(keys).sort_values(keys, kind="stable")
-                     .reset_index(drop=True))
+        if name in _UNIQUE_KEYS and not table.empty:
+            table = table.drop_duplicates(_UNIQUE_KEYS[name]).reset_index(drop=True)
         tables[name] = table
     return tables
 
