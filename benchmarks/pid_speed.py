@@ -134,8 +134,8 @@ def _timed_child(solver: Callable, p: np.ndarray, repeats: int, threads: int | N
 
 def run_capped(solver: Callable, p: np.ndarray, cap: float, threads: int | None,
                repeats: int = 1) -> tuple[float, np.ndarray | None, str | None]:
-    """(median seconds, atoms, error) of ``repeats`` calls in a child process stopped after
-    ``cap`` seconds in all.
+    """(median seconds, atoms, error) of ``repeats`` calls (see :func:`_timed_calls`) in a
+    child process stopped after ``cap`` seconds per call, ``repeats`` times ``cap`` in all.
 
     A stopped child returns seconds = inf and atoms None.
     """
@@ -145,7 +145,7 @@ def run_capped(solver: Callable, p: np.ndarray, cap: float, threads: int | None,
                             daemon=True)
     child.start()
     send.close()
-    if receive.poll(cap):
+    if receive.poll(cap * repeats):
         result = receive.recv()
         child.join()
         return result
