@@ -12,7 +12,12 @@ import pandas as pd
 from pid_bench.info import ATOMS, estimators, measures, pid_from_samples
 from pid_bench.info.sampling import SamplingWarning
 from pid_bench.info.sampling.bias import CORRECTIONS
-from pid_bench.info.sampling.estimate import DEFAULT_CORRECTION, DEFAULT_PERMUTATIONS
+from pid_bench.info.sampling.estimate import (
+    AUTO_DENSE,
+    AUTO_SPARSE,
+    AUTO_SWITCH,
+    DEFAULT_PERMUTATIONS,
+)
 from pid_bench.info.sampling.guards import MEMORY_LIMIT
 from pid_bench.info.sampling.intervals import INTERVALS
 
@@ -35,10 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "the labels)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--correction", default="auto", choices=["auto", *CORRECTIONS, "none"],
-                        help=f"correction of the plug-in bias (default: auto, i.e. "
-                             f"{DEFAULT_CORRECTION} for labels, the one with the smallest "
-                             f"worst-case error in docs/results/pid_sampling.md, and an "
-                             f"estimator's own default)")
+                        help=f"correction of the plug-in bias (default: auto: for labels "
+                             f"{AUTO_DENSE} from {AUTO_SWITCH:g} samples per occupied cell, "
+                             f"{AUTO_SPARSE} below, as measured in "
+                             f"docs/results/pid_sampling.md; an estimator's own default)")
     parser.add_argument("--no-correction", action="store_true",
                         help="report the raw plug-in atoms (same as --correction none)")
     parser.add_argument("--permutations", type=int, default=None, metavar="N",

@@ -14,7 +14,6 @@ import numpy as np
 from pid_bench.info.registry import check_options, get_estimator, get_measure, in_base
 from pid_bench.info.result import ATOMS, PIDResult
 from pid_bench.info.sampling.estimate import (
-    DEFAULT_CORRECTION,
     DEFAULT_PERMUTATIONS,
     DEFAULT_RESAMPLES,
     check_sampling_options,
@@ -171,9 +170,10 @@ def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja
         Correction of the plug-in bias: ``"shuffle"`` (the mean atoms of y-permuted tables
         are subtracted), ``"bootstrap"``, ``"extrapolation"``, ``"panzeri_treves"``,
         ``"nsb"`` (:mod:`pid_bench.info.sampling.bias`), or None for the raw plug-in.
-        ``"auto"``: in plug-in mode the one with the smallest worst-case error in the
-        sampling benchmark (``DEFAULT_CORRECTION``), else the estimator's own default.
-        Passed to estimators that take it (``"cluster"``).
+        ``"auto"``: in plug-in mode ``"bootstrap"`` from 2 samples per occupied cell on (the
+        correction with the smallest worst-case error in the sampling benchmark wherever n is
+        at least twice the number of cells) and ``"nsb"`` below (the best there); with an
+        estimator, its own default. Passed to estimators that take it (``"cluster"``).
     n_permutations : int, optional
         Largest number of permutations of y behind the p-values (0: none); default 1000 in
         plug-in mode, the estimator's own default otherwise. They stop early once every atom
@@ -224,20 +224,21 @@ def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja
     Examples
     --------
     Discrete labels, any hashable values: an XOR target is one bit of pure synergy, far
-    beyond all of 200 permutations of y.
+    beyond all of 200 permutations of y; at 100 samples per occupied cell the bootstrap
+    correction is applied and the interval is of the corrected synergy.
 
     >>> import numpy as np
     >>> import pid_bench
-    >>> x1 = ["a", "a", "b", "b"] * 25
-    >>> x2 = [0, 1, 0, 1] * 25
-    >>> y = [0, 1, 1, 0] * 25
-    >>> r = pid_bench.pid_from_samples(x1, x2, y, n_permutations=200, n_bootstrap=50, seed=0)
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.integers(0, 2, (2, 400))
+    >>> x1 = np.where(a == 1, "on", "off")
+    >>> r = pid_bench.pid_from_samples(x1, b, a ^ b, n_permutations=200, n_bootstrap=50, seed=0)
     >>> round(r.synergy, 2), round(r.total, 2), r.details["n_samples"]
-    (0.98, 0.98, 100)
+    (0.99, 1.0, 400)
     >>> round(r.details["p_values"]["synergy"], 4), r.details["correction"]
-    (0.005, 'shuffle')
+    (0.005, 'bootstrap')
     >>> [round(v, 2) for v in r.intervals["synergy"]]  # 95% interval of the corrected synergy
-    [0.95, 0.99]
+    [0.98, 1.0]
 
     Continuous samples through a named estimator: for Y = X1 + X2 + noise with independent
     standard normal terms the exact MMI decomposition is R = 1/2 log2(3/2) = 0.292481,
@@ -249,8 +250,7 @@ def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja
     >>> [round(v, 2) for v in r.atoms().tolist()]
     [0.29, 0.0, 0.01, 0.5]
     """
-    check_sampling_options(DEFAULT_CORRECTION if correction == "auto" else correction,
-                           n_permutations or 0, n_bootstrap, interval, confidence,
+    check_sampling_options(correction, n_permutations or 0, n_bootstrap, interval, confidence,
                            DEFAULT_RESAMPLES)
     validate_base(base)
     lengths = {k: _length(v, k) for k, v in (("x1", x1), ("x2", x2), ("y", y))}
@@ -278,9 +278,7 @@ def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja
     table_shape = (int(c1.max()) + 1, int(c2.max()) + 1, int(cy.max()) + 1)
     check_table_size(table_shape, measure, memory_limit)
     result, warning = plugin_pid(SampleTable((c1, c2, cy)), measure=measure,
-                                 measure_options=options,
-                                 correction=DEFAULT_CORRECTION if correction == "auto"
-                                 else correction,
+                                 measure_options=options, correction=correction,
                                  n_permutations=DEFAULT_PERMUTATIONS if n_permutations is None
                                  else n_permutations, n_bootstrap=n_bootstrap,
                                  interval=interval, confidence=confidence, seed=seed)

@@ -14,13 +14,14 @@ upward bias (most of it in the synergy). :func:`discrete_pid` gives it the treat
 raw atoms stay in ``details["plugin"]``), permutation p-values with ``n_permutations``,
 bootstrap intervals of the codes' table with ``n_bootstrap`` (the clustering held fixed),
 and a :class:`~pid_bench.info.sampling.SamplingWarning` when the samples per occupied cell
-are too few. The default correction stays ``"bootstrap"`` (Efron's bias estimate, the bias
-of the plug-in under the *observed* dependence): on the ``make_latent`` tasks of
-``benchmarks/pid_accuracy.py`` (d = 8 and 32, 5 seeds) every atom stayed within 0.01 bits of
-the truth on average at n = 500, while ``"shuffle"``, the bias under independence,
-over-corrects where the labels confine the mass to few cells (it removed 0.5 of the 1 bit of
-true synergy of a task with 64 of 1,024 cells occupied at n = 500). p-values are off by
-default (``n_permutations=0``): each permutation costs one solve.
+are too few. The default correction is ``pid_from_samples``' ``"auto"``: the bootstrap
+(Efron's bias estimate, the bias of the plug-in under the *observed* dependence) from 2
+samples per occupied cell, NSB below. On the ``make_latent`` tasks of
+``benchmarks/pid_accuracy.py`` (d = 8 and 32, 5 seeds) the bootstrap kept every atom within
+0.01 bits of the truth on average at n = 500, while ``"shuffle"``, the bias under
+independence, over-corrects where the labels confine the mass to few cells (it removed 0.5
+of the 1 bit of true synergy of a task with 64 of 1,024 cells occupied at n = 500). p-values
+are off by default (``n_permutations=0``): each permutation costs one solve.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def discretize(x: object, n_clusters: int = 8, *, method: str = "kmeans",
 
 
 def discrete_pid(c1: object, c2: object, cy: object, *, measure: str = "broja",
-                 correction: str | None = "bootstrap", n_resamples: int = DEFAULT_RESAMPLES,
+                 correction: str | None = "auto", n_resamples: int = DEFAULT_RESAMPLES,
                  n_permutations: int = 0, n_bootstrap: int = 0, interval: str = "centered",
                  confidence: float = 0.95, seed: int | np.random.Generator | None = 0,
                  **measure_options: Any) -> PIDResult:
@@ -110,8 +111,9 @@ def discrete_pid(c1: object, c2: object, cy: object, *, measure: str = "broja",
         Labels of x1, x2 and the target (any hashable values).
     measure : str, default "broja"
         Discrete measure (``pid_bench.measures()``).
-    correction : str or None, default "bootstrap"
-        Bias correction (:mod:`pid_bench.info.sampling.bias`); None returns the plug-in
+    correction : str or None, default "auto"
+        Bias correction (:mod:`pid_bench.info.sampling.bias`, or ``"auto"``: NSB below 2
+        samples per occupied cell, the bootstrap from there on); None returns the plug-in
         decomposition.
     n_resamples : int, default 20
         Bootstrap resamples or target permutations behind a resampling correction when
@@ -155,7 +157,7 @@ def discrete_pid(c1: object, c2: object, cy: object, *, measure: str = "broja",
 
 def cluster(x1: object, x2: object, y: object, *, n_clusters: int = 8,
             y_clusters: int | None = None, method: str = "kmeans", measure: str = "broja",
-            correction: str | None = "bootstrap", n_resamples: int = DEFAULT_RESAMPLES,
+            correction: str | None = "auto", n_resamples: int = DEFAULT_RESAMPLES,
             n_permutations: int = 0, n_bootstrap: int = 0, interval: str = "centered",
             confidence: float = 0.95, n_init: int = 3,
             seed: int | np.random.Generator | None = 0,
@@ -178,8 +180,8 @@ def cluster(x1: object, x2: object, y: object, *, n_clusters: int = 8,
         See :func:`discretize`.
     measure : str, default "broja"
         Discrete measure applied to the plug-in joint.
-    correction : str or None, default "bootstrap"
-        Correction of the plug-in bias (module docstring; the names of
+    correction : str or None, default "auto"
+        Correction of the plug-in bias (module docstring; ``"auto"`` or the names of
         :mod:`pid_bench.info.sampling.bias`).
     n_resamples : int, default 20
         Resamples behind a resampling correction.

@@ -22,11 +22,32 @@ from pid_bench.info.sampling.intervals import INTERVALS, bootstrap_draws, bootst
 from pid_bench.info.sampling.significance import no_synergy_test, permutation_test
 from pid_bench.info.sampling.table import RESAMPLE_OPTIONS, SampleTable, decompose
 
-__all__ = ["plugin_pid", "DEFAULT_CORRECTION", "DEFAULT_PERMUTATIONS", "DEFAULT_RESAMPLES",
+__all__ = ["plugin_pid", "auto_correction", "DEFAULT_CORRECTION", "AUTO_SWITCH", "AUTO_SPARSE",
+           "AUTO_DENSE", "DEFAULT_PERMUTATIONS", "DEFAULT_RESAMPLES",
            "check_sampling_options", "check_count"]
 
-#: The correction that the benchmark found best (smallest worst-case error at n >= 2x cells).
-DEFAULT_CORRECTION = "shuffle"
+#: The default correction: "auto" picks by the samples per occupied cell (below).
+DEFAULT_CORRECTION = "auto"
+
+#: Samples per occupied cell from which ``"auto"`` uses AUTO_DENSE instead of AUTO_SPARSE.
+#: Since the occupied cells are at most all cells, it uses AUTO_DENSE wherever n is at least
+#: twice the number of cells.
+AUTO_SWITCH = 2.0
+
+#: ``"auto"``'s correction below AUTO_SWITCH samples per occupied cell: NSB, whose error on
+#: the independent and random tables of benchmarks/pid_sampling.py at 0.5x and 1x cells is
+#: at most 0.07 bits from 256 cells up, where every other correction errs by 0.06 to 1 bit
+#: (docs/results/pid_sampling.md).
+AUTO_SPARSE = "nsb"
+
+#: ``"auto"``'s correction from AUTO_SWITCH samples per occupied cell on: the bootstrap, the
+#: one with the smallest worst-case error of the benchmark at n >= 2x cells (0.147 bits).
+AUTO_DENSE = "bootstrap"
+
+
+def auto_correction(n: int, occupied: int) -> str:
+    """The correction that ``"auto"`` chooses for n samples over ``occupied`` cells."""
+    return AUTO_SPARSE if n / occupied < AUTO_SWITCH else AUTO_DENSE
 
 #: Largest number of permutations behind the p-values (they stop early on null-like atoms).
 DEFAULT_PERMUTATIONS = 1000
@@ -46,9 +67,9 @@ def check_count(name: str, value: object, low: int) -> int:
 def check_sampling_options(correction: str | None, n_permutations: int, n_bootstrap: int,
                            interval: str, confidence: float, n_resamples: int) -> None:
     """Refuse invalid options of :func:`plugin_pid` with a message naming the valid ones."""
-    if correction is not None and correction not in _bias.CORRECTIONS:
-        raise ValueError(f"correction must be one of {', '.join(_bias.CORRECTIONS)} or None; "
-                         f"received {correction!r}")
+    if correction is not None and correction not in ("auto", *_bias.CORRECTIONS):
+        raise ValueError(f"correction must be one of auto, {', '.join(_bias.CORRECTIONS)} or "
+                         f"None; received {correction!r}")
     check_count("n_permutations", n_permutations, 0)
     check_count("n_bootstrap", n_bootstrap, 0)
     check_count("n_resamples", n_resamples, 1)
@@ -76,8 +97,10 @@ def plugin_pid(table: SampleTable, *, measure: str = "broja",
         Discrete measure.
     measure_options : mapping, optional
         Its options (the resampled tables use ``tol=1e-7`` for BROJA unless given).
-    correction : str or None, default "shuffle"
-        One of :data:`pid_bench.info.sampling.bias.CORRECTIONS`, or None for the plug-in.
+    correction : str or None, default "auto"
+        One of :data:`pid_bench.info.sampling.bias.CORRECTIONS`, None for the plug-in, or
+        ``"auto"``: AUTO_SPARSE below AUTO_SWITCH samples per occupied cell, AUTO_DENSE from
+        there on (:func:`auto_correction`).
     n_permutations : int, default 1000
         Largest number of y-permutations behind the p-values (0: no p-values).
     n_bootstrap : int, default 0
@@ -98,7 +121,8 @@ def plugin_pid(table: SampleTable, *, measure: str = "broja",
         Reported atoms in bits (corrected unless ``correction`` is None), ``measure`` as
         given, intervals when ``n_bootstrap > 0``. ``details``: the measure's own, plus
         ``plugin`` (raw atoms and total), ``bias`` (raw minus reported, per atom),
-        ``correction``, ``p_values`` (atoms and total, or None), ``n_permutations`` (done),
+        ``correction`` (the one applied), ``correction_rule`` (as asked, e.g. ``"auto"``),
+        ``p_values`` (atoms and total, or None), ``n_permutations`` (done),
         ``n_bootstrap``, ``interval_method``, ``interval_calibrated``, ``shape``,
         ``occupied_cells``, ``samples_per_cell`` (per occupied cell), ``undersampled`` and
         ``clipped`` (whether the projection to a valid decomposition moved anything).
@@ -114,6 +138,10 @@ def plugin_pid(table: SampleTable, *, measure: str = "broja",
         return decompose(p, measure, resample_options).atoms()
 
     rng = np.random.default_rng(seed)
+    occupied = table.occupied()
+    rule = correction
+    if correction == "auto":
+        correction = auto_correction(table.n, occupied)
     plugin = decompose(table.joint(), measure, user)
     raw = plugin.atoms()
     p_values = null = None
@@ -150,7 +178,6 @@ def plugin_pid(table: SampleTable, *, measure: str = "broja",
         reported = _bias.corrected_informations(informations, plugin.redundancy,
                                                 measure=measure)
 
-    occupied = table.occupied()
     warning = undersampling_message(table.n, occupied)
     intervals = None
     if n_bootstrap:
@@ -162,6 +189,7 @@ def plugin_pid(table: SampleTable, *, measure: str = "broja",
         "plugin": plugin.to_dict(),
         "bias": dict(zip(ATOMS, (raw - reported.atoms()).tolist())),
         "correction": correction,
+        "correction_rule": rule,
         "p_values": None if p_values is None or not n_permutations
         else dict(zip(names, p_values.tolist())),
         "n_permutations": len(null) if null is not None and n_permutations else 0,

@@ -47,7 +47,7 @@ def test_json_output_matches_the_library(table, capsys):
     for atom in ("redundancy", "unique1", "unique2", "synergy", "total"):
         assert out["p_values"][atom] == pytest.approx(want.details["p_values"][atom], abs=1e-12)
         assert out["plugin"][atom] == pytest.approx(want.details["plugin"][atom], abs=1e-12)
-    assert out["correction"] == "shuffle" and out["warning"] is None
+    assert out["correction"] == "bootstrap" and out["warning"] is None
 
 
 def test_table_output_with_bootstrap_intervals(table, capsys):
@@ -144,7 +144,7 @@ def test_text_output_has_raw_atoms_p_values_and_the_interval_note(table, capsys)
     assert lines["synergy"][1] == f"{want.synergy:.6f}"
     assert lines["synergy"][2] == f"{want.details['plugin']['synergy']:.6f}"
     assert lines["synergy"][3] == f"{want.details['p_values']['synergy']:.4f}"
-    assert "correction: shuffle (raw: the plug-in estimate)" in text
+    assert "correction: bootstrap (raw: the plug-in estimate)" in text
     assert "intervals: centered, calibrated" in text
 
 

@@ -10,7 +10,7 @@ import pid_bench
 from pid_bench.info import ATOMS
 from pid_bench.info.sampling import SamplingWarning
 from pid_bench.info.sampling.bias import CORRECTIONS
-from pid_bench.info.sampling.estimate import DEFAULT_CORRECTION
+from pid_bench.info.sampling.estimate import AUTO_DENSE, AUTO_SPARSE, AUTO_SWITCH
 
 
 def _independent_30(seed):
@@ -27,7 +27,8 @@ def test_details_carry_raw_atoms_bias_method_p_values_and_the_interval_flags():
     d = r.details
     raw = np.array([d["plugin"][a] for a in ATOMS])
     np.testing.assert_allclose(raw - r.atoms(), [d["bias"][a] for a in ATOMS], atol=1e-15)
-    assert d["correction"] == DEFAULT_CORRECTION and d["synergy_null"] == "both"
+    assert d["correction"] == AUTO_DENSE and d["correction_rule"] == "auto"
+    assert d["synergy_null"] == "both"
     assert set(d["p_values"]) == {*ATOMS, "total"} and d["n_permutations"] >= 20
     assert d["interval_method"] == "centered" and d["interval_calibrated"]
     assert d["n_samples"] == 500 and d["occupied_cells"] == 4
@@ -47,7 +48,7 @@ def test_seeds_reproduce_and_every_correction_gives_a_valid_decomposition():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"correction": "jackknife"}, "correction must be one of shuffle, bootstrap, extrapolation"),
+    ({"correction": "jackknife"}, "correction must be one of auto, shuffle, bootstrap, extrapolation"),
     ({"n_permutations": -1}, "n_permutations must be an integer >= 0; received -1"),
     ({"interval": "basic"}, "interval must be one of centered, bca, percentile"),
 ])
@@ -70,6 +71,7 @@ def test_independent_12_levels_at_500_warns_and_corrects_to_about_zero():
     with pytest.warns(SamplingWarning):
         r = pid_bench.pid_from_samples(x1, x2, y, n_permutations=20, seed=0)
     assert r.details["plugin"]["synergy"] > 1.2
+    assert r.details["samples_per_cell"] < AUTO_SWITCH and r.details["correction"] == AUTO_SPARSE
     assert np.all(np.abs(r.atoms()) <= 0.15)
     assert r.details["p_values"]["synergy"] > 0.05
 

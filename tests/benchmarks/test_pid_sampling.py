@@ -1,0 +1,79 @@
+"""The sampling benchmark writes its tables, and its kept results back the library's defaults."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+
+RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "pid_sampling"
+KEPT = {"reason": "benchmark output not kept"}
+
+
+@pytest.fixture(scope="module")
+def bench(load_benchmark):
+    return load_benchmark("pid_sampling")
+
+
+def test_exact_joints_of_the_latent_tasks_and_the_families(bench):
+    dists = bench.distributions()
+    sizes = {name: p.size for name, (_, p) in dists.items()}
+    assert min(sizes.values()) == 8 and max(sizes.values()) == 27_000
+    assert {f for f, _ in dists.values()} == {"canonical", "independent", "random",
+                                              "structured", "latent"}
+    for _, p in dists.values():
+        assert p.min() >= 0 and abs(p.sum() - 1) < 1e-12
+
+
+def test_small_grid_writes_every_table(bench, tmp_path, capsys):
+    code = bench.main(["--parts", "bias", "coverage", "--max-cells", "8", "--seeds", "1",
+                       "--ratios", "5", "--n-bootstrap", "10", "--n-permutations", "10",
+                       "--out-dir", str(tmp_path)])
+    assert code == 0
+    errors = pd.read_csv(tmp_path / "bias.csv.gz")
+    assert tuple(errors.columns) == bench.BIAS_COLUMNS
+    assert set(errors["method"]) == set(bench.METHODS)
+    assert np.allclose(errors["abs_error"], (errors["estimate"] - errors["true"]).abs())
+    cover = pd.read_csv(tmp_path / "coverage.csv.gz")
+    assert set(cover["interval"]) == {"centered", "bca", "percentile"}
+    tests = pd.read_csv(tmp_path / "pvalues.csv.gz")
+    assert set(tests["null"]) == {"permutation", "no_synergy", "both"}
+    out = capsys.readouterr().out
+    assert "Worst case at n >= 2x cells" in out and "False-positive rate" in out
+
+
+def test_worst_case_takes_the_worst_dataset_mean(bench):
+    rows = [("d1", "f", 8, 16, 2.0, s, 4, "m", a, 0.0, e, e, 0.1)
+            for s, e in enumerate((0.1, 0.3)) for a in ("redundancy", "synergy")]
+    rows += [("d2", "f", 8, 16, 2.0, s, 4, "m", "synergy", 0.0, 0.5, 0.5, 0.1) for s in (0, 1)]
+    table = pd.DataFrame(rows, columns=list(bench.BIAS_COLUMNS))
+    assert bench.worst_case(table).loc["m", 2.0] == pytest.approx(0.5)
+
+
+@pytest.mark.skipif(not (RESULTS / "bias.csv.gz").is_file(), **KEPT)
+def test_the_default_correction_has_the_smallest_worst_case_error_from_2x_cells(bench):
+    table = bench.with_auto(pd.read_csv(RESULTS / "bias.csv.gz"))
+    wc = bench.worst_case(table)
+    at2 = wc[[r for r in wc.columns if r >= 2]].max(axis=1)
+    assert at2["auto"] <= at2.min() + 1e-12, at2.sort_values()
+    assert at2["auto"] < at2["raw"] and at2["auto"] == pytest.approx(0.147, abs=0.0005)
+
+
+def _default_coverage(bench) -> pd.Series:
+    cover = bench.with_auto(pd.read_csv(RESULTS / "coverage.csv.gz"), "correction")
+    sub = cover[(cover["correction"] == "auto") & (cover["interval"] == "centered")
+                & (cover["ratio"] >= 5)]
+    return sub.groupby(["dataset", "ratio", "atom"])["covered"].mean()
+
+
+@pytest.mark.skipif(not (RESULTS / "coverage.csv.gz").is_file(), **KEPT)
+def test_default_intervals_cover_95_percent_on_average_from_5x_cells(bench):
+    assert _default_coverage(bench).mean() >= 0.93
+
+
+@pytest.mark.xfail(strict=True, reason="atoms on BROJA's boundary (U = 0 of AND and SUM) are "
+               "covered in 70-85% of seeds; docs/results/pid_sampling.md, Limits")
+@pytest.mark.skipif(not (RESULTS / "coverage.csv.gz").is_file(), **KEPT)
+def test_default_intervals_cover_in_90_percent_of_seeds_from_5x_cells(bench):
+    assert _default_coverage(bench).min() >= 0.9
