@@ -118,12 +118,12 @@ _MAX_MOVE = 10.0
 _CERTIFY_RW = 1e4
 
 #: Iterations without a better certificate (or a failed step) after which the solver
-#: restarts from its best certificate, at most _RESTARTS times, then gives up; a restart
-#: keeps block masses and slacks at least _RESTART_FLOOR (which freed 24 of 31 stalled
-#: solves of the fuzz set, pid_bench.testing.fuzz).
+#: restarts from its best certificate, at most _RESTARTS times, then gives up; restart i
+#: keeps block masses and slacks at least _RESTART_FLOOR[i] (which freed most stalled solves
+#: of the fuzz set, pid_bench.testing.fuzz).
 _PATIENCE = 6
 _RESTARTS = 3
-_RESTART_FLOOR = 1e-5
+_RESTART_FLOOR = (1e-5, 1e-3, 1e-2)
 
 #: Total masses, relative to the tolerance in bits, of the smallest cells that a solve
 #: prunes, tried in turn (see _solve): 1e-12 at tol = 1e-9, where the pruning costs about
@@ -646,7 +646,7 @@ class _InteriorPoint:
             else:
                 reason, candidate = self.step()
             if reason and iteration < max_iter and restarts < _RESTARTS and best[2] is not None:
-                self.restart(best)
+                self.restart(best, _RESTART_FLOOR[restarts])
                 restarts, best_iteration, reason = restarts + 1, iteration, ""
             if reason and best[0] <= accept:
                 return (*best, iteration)
@@ -660,16 +660,16 @@ class _InteriorPoint:
         cost; :meth:`run` certifies every third iterate regardless (from the third on)."""
         return float(np.where(self.blocks.live, self.r * self.w, 0.0).sum()) <= self.certify_below
 
-    def restart(self, best: tuple) -> None:
+    def restart(self, best: tuple, floor: float) -> None:
         """Start again from the best certificate: its dual pair made feasible, its block
-        masses, and slacks kept off 0 (at least _RESTART_FLOOR): stalls come from iterates
-        that crowd the boundary, where the line search admits only tiny steps."""
+        masses, and slacks kept off 0 (at least ``floor``): stalls come from iterates that
+        crowd the boundary, where the line search admits only tiny steps."""
         _, q, lam, mu = best
         live = self.blocks.live
         self.lam, self.mu = self.blocks.feasible_dual(lam, mu, self.blocks.softmax(lam, mu)[0])
         self.f, self.s = self.blocks.softmax(self.lam, self.mu)
-        self.r = np.where(live, np.maximum(q.sum(axis=2), _RESTART_FLOOR), 0.0)
-        self.w = np.where(live, np.maximum(-self.f, _RESTART_FLOOR), 1.0)
+        self.r = np.where(live, np.maximum(q.sum(axis=2), floor), 0.0)
+        self.w = np.where(live, np.maximum(-self.f, floor), 1.0)
 
     def step(self) -> tuple[str, tuple]:
         """One predictor-corrector step; returns a reason to stop (or '') and the
