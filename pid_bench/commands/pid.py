@@ -131,9 +131,11 @@ def _format_table(result: dict, header: str) -> str:
         notes.append(f"correction: {result['correction'] or 'none'} (raw: the plug-in "
                      f"estimate)")
     if intervals:
-        calibrated = "calibrated" if result.get("interval_calibrated") else \
-            "NOT calibrated at this n"
-        notes.append(f"intervals: {result['interval_method']}, {calibrated}")
+        calibrated = ("95% coverage on average at this n, less for atoms at 0 beside large "
+                      "ones" if result.get("interval_calibrated")
+                      else "NOT calibrated at this n")
+        notes.append(f"intervals: {result['interval_method']}, {calibrated} "
+                     f"(docs/results/pid_sampling.md)")
     if result.get("warning"):
         notes.append(f"warning: {result['warning']}")
     return "\n".join(lines + ([""] + notes if notes else []))

@@ -145,7 +145,7 @@ def test_text_output_has_raw_atoms_p_values_and_the_interval_note(table, capsys)
     assert lines["synergy"][2] == f"{want.details['plugin']['synergy']:.6f}"
     assert lines["synergy"][3] == f"{want.details['p_values']['synergy']:.4f}"
     assert "correction: bootstrap (raw: the plug-in estimate)" in text
-    assert "intervals: centered, calibrated" in text
+    assert "intervals: centered, 95% coverage on average at this n" in text
 
 
 def test_no_correction_reports_the_plugin(table, capsys):
