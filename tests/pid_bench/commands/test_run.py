@@ -82,14 +82,15 @@ def test_empty_entries_of_a_list_are_refused(tmp_path, capsys, flag, value):
 
 def test_supervised_needs_a_target_task_which_the_flag_names(tmp_path, capsys):
     config = _tiny_config(tmp_path / "grid.yaml")
+    grid = yaml.safe_load(config.read_text())
+    grid["methods"] = [{"name": "supervised", "hparams": {"embed_dim": 8, "hidden_dim": 16}}]
+    config.write_text(yaml.safe_dump(grid))
     out = tmp_path / "out"
-    assert main(["run", str(config), "--out", str(out), "--methods", "supervised",
-                 "--quiet"]) == 2
+    assert main(["run", str(config), "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "set 'target_task: TASK' in its config entry, or pass --target-task TASK" in err
     assert "context.target_task" not in err and not out.exists()
-    assert main(["run", str(config), "--out", str(out), "--methods", "supervised",
-                 "--target-task", "redundancy", "--seeds", "0", "--epochs", "1",
-                 "--quiet"]) == 0
+    assert main(["run", str(config), "--out", str(out), "--target-task", "redundancy",
+                 "--seeds", "0", "--epochs", "1", "--quiet"]) == 0
     saved = yaml.safe_load((out / "config.yaml").read_text())
     assert saved["methods"][0]["target_task"] == "redundancy"
