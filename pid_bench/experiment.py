@@ -77,19 +77,18 @@ from pid_bench.io import atomic_path, atomic_write_text
 from pid_bench.results_dir import (
     DONE,
     READ_ONLY_ERRNOS,
-    RUN_TABLES,
     SPEC,
-    FinishedRun,
     ResultsDirError,
     RunInvalid,
-    check_spec,
+    check_run,
+    check_same_settings,
     finished_runs,
+    reset_run,
     seal_run,
     spec_text,
     table_text,
     text_digest,
     union_tables,
-    verify_run,
     writer_lock,
 )
 
@@ -622,7 +621,7 @@ def _plan(runs: Sequence[_Run], out: Path, rerun_invalid: bool) -> tuple[list[_R
     pending, reset = [], []
     for run in runs:
         try:
-            if _check_run_directory(run):
+            if check_run(Path(run.directory), spec_text(run.identity())):
                 continue
         except RunInvalid:
             if not rerun_invalid:
@@ -630,94 +629,8 @@ def _plan(runs: Sequence[_Run], out: Path, rerun_invalid: bool) -> tuple[list[_R
             reset.append(run)
         pending.append(run)
     others = finished_runs(out, skip={Path(r.directory) for r in runs})
-    _check_same_settings(runs, others, out)
+    check_same_settings([r.identity() for r in runs], others, out)
     return pending, reset
-
-
-def _check_run_directory(run: _Run) -> bool:
-    """Whether ``run`` is finished (and verified); raise where its directory does not fit it.
-
-    Raises
-    ------
-    RunInvalid
-        A damaged run: files that do not match its ``done.json``, an unreadable
-        ``spec.json``, or a checkpoint without a spec that this run did not write.
-    ResultsDirError
-        A run directory made with another config.
-    """
-    from pid_bench.train import CHECKPOINT_NAME, checkpoint_identity
-
-    directory = Path(run.directory)
-    spec = spec_text(run.identity())
-    if _is_done(run):
-        verify_run(directory, spec)
-        return True
-    checkpoint = directory / CHECKPOINT_NAME
-    if (directory / SPEC).is_file():
-        check_spec(directory, spec)
-    elif checkpoint.is_file():
-        try:
-            written_by = checkpoint_identity(checkpoint)
-        except ValueError as exc:
-            raise RunInvalid(directory, str(exc)) from None
-        if written_by != text_digest(spec):
-            raise RunInvalid(directory, f"it has a checkpoint but no {SPEC}, and the checkpoint "
-                                        f"was not written by this run")
-    return False
-
-
-def _reset(run: _Run) -> None:
-    """Remove a damaged run's marker and tables (and a spec or checkpoint not its own)."""
-    from pid_bench.train import CHECKPOINT_NAME, checkpoint_identity
-
-    directory = Path(run.directory)
-    spec = spec_text(run.identity())
-    for name in (DONE, *RUN_TABLES):
-        (directory / name).unlink(missing_ok=True)
-    spec_path, checkpoint = directory / SPEC, directory / CHECKPOINT_NAME
-    own_spec = spec_path.is_file() and spec_path.read_bytes() == spec.encode("utf-8")
-    if not own_spec:
-        spec_path.unlink(missing_ok=True)
-    if checkpoint.is_file() and not own_spec:
-        try:
-            keep = checkpoint_identity(checkpoint) == text_digest(spec)
-        except ValueError:
-            keep = False
-        if not keep:
-            checkpoint.unlink()
-
-
-def _check_same_settings(runs: Sequence[_Run], others: Sequence[FinishedRun], out: Path) -> None:
-    """Refuse a grid whose labels name other settings than finished runs of ``out`` do."""
-    mine = {(r.dataset.label, r.method.label): _without_seed(r.identity()) for r in runs}
-    datasets = {label: v["dataset"] for (label, _), v in mine.items()}
-    for other in others:
-        theirs = _without_seed(other.spec())
-        dataset, method = theirs["dataset"]["label"], theirs["method"]["label"]
-        if (dataset, method) in mine:
-            ours, what = mine[dataset, method], f"method {method!r} on dataset {dataset!r}"
-        elif dataset in datasets:
-            ours, theirs, what = datasets[dataset], theirs["dataset"], f"dataset {dataset!r}"
-        else:
-            continue
-        diff = _differences(theirs, ours)
-        if diff:
-            raise ResultsDirError(
-                f"run {other.directory.name} of {out} was made with other settings for {what} "
-                f"({'; '.join(diff[:3])}), and the directory's tables would show both under "
-                f"one label: use another --out, or give this config's entry its own label")
-
-
-def _without_seed(identity: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in identity.items() if k != "seed"}
-
-
-def _differences(there: object, here: object, prefix: str = "") -> list[str]:
-    """Where two plain-data values differ: ``"train.epochs: 10 there, 5 here"``."""
-    if isinstance(there, dict) and isinstance(here, dict):
-        return [d for k in sorted(set(there) | set(here), key=str)
-                for d in _differences(there.get(k), here.get(k), f"{prefix}{k}.")]
-    return [] if there == here else [f"{prefix.rstrip('.')}: {there!r} there, {here!r} here"]
 
 
 def _execute(run: _Run, progress: bool, config_id: str,
@@ -981,7 +894,7 @@ def run_experiment(config: str | os.PathLike[str] | Mapping[str, Any] | Experime
             return _read_only(runs, out, exc)
         pending, reset = _plan(runs, out, rerun_invalid)
         for run in reset:
-            _reset(run)
+            reset_run(Path(run.directory), spec_text(run.identity()))
         config_id = _record_config(config, workers, out)
         _run_pending(config, runs, pending, datasets, workers, config_id, out, progress)
         return _write_tables(out)

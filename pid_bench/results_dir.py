@@ -3,8 +3,11 @@
 A finished run's ``done.json`` holds the SHA-256 of each file the run's rows are read from
 (``spec.json`` and the run's ``results.csv``, ``training.csv``, ``ground_truth.csv``):
 :func:`verify_run` checks them before a row is read, so a changed, truncated or missing file is
-an error that names the run and the fix, never a silent row. The directory's tables are the
-union of its verified runs (:func:`union_tables`), whatever grid the last command named.
+an error that names the run and the fix, never a silent row. Before a grid writes,
+:func:`check_run` checks each of its run directories and :func:`check_same_settings` the
+directory's other finished runs; :func:`reset_run` clears a damaged run to be run again. The
+directory's tables are the union of its verified runs (:func:`union_tables`), whatever grid
+the last command named.
 :func:`writer_lock` holds an exclusive lock on ``RESULTS_DIR/.pid-bench.lock``
 (``fcntl.flock``: the operating system releases it when the process ends, also on
 ``kill -9``) while a runner writes; a second runner is refused with the first one's pid.
@@ -31,8 +34,8 @@ from pid_bench.io import atomic_write_text
 
 __all__ = ["DONE", "SPEC", "RUN_TABLES", "LOCK", "READ_ONLY_ERRNOS", "ResultsDirError",
            "RunInvalid", "DirectoryBusy", "FinishedRun", "spec_text", "text_digest", "seal_run",
-           "check_spec", "verify_run", "finished_runs", "union_tables", "table_text",
-           "writer_lock"]
+           "check_spec", "verify_run", "check_run", "reset_run", "check_same_settings",
+           "finished_runs", "union_tables", "table_text", "writer_lock"]
 
 #: Marker of a finished run, with its digests.
 DONE = "done.json"
@@ -201,6 +204,120 @@ def _fall_back_on_spec(directory: Path, spec: str | None) -> None:
 def _different_config(directory: Path, evidence: str) -> ResultsDirError:
     return ResultsDirError(f"{directory} holds run {directory.name} made with a different config "
                            f"({evidence}); use another results directory or remove it")
+
+
+def check_run(directory: Path, spec: str) -> bool:
+    """Check a run directory before a grid uses it: whether the run is finished (verified).
+
+    Parameters
+    ----------
+    directory : pathlib.Path
+        The run's directory (it may not exist yet).
+    spec : str
+        The ``spec.json`` text of the run the grid means (:func:`spec_text`).
+
+    Returns
+    -------
+    bool
+        True for a finished run whose files match its ``done.json``.
+
+    Raises
+    ------
+    RunInvalid
+        A damaged run: files that do not match its ``done.json``, an unreadable
+        ``spec.json``, or a checkpoint without a spec that this run did not write.
+    ResultsDirError
+        A run directory made with another config.
+    """
+    from pid_bench.train import CHECKPOINT_NAME, checkpoint_identity
+
+    if (directory / DONE).is_file():
+        verify_run(directory, spec)
+        return True
+    checkpoint = directory / CHECKPOINT_NAME
+    if (directory / SPEC).is_file():
+        check_spec(directory, spec)
+    elif checkpoint.is_file():
+        try:
+            written_by = checkpoint_identity(checkpoint)
+        except ValueError as exc:
+            raise RunInvalid(directory, str(exc)) from None
+        if written_by != text_digest(spec):
+            raise RunInvalid(directory, f"it has a checkpoint but no {SPEC}, and the checkpoint "
+                                        f"was not written by this run")
+    return False
+
+
+def reset_run(directory: Path, spec: str) -> None:
+    """Remove a damaged run's ``done.json`` and tables, and a spec or checkpoint not its own
+    (``spec`` as for :func:`check_run`), so that it runs again: from its checkpoint where
+    that is the run's."""
+    from pid_bench.train import CHECKPOINT_NAME, checkpoint_identity
+
+    for name in (DONE, *RUN_TABLES):
+        (directory / name).unlink(missing_ok=True)
+    spec_path, checkpoint = directory / SPEC, directory / CHECKPOINT_NAME
+    own_spec = spec_path.is_file() and spec_path.read_bytes() == spec.encode("utf-8")
+    if not own_spec:
+        spec_path.unlink(missing_ok=True)
+    if checkpoint.is_file() and not own_spec:
+        try:
+            keep = checkpoint_identity(checkpoint) == text_digest(spec)
+        except ValueError:
+            keep = False
+        if not keep:
+            checkpoint.unlink()
+
+
+def check_same_settings(identities: Sequence[Mapping[str, Any]], others: Sequence[FinishedRun],
+                        out: Path) -> None:
+    """Refuse a grid whose labels name other settings than finished runs of ``out`` do.
+
+    Parameters
+    ----------
+    identities : sequence of mapping
+        The grid's runs, as their specs say (``dataset.label``, ``method.label``, ``seed``,
+        ...).
+    others : sequence of FinishedRun
+        The directory's finished runs outside the grid.
+    out : pathlib.Path
+        The results directory (named in the error).
+
+    Raises
+    ------
+    ResultsDirError
+        A finished run of the same dataset and method labels (or of the same dataset label)
+        with other settings: the directory's tables would show both under one label.
+    """
+    mine = {(i["dataset"]["label"], i["method"]["label"]): _without_seed(i) for i in identities}
+    datasets = {label: v["dataset"] for (label, _), v in mine.items()}
+    for other in others:
+        theirs = _without_seed(other.spec())
+        dataset, method = theirs["dataset"]["label"], theirs["method"]["label"]
+        if (dataset, method) in mine:
+            ours, what = mine[dataset, method], f"method {method!r} on dataset {dataset!r}"
+        elif dataset in datasets:
+            ours, theirs, what = datasets[dataset], theirs["dataset"], f"dataset {dataset!r}"
+        else:
+            continue
+        diff = _differences(theirs, ours)
+        if diff:
+            raise ResultsDirError(
+                f"run {other.directory.name} of {out} was made with other settings for {what} "
+                f"({'; '.join(diff[:3])}), and the directory's tables would show both under "
+                f"one label: use another --out, or give this config's entry its own label")
+
+
+def _without_seed(identity: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in identity.items() if k != "seed"}
+
+
+def _differences(there: object, here: object, prefix: str = "") -> list[str]:
+    """Where two plain-data values differ: ``"train.epochs: 10 there, 5 here"``."""
+    if isinstance(there, dict) and isinstance(here, dict):
+        return [d for k in sorted(set(there) | set(here), key=str)
+                for d in _differences(there.get(k), here.get(k), f"{prefix}{k}.")]
+    return [] if there == here else [f"{prefix.rstrip('.')}: {there!r} there, {here!r} here"]
 
 
 def finished_runs(out: Path, skip: Collection[Path] = ()) -> list[FinishedRun]:
