@@ -138,7 +138,7 @@ def _estimate(x1: object, x2: object, y: object, estimator: str, n_bootstrap: in
 def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja",
                      estimator: str | None = None, correction: str | None = "auto",
                      n_permutations: int | None = None, n_bootstrap: int = 0,
-                     interval: str = "centered", seed: int | np.random.Generator | None = None,
+                     interval: str = "centered", seed: int | np.random.Generator | None = 0,
                      confidence: float = 0.95, memory_limit: float = MEMORY_LIMIT,
                      base: float = 2, **options: Any) -> PIDResult:
     """Partial information decomposition estimated from paired samples.
@@ -185,9 +185,10 @@ def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja
     interval : {"centered", "bca", "percentile"}, default "centered"
         Interval method of the plug-in mode (:mod:`pid_bench.info.sampling.intervals`);
         estimators without their own bootstrap get percentile intervals of re-runs.
-    seed : int or numpy.random.Generator, optional
+    seed : int, numpy.random.Generator or None, default 0
         Seed of every random step (permutations, bootstrap, corrections), also passed to an
-        estimator that takes a ``seed``.
+        estimator that takes a ``seed``; the same seed gives the same numbers. None draws fresh
+        entropy (and the estimator's own default seed).
     confidence : float, default 0.95
         Coverage of the intervals.
     memory_limit : float, default 4 GiB

@@ -118,3 +118,12 @@ def test_scalars_booleans_and_unknown_options_are_refused():
     x = rng.normal(size=(50, 2))
     with pytest.raises(ValueError, match=r"'gaussian_mmi' does not take the options \['bogus'\]"):
         pid_from_samples(x, x, x[:, 0], estimator="gaussian_mmi", bogus=2)
+
+
+def test_the_default_call_is_reproducible():
+    """Every random step of the default call (bias correction, permutations) is seeded."""
+    rng = np.random.default_rng(1)
+    a, b, y = rng.integers(0, 3, 600), rng.integers(0, 3, 600), rng.integers(0, 3, 600)
+    first, second = pid_from_samples(a, b, y), pid_from_samples(a, b, y)
+    np.testing.assert_array_equal(first.atoms(), second.atoms())
+    assert first.details["p_values"] == second.details["p_values"]
