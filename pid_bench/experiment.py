@@ -970,6 +970,9 @@ def _run_bar(total: int, done: int, enabled: bool):
 def summarize(results: pd.DataFrame) -> pd.DataFrame:
     """Mean over seeds of the final-epoch balanced accuracy and captured bits, per task.
 
+    Rows without an epoch (``probe_embeddings`` called without ``epoch=``) count as final, and
+    rows without a seed as one seed.
+
     Parameters
     ----------
     results : pandas.DataFrame
@@ -989,10 +992,11 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
                "captured_bits", *gt]
     if results.empty:
         return pd.DataFrame(columns=columns)
-    last = results.groupby(["dataset", "method", "seed"])["epoch"].transform("max")
-    final = results[results["epoch"] == last]
+    last = results.groupby(["dataset", "method", "seed"], dropna=False)["epoch"].transform("max")
+    # Rows without an epoch (embeddings probed outside training) are final results too.
+    final = results[results["epoch"].isna() | results["epoch"].eq(last).fillna(False)]
     bits = final[final.metric == "captured_bits"].groupby(keys, sort=False).agg(
-        seeds=("seed", "nunique"), captured_bits=("value", "mean"),
+        seeds=("seed", lambda s: s.nunique(dropna=False)), captured_bits=("value", "mean"),
         **{c: (c, "first") for c in gt})
     accuracy = final[final.metric == "balanced_accuracy"].groupby(keys, sort=False).agg(
         balanced_accuracy=("value", "mean"), balanced_accuracy_sd=("value", "std"),

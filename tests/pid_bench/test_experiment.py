@@ -20,7 +20,7 @@ import yaml
 from torch import nn
 
 from pid_bench.data import GROUND_TRUTH_COLUMNS, MultimodalDataset
-from pid_bench.evaluate import RESULT_COLUMNS
+from pid_bench.evaluate import RESULT_COLUMNS, probe_embeddings
 from pid_bench.experiment import (
     ExperimentConfig,
     _augmentations,
@@ -348,6 +348,18 @@ def test_summarize_means_and_spreads_over_seeds_at_the_final_epoch():
     row = summary.iloc[0]
     assert row.balanced_accuracy == 65.0 and row.balanced_accuracy_sd == pytest.approx(np.sqrt(50))
     assert row.captured_bits == pytest.approx(0.65) and row.chance == 50.0 and row.seeds == 2
+
+
+
+def test_summarize_keeps_probes_of_embeddings_without_epoch_or_seed():
+    """probe_embeddings' rows carry no epoch (and no seed for a Generator): they are final."""
+    data = MultimodalDataset.from_arrays(np.eye(2)[[0, 1] * 40], np.zeros((80, 1)),
+                                         tasks={"y": [0, 1] * 40})
+    z = np.column_stack([data.tasks["y"], np.zeros(80)]).astype(float)
+    for seed in (0, np.random.default_rng(0)):
+        summary = summarize(probe_embeddings(z, data, seed=seed))
+        assert len(summary) == 1 and summary.iloc[0].seeds == 1
+        assert summary.iloc[0].balanced_accuracy == 100.0
 
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
