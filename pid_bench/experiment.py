@@ -280,17 +280,16 @@ def _without_keep_colour(options: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _method_spec(entry: object) -> MethodSpec:
-    from pid_bench.methods import get_method
+    from pid_bench.methods import default_label
 
     entry = {"name": entry} if isinstance(entry, str) else _mapping(entry, "a method entry")
     _check_keys(entry, _METHOD_KEYS, f"method entry {entry!r}")
     name = entry.get("name")
-    cls = get_method(name)
-    default_label = name if ":" not in str(name) else (vars(cls).get("name") or cls.__name__)
+    label = entry.get("label", default_label(name))
     target = entry.get("target_task")
     if target is not None and not isinstance(target, str):
         raise ValueError(f"target_task of method {name!r} must be a task name; received {target!r}")
-    return MethodSpec(name=name, label=_label(entry.get("label", default_label), "a method label"),
+    return MethodSpec(name=name, label=_label(label, "a method label"),
                       target_task=target,
                       hparams=_mapping(entry.get("hparams"), f"hparams of method {name!r}"),
                       train=_mapping(entry.get("train"), f"train of method {name!r}"))

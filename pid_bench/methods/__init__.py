@@ -6,13 +6,20 @@
 """
 
 from pid_bench.methods.base import Augmentation, Batch, Method, MethodContext
-from pid_bench.methods.registry import display_name, get_method, methods, register_method
+from pid_bench.methods.registry import (
+    default_label,
+    display_name,
+    get_method,
+    methods,
+    register_method,
+)
 
 __all__ = [
     "Augmentation",
     "Batch",
     "Method",
     "MethodContext",
+    "default_label",
     "display_name",
     "get_method",
     "methods",

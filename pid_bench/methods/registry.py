@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from pid_bench.methods.base import Method
 
-__all__ = ["display_name", "get_method", "methods", "register_method"]
+__all__ = ["default_label", "display_name", "get_method", "methods", "register_method"]
 
 #: Built-in methods, imported on first use.
 _BUILTIN = {
@@ -67,6 +67,21 @@ def get_method(name: str) -> type[Method]:
                      f"import path 'package.module:ClassName'")
 
 
+def default_label(name: str) -> str:
+    """A method's label in result tables when its config entry gives none.
+
+    The registered name; for an import path ``"package.module:ClassName"``, the class's own
+    ``name`` attribute, else the class name.
+
+    Raises
+    ------
+    ValueError
+        As :func:`get_method`.
+    """
+    cls = get_method(name)
+    return name if ":" not in name else (vars(cls).get("name") or cls.__name__)
+
+
 def display_name(name: str, label: str | None = None) -> str:
     """How tables and figures name a method of an experiment config.
 
@@ -91,7 +106,7 @@ def display_name(name: str, label: str | None = None) -> str:
         As :func:`get_method`: an unknown name or an import path that does not import.
     """
     cls = get_method(name)
-    default = name if ":" not in name else (vars(cls).get("name") or cls.__name__)
+    default = default_label(name)
     if label is not None and label != default:
         return label
     return vars(cls).get("display_name") or default
