@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -43,6 +42,7 @@ from sklearn.model_selection import train_test_split
 
 from pid_bench.data import GROUND_TRUTH_COLUMNS, SPLITS, MultimodalDataset
 from pid_bench.info.shannon import entropy
+from pid_bench.settings import ProbeSettings
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -70,42 +70,6 @@ METRIC_UNITS = {
 
 #: Splits the probes need: fitted on the first, scored on the second.
 _PROBE_SPLITS = ("train", "test")
-
-
-@dataclass(frozen=True)
-class ProbeSettings:
-    """How probes are fitted.
-
-    Attributes
-    ----------
-    c_grid : tuple of float
-        Inverse L2 strengths tried for logistic regression (on standardised features).
-    alpha_grid : tuple of float
-        Ridge penalties tried for continuous tasks (on standardised features).
-    validation_fraction : float
-        Fraction of ``"train"`` held out to choose the regularisation.
-    max_iter : int
-        L-BFGS iterations per logistic fit. A fit stopped early is still a valid probe: the
-        bound holds for any predictor, so convergence warnings are not raised.
-    """
-
-    c_grid: tuple[float, ...] = (1e-3, 1e-2, 1e-1, 1.0, 10.0)
-    alpha_grid: tuple[float, ...] = (1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
-    validation_fraction: float = 0.2
-    max_iter: int = 300
-
-    def __post_init__(self) -> None:
-        for name in ("c_grid", "alpha_grid"):
-            grid = tuple(getattr(self, name))
-            if not grid or not all(np.isfinite(g) and g > 0 for g in grid):
-                raise ValueError(f"{name} must be a non-empty sequence of positive numbers; "
-                                 f"received {grid!r}")
-            object.__setattr__(self, name, tuple(float(g) for g in sorted(grid)))
-        if not 0 < self.validation_fraction < 1:
-            raise ValueError(f"validation_fraction must be in (0, 1); received "
-                             f"{self.validation_fraction!r}")
-        if int(self.max_iter) < 1:
-            raise ValueError(f"max_iter must be a positive integer; received {self.max_iter!r}")
 
 
 # ---------------------------------------------------------------------------- input checks

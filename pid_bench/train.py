@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from pid_bench.data import MultimodalDataset
 from pid_bench.io import atomic_path
 from pid_bench.methods.base import Batch, Method
+from pid_bench.settings import TrainConfig, check_device_name
 
 __all__ = ["TrainConfig", "TrainResult", "train", "embed", "resolve_device", "check_data",
            "checkpoint_identity", "CHECKPOINT_NAME"]
@@ -30,78 +31,8 @@ CHECKPOINT_NAME = "checkpoint.pt"
 _FORMAT = "pid-bench-checkpoint/1"
 #: Config fields that may change between a run and its resumption.
 _RUNTIME_FIELDS = ("device", "progress")
-_DEVICES = ("auto", "cpu", "cuda", "mps")
-_PRECISIONS = ("fp32", "bf16")
 
 Callback = Callable[[int, Method], "pd.DataFrame | None"]
-
-
-@dataclass
-class TrainConfig:
-    """Optimisation settings of one training run.
-
-    Attributes
-    ----------
-    epochs : int, default 20
-        Passes over the training data (0 trains nothing).
-    batch_size : int, default 64
-        Samples per step (at least 2, at most the number of samples); the last incomplete
-        batch of an epoch is dropped.
-    lr : float, default 3e-4
-        Peak learning rate of AdamW.
-    weight_decay : float, default 1e-4
-        AdamW weight decay.
-    warmup_epochs : int, default 1
-        Epochs of linear warm-up before the cosine decay (at most ``epochs`` of them are
-        used). The fusion transformer needs it: on bimodal Trifeature, CoMM at lr 1e-3 after
-        10 epochs of 4,000 pairs reached a loss of 0.95 with one warm-up epoch and 2.36
-        without.
-    seed : int, default 0
-        Seed of the batch order, the augmentations and torch's CPU generator during training.
-    device : str, default "auto"
-        ``"auto"`` (CUDA, then MPS, then CPU), ``"cpu"``, ``"cuda"``, ``"cuda:K"`` or ``"mps"``.
-    progress : bool, default True
-        Show a progress bar with the loss and throughput.
-    grad_clip : float or None, default None
-        Clip the gradient norm to this value.
-    precision : {"fp32", "bf16"}, default "fp32"
-        Arithmetic of the training steps. ``"bf16"`` runs each loss (forward pass included)
-        under :func:`torch.autocast` with bfloat16: convolutions and matrix products take
-        bfloat16 inputs, while the weights, gradients and optimiser state stay float32 and the
-        losses of :mod:`pid_bench.methods.losses` compute their similarities in float32.
-        Embeddings for the probes are always computed in float32. On CPUs with bfloat16
-        instructions (AVX512-BF16 or AMX) it trains CoMM on Trifeature about 1.5 times faster
-        with one thread per run; on CPUs without them it may be slower than ``"fp32"`` (not
-        measured).
-    """
-
-    epochs: int = 20
-    batch_size: int = 64
-    lr: float = 3e-4
-    weight_decay: float = 1e-4
-    warmup_epochs: int = 1
-    seed: int = 0
-    device: str = "auto"
-    progress: bool = True
-    grad_clip: float | None = None
-    precision: str = "fp32"
-
-    def __post_init__(self) -> None:
-        for name, low in (("epochs", 0), ("batch_size", 2), ("warmup_epochs", 0), ("seed", 0)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}; received {value!r}")
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(f"lr must be a finite number > 0; received {self.lr!r}")
-        if not (isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0):
-            raise ValueError(f"weight_decay must be a number >= 0; received {self.weight_decay!r}")
-        if self.grad_clip is not None and not (isinstance(self.grad_clip, (int, float))
-                                               and self.grad_clip > 0):
-            raise ValueError(f"grad_clip must be None or a number > 0; received {self.grad_clip!r}")
-        _check_device_name(self.device)
-        if self.precision not in _PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(_PRECISIONS)}; received "
-                             f"{self.precision!r}")
 
 
 @dataclass
@@ -127,12 +58,6 @@ class TrainResult:
     device: str = "cpu"
 
 
-def _check_device_name(name: object) -> None:
-    if not isinstance(name, str) or not (name in _DEVICES or name.startswith("cuda:")):
-        raise ValueError(f"device must be one of {', '.join(_DEVICES)} or 'cuda:K'; "
-                         f"received {name!r}")
-
-
 def resolve_device(name: str) -> torch.device:
     """The torch device for a name: ``"auto"`` picks CUDA, then MPS, then CPU.
 
@@ -141,7 +66,7 @@ def resolve_device(name: str) -> torch.device:
     ValueError
         An unknown name, or a device that is not available on this machine.
     """
-    _check_device_name(name)
+    check_device_name(name)
     mps = getattr(torch.backends, "mps", None)
     mps_ok = bool(mps is not None and mps.is_available())
     if name == "auto":
