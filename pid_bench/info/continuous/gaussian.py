@@ -307,6 +307,9 @@ class JointGaussian:
     details : dict
         ``dims``, ``shrinkage``, ``dropped_constant_columns`` per variable,
         ``discrete_target``.
+    target_entropy : float, optional
+        Entropy H(Y) in bits of the empirical class frequencies when Y is a class label; no
+        information about Y can exceed it. None for a continuous target.
     """
 
     cov: np.ndarray
@@ -314,19 +317,35 @@ class JointGaussian:
     n_samples: int
     shrinkage: float
     details: dict = field(default_factory=dict)
+    target_entropy: float | None = None
 
     def mutual_informations(self, bias_correction: bool = False) -> tuple[float, float, float]:
         """I(X1; Y), I(X2; Y) and I(X1, X2; Y) in bits.
 
         With ``bias_correction`` each has the exact plug-in bias
         (:func:`mutual_information_bias`) subtracted, so it may fall below zero.
+
+        Raises
+        ------
+        ValueError
+            For a class-label target, a Gaussian information above H(Y) (``target_entropy``):
+            the class indicators are far from Gaussian given the sources (classes that the
+            sources separate well), and every atom would be meaningless.
         """
         d1, d2, dy = self.dims
         x1, x2 = list(range(d1)), list(range(d1, d1 + d2))
         y = list(range(d1 + d2, d1 + d2 + dy))
         out = []
-        for src in (x1, x2, x1 + x2):
+        for what, src in (("I(X1; Y)", x1), ("I(X2; Y)", x2), ("I(X1, X2; Y)", x1 + x2)):
             value = gaussian_mutual_information(self.cov, src, y)
+            if self.target_entropy is not None and value > self.target_entropy + 1e-9:
+                raise ValueError(
+                    f"the Gaussian model gives {what} = {value:.3g} bits for a class-label "
+                    f"target whose entropy H(Y) is {self.target_entropy:.3g} bits; no "
+                    f"information about Y can exceed H(Y), so the Gaussian approximation of "
+                    f"the class indicators fails on these data. Use estimator='cluster' "
+                    f"(discretises the sources, exact plug-in on the labels), or pass y as "
+                    f"floats if it is a continuous quantity")
             if bias_correction:
                 value -= mutual_information_bias(len(src), dy, self.n_samples)
             out.append(value)
@@ -413,7 +432,13 @@ def joint_gaussian(x1: object, x2: object, y: object, *,
                              f"eigenvalue of the correlation matrix {smallest:.3g}): some "
                              f"columns are linear combinations of others, so the information "
                              f"is infinite. Remove them or pass shrinkage='ledoit_wolf'")
+    entropy = None
+    if discrete:
+        freq = np.append(ay.mean(axis=0), 1.0 - ay.sum(axis=1).mean())
+        freq = freq[freq > 0]
+        entropy = float(-np.sum(freq * np.log2(freq)))
     return JointGaussian(cov=cov, dims=dims, n_samples=n, shrinkage=delta,
                          details={"dims": dims, "shrinkage": delta,
                                   "dropped_constant_columns": dropped,
-                                  "discrete_target": discrete})
+                                  "discrete_target": discrete},
+                         target_entropy=entropy)

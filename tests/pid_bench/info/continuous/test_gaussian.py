@@ -188,3 +188,26 @@ def test_as_samples_shapes():
     assert as_samples([1, 2, 3], "x").shape == (3, 1)
     with pytest.raises(ValueError, match="at least one sample"):
         as_samples(np.zeros((0, 2)), "x")
+
+
+def test_class_label_target_carries_its_entropy():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2, 3], [100, 100, 100, 100])
+    joint = joint_gaussian(rng.standard_normal(400), rng.standard_normal(400), y)
+    assert joint.target_entropy == pytest.approx(2.0, abs=1e-12)
+    assert joint_gaussian(rng.standard_normal(400), rng.standard_normal(400),
+                          y.astype(float)).target_entropy is None
+
+
+def test_information_above_the_label_entropy_is_refused():
+    # A source that separates two classes almost perfectly: the Gaussian formula gives far more
+    # than the 1 bit that a binary label can hold.
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 2000)
+    joint = joint_gaussian(y + 0.01 * rng.standard_normal(2000), rng.standard_normal(2000), y)
+    with pytest.raises(ValueError, match=r"I\(X1; Y\) = .* bits for a class-label target whose "
+                                         r"entropy H\(Y\) is 1 bits.*estimator='cluster'"):
+        joint.mutual_informations()
+    noisy = joint_gaussian(y + rng.standard_normal(2000), rng.standard_normal(2000), y)
+    i1, i2, i12 = noisy.mutual_informations()
+    assert 0 < i1 <= i12 < 1.0
