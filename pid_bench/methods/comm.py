@@ -62,34 +62,63 @@ class CoMM(Method):
         self.fusion = FusionTransformer(context.modality_shapes, self.arch)
         self.head = ProjectionHead(self.arch.embed_dim, proj_dim, batch_norm=batch_norm)
 
-    def view_projections(self, inputs: list[Tensor]) -> list[Tensor]:
+    def view_projections(self, inputs: list[Tensor],
+                         masks: list[Tensor | None] | None = None) -> list[Tensor]:
         """Head outputs of every view of one (augmented) input.
 
         Parameters
         ----------
         inputs : list of Tensor, length M
             ``inputs[m]`` of shape (B, *modality_shapes[m]).
+        masks : list of Tensor or None, optional
+            Step masks of sequence modalities, bool (B, T) (see :class:`~pid_bench.methods.Batch`).
 
         Returns
         -------
         list of Tensor, length M + 1
             Shape (B, proj_dim) each: modality 1 alone, ..., modality M alone, all modalities.
         """
-        tokens = self.fusion.tokenize(inputs)
-        alone = [[t if i == m else None for i, t in enumerate(tokens)] for m in range(len(tokens))]
-        return [self.head(self.fusion.fuse(view)) for view in (*alone, tokens)]
+        return self.token_projections(self.fusion.tokenize(inputs, masks),
+                                      self.fusion.token_masks(inputs, masks))
 
-    def loss(self, batch: Batch) -> Tensor:
-        self.check_batch(batch)
-        n = batch.size
-        both = [torch.cat(pair) for pair in zip(self.augmented(batch), self.augmented(batch))]
-        views = self.view_projections(both)
-        first, second = [z[:n] for z in views], [z[n:] for z in views]
+    def token_projections(self, tokens: list[Tensor],
+                          masks: list[Tensor | None] | None = None) -> list[Tensor]:
+        """:meth:`view_projections` from the tokens of :meth:`FusionTransformer.tokenize
+        <pid_bench.models.FusionTransformer.tokenize>`, each (B, T_m, embed_dim), and their
+        token masks (:meth:`~pid_bench.models.FusionTransformer.token_masks`; None: all real)."""
+        masks = [None] * len(tokens) if masks is None else list(masks)
+        views = [[i == m for i in range(len(tokens))] for m in range(len(tokens))]
+        views.append([True] * len(tokens))
+        return [self.head(self.fusion.fuse([t if keep else None for t, keep in zip(tokens, view)],
+                                           [k if keep else None for k, keep in zip(masks, view)]))
+                for view in views]
+
+    def alignment_loss(self, first: list[Tensor], second: list[Tensor]) -> Tensor:
+        """CoMM's loss from the view projections of the two augmentations.
+
+        Parameters
+        ----------
+        first, second : list of Tensor, length M + 1
+            :meth:`view_projections` of X' and of X'', each (B, proj_dim), the full view last.
+
+        Returns
+        -------
+        Tensor, shape ()
+            mean over v of 1/2 [NT-Xent(z'_v, z''_full) + NT-Xent(z''_v, z'_full)], in nats.
+        """
         terms = [0.5 * (nt_xent(a, second[-1], self.temperature)
                         + nt_xent(b, first[-1], self.temperature))
                  for a, b in zip(first, second)]
         return sum(terms) / len(terms)
 
+    def loss(self, batch: Batch) -> Tensor:
+        self.check_batch(batch)
+        n = batch.size
+        both = [torch.cat(pair) for pair in zip(self.augmented(batch), self.augmented(batch))]
+        masks = [None if k is None else torch.cat([k, k]) for k in batch.masks]
+        views = self.view_projections(both, masks)
+        return self.alignment_loss([z[:n] for z in views], [z[n:] for z in views])
+
     def embed(self, batch: Batch) -> Tensor:
         self.check_batch(batch)
-        return self.fusion(batch.modalities)
+        return self.fusion(batch.modalities, batch.masks)

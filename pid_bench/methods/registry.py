@@ -14,8 +14,10 @@ __all__ = ["default_label", "display_name", "get_method", "methods", "register_m
 _BUILTIN = {
     "comm": "pid_bench.methods.comm:CoMM",
     "cross": "pid_bench.methods.cross:Cross",
+    "coral": "pid_bench.methods.coral:COrAL",
     "cross_self": "pid_bench.methods.cross_self:CrossSelf",
     "factorcl": "pid_bench.methods.factorcl:FactorCL",
+    "infmasking": "pid_bench.methods.infmasking:InfMasking",
     "random": "pid_bench.methods.random:RandomInit",
     "supervised": "pid_bench.methods.supervised:Supervised",
 }

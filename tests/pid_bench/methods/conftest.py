@@ -1,9 +1,12 @@
 """Shared fixtures of the method tests: a tiny architecture, a context and batches."""
 
+import numpy as np
 import pytest
 import torch
 
-from pid_bench.methods import Batch, MethodContext
+from pid_bench.data import MultimodalDataset
+from pid_bench.methods import Batch, MethodContext, get_method
+from pid_bench.train import TrainConfig, train
 
 torch.set_num_threads(1)
 
@@ -53,3 +56,41 @@ def replay():
         return first, second
 
     return draw
+
+
+@pytest.fixture
+def check_resume(tmp_path, tiny):
+    """``check_resume(name, **hparams)``: two seeded runs of 2 epochs agree, and a run killed
+    after its first checkpoint resumes to the same weights and losses; returns the
+    uninterrupted and the resumed method."""
+    rng = np.random.default_rng(0)
+    x1, x2 = (rng.normal(size=(32, k)).astype(np.float32) for k in (6, 5))
+    data = MultimodalDataset.from_arrays(x1, x2, tasks={"y": (x1[:, 0] > 0).astype(int)})
+    context = MethodContext.from_dataset(data, augment=(noise, noise))
+    config = TrainConfig(epochs=2, batch_size=8, seed=3, device="cpu", progress=False)
+
+    class Killed(Exception):
+        pass
+
+    def killed_at_epoch_2(epoch, method):
+        if epoch == 2:
+            raise Killed
+
+    def run(name, seed=0, hparams=None, **options):
+        method = get_method(name)(context, seed=seed, **tiny, **(hparams or {}))
+        return method, train(method, data, config, **options)
+
+    def check(name, **hparams):
+        whole, result = run(name, hparams=hparams)
+        assert result.history["loss"].tolist() == run(name, hparams=hparams)[1].history[
+            "loss"].tolist()
+        with pytest.raises(Killed):
+            run(name, hparams=hparams, checkpoint_dir=tmp_path, callback=killed_at_epoch_2)
+        resumed, out = run(name, seed=5, hparams=hparams, checkpoint_dir=tmp_path)
+        assert out.resumed_from == 1
+        assert all(torch.equal(a, b) for a, b in zip(whole.state_dict().values(),
+                                                     resumed.state_dict().values()))
+        assert out.history["loss"].tolist() == result.history["loss"].tolist()
+        return whole, resumed
+
+    return check

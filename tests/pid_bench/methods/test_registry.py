@@ -6,7 +6,7 @@ from pid_bench.methods import Method, display_name, get_method, methods, registe
 from pid_bench.methods import registry
 
 ROOT = Path(__file__).resolve().parents[3]
-BUILTIN = ["comm", "cross", "cross_self", "factorcl", "random", "supervised"]
+BUILTIN = ["comm", "coral", "cross", "cross_self", "factorcl", "infmasking", "random", "supervised"]
 
 
 def test_builtins_are_listed_and_named():
@@ -63,8 +63,9 @@ def test_register_method(monkeypatch):
 
 def test_display_names_of_the_builtins():
     shown = {name: display_name(name) for name in BUILTIN}
-    assert shown == {"comm": "CoMM", "cross": "Cross", "cross_self": "Cross+Self",
-                     "factorcl": "FactorCL", "random": "Random", "supervised": "Supervised"}
+    assert shown == {"comm": "CoMM", "coral": "COrAL", "cross": "Cross",
+                     "cross_self": "Cross+Self", "factorcl": "FactorCL",
+                     "infmasking": "InfMasking", "random": "Random", "supervised": "Supervised"}
     # the default label is no choice of the user's; any other label is kept
     assert display_name("cross_self", "cross_self") == "Cross+Self"
     assert display_name("comm", "comm_small") == "comm_small"
