@@ -7,7 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Architecture"]
+__all__ = ["Architecture", "SEQUENCE_ENCODERS", "VECTOR_TOKENIZERS"]
+
+#: Choices of ``Architecture.vector_tokenizer``.
+VECTOR_TOKENIZERS = ("mlp", "features")
+#: Choices of ``Architecture.sequence_encoder``.
+SEQUENCE_ENCODERS = ("transformer", "gru")
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,18 @@ class Architecture:
     n_layers : int, default 1
         Layers of the fusion transformer.
     dropout : float, default 0.0
-        Dropout inside the fusion transformer.
+        Dropout inside the fusion transformer (and the sequence encoders' transformer).
+    vector_tokenizer : {"mlp", "features"}, default "mlp"
+        How a vector modality becomes tokens: ``"mlp"``, an MLP then ``vector_tokens``
+        tokens; ``"features"``, one token per feature (FT-Transformer's feature tokenizer,
+        Gorishniy et al., NeurIPS 2021), for tabular data.
+    sequence_encoder : {"transformer", "gru"}, default "transformer"
+        Encoder of sequence modalities (per-sample shape (T, d)), one token per step: a
+        transformer over the steps with sinusoidal positions, as CoMM's MultiBench affect
+        encoders, or a GRU, as its MIMIC encoder (``Duplums/CoMM``, ``models/transformer.py``
+        and ``models/gru.py``).
+    sequence_layers : int, default 1
+        Layers of the sequence encoder (CoMM's affect transformer has 5).
     """
 
     embed_dim: int = 128
@@ -54,10 +70,18 @@ class Architecture:
     n_heads: int = 4
     n_layers: int = 1
     dropout: float = 0.0
+    vector_tokenizer: str = "mlp"
+    sequence_encoder: str = "transformer"
+    sequence_layers: int = 1
 
     def __post_init__(self) -> None:
+        for name, choices in (("vector_tokenizer", VECTOR_TOKENIZERS),
+                              ("sequence_encoder", SEQUENCE_ENCODERS)):
+            if getattr(self, name) not in choices:
+                raise ValueError(f"{name} must be one of {', '.join(choices)}; received "
+                                 f"{getattr(self, name)!r}")
         for name in ("embed_dim", "hidden_dim", "mlp_layers", "cnn_width", "cnn_depth",
-                     "vector_tokens", "image_grid", "n_heads", "n_layers"):
+                     "vector_tokens", "image_grid", "n_heads", "n_layers", "sequence_layers"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer; received {value!r}")

@@ -1,7 +1,8 @@
-"""Encoders of one modality: an MLP for vectors, a small CNN for images."""
+"""Encoders of one modality: an MLP for vectors, a small CNN for images, a sequence encoder."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -9,12 +10,103 @@ from torch import Tensor, nn
 
 from pid_bench.models.config import Architecture
 
-__all__ = ["MLPEncoder", "ConvEncoder", "VectorEncoder", "is_image_shape", "flat_size"]
+__all__ = ["MLPEncoder", "ConvEncoder", "SequenceEncoder", "VectorEncoder", "compact_steps",
+           "flat_size", "is_image_shape", "is_sequence_shape", "sinusoidal_positions",
+           "step_mask", "transformer_encoder"]
 
 
 def is_image_shape(shape: Sequence[int]) -> bool:
-    """Whether a per-sample shape is an image ``(C, H, W)`` (anything else is flattened)."""
+    """Whether a per-sample shape is an image ``(C, H, W)``."""
     return len(shape) == 3
+
+
+def is_sequence_shape(shape: Sequence[int]) -> bool:
+    """Whether a per-sample shape is a sequence ``(T, d)``: T steps of d features.
+
+    Vectors ``(D,)`` and shapes of four or more axes are flattened; ``(C, H, W)`` is an image.
+    """
+    return len(shape) == 2
+
+
+def transformer_encoder(arch: Architecture, n_layers: int) -> nn.TransformerEncoder:
+    """The pre-norm transformer encoder of pid-bench: ``n_layers`` layers of width
+    ``arch.embed_dim``, ``arch.n_heads`` heads, feed-forward width 4 d, GELU, batch first.
+
+    The fusion transformer and the sequence encoder both use it.
+    """
+    d = arch.embed_dim
+    layer = nn.TransformerEncoderLayer(d, arch.n_heads, dim_feedforward=4 * d,
+                                       dropout=arch.dropout, activation="gelu",
+                                       batch_first=True, norm_first=True)
+    return nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
+
+
+def sinusoidal_positions(length: int, dim: int, *, device: torch.device | None = None) -> Tensor:
+    """Fixed sine-cosine position embeddings (Vaswani et al., NeurIPS 2017), shape (T, dim).
+
+    Entry ``[t, 2i]`` is ``sin(t / 10000^(2i / dim))`` and ``[t, 2i + 1]`` its cosine (for odd
+    ``dim`` the last column is a sine). CoMM's affect encoders use such fixed positions.
+    """
+    t = torch.arange(length, device=device, dtype=torch.float32)[:, None]
+    freq = torch.exp(-math.log(10000.0) * torch.arange(0, dim, 2, device=device,
+                                                       dtype=torch.float32) / dim)
+    out = torch.zeros(length, dim, device=device)
+    out[:, 0::2] = torch.sin(t * freq)
+    out[:, 1::2] = torch.cos(t * freq)[:, : dim // 2]
+    return out
+
+
+def step_mask(x: Tensor, mask: Tensor | None) -> Tensor:
+    """A validated step mask of a batch of sequences, bool (B, T), True for a real step.
+
+    Parameters
+    ----------
+    x : Tensor, shape (B, T, d)
+    mask : Tensor of bool, shape (B, T), or None
+        ``None``: every step is real.
+
+    Raises
+    ------
+    ValueError
+        A mask of another shape or dtype, or a sample without any real step.
+    """
+    if mask is None:
+        return torch.ones(x.shape[:2], dtype=torch.bool, device=x.device)
+    if tuple(mask.shape) != tuple(x.shape[:2]):
+        raise ValueError(f"a sequence's step mask must have shape (B, T) = {tuple(x.shape[:2])}; "
+                         f"received shape {tuple(mask.shape)}")
+    if mask.dtype != torch.bool:
+        raise ValueError(f"a sequence's step mask must be bool (True: a real step); received "
+                         f"dtype {mask.dtype}")
+    if not bool(mask.any(dim=1).all()):
+        raise ValueError("every sample of a sequence needs at least one real step (lengths in "
+                         "1..T); the mask has a row without any")
+    return mask
+
+
+def compact_steps(x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+    """Move each sample's real steps to the front, in order; zero the padding after them.
+
+    After this, step t of sample i is its t-th real step whatever padding the input had (at
+    the front, as MultiBench's, or anywhere), so positions and recurrences see the same
+    sequence as for the sample without padding.
+
+    Parameters
+    ----------
+    x : Tensor, shape (B, T, d)
+    mask : Tensor of bool, shape (B, T)
+        True for a real step.
+
+    Returns
+    -------
+    (Tensor, Tensor)
+        The compacted steps (B, T, d) and their mask (B, T): ``mask[i, t]`` is ``t < L_i``,
+        ``L_i`` the number of real steps of sample i.
+    """
+    order = torch.argsort((~mask).to(torch.int8), dim=1, stable=True)
+    steps = torch.gather(x, 1, order[..., None].expand_as(x))
+    valid = torch.arange(x.shape[1], device=x.device)[None, :] < mask.sum(dim=1, keepdim=True)
+    return steps * valid[..., None].to(steps.dtype), valid
 
 
 class MLPEncoder(nn.Module):
@@ -100,33 +192,96 @@ class ConvEncoder(nn.Module):
         return self.net(x)
 
 
-class VectorEncoder(nn.Module):
-    """Any modality to one vector: an MLP for non-image shapes, CNN + pooling + linear for images.
+class SequenceEncoder(nn.Module):
+    """A sequence ``(T, d_in)`` -> one token per step, padding left out.
+
+    Each step is mapped linearly to width d (CoMM's affect encoders use a 1 x 1 convolution,
+    the same map), after :func:`compact_steps` has moved the real steps to the front. Then,
+    with ``arch.sequence_encoder``:
+
+    * ``"transformer"``: sinusoidal positions are added and :func:`transformer_encoder`
+      (``arch.sequence_layers`` layers) attends over the real steps only (the padding is
+      masked as keys);
+    * ``"gru"``: a GRU of width d (``arch.sequence_layers`` layers) reads the steps in order;
+      as it runs forward, its outputs at the real steps never see the padding after them.
+
+    The output at a real step is therefore the same with or without padding; the outputs at
+    padded steps are meaningless and must be masked by the caller with the returned mask.
 
     Parameters
     ----------
     shape : sequence of int
-        Per-sample shape of the modality: ``(C, H, W)`` for images, anything else flattened.
+        Per-sample shape ``(T, d_in)``; T is the padded length of the data, and batches of
+        any length are accepted.
+    arch : Architecture
+        Widths; tokens have width ``arch.embed_dim``.
+
+    Shapes
+    ------
+    ``forward(x, mask)``: x (B, T, d_in), mask bool (B, T) or None -> (tokens (B, T, d),
+    valid (B, T)), ``valid[i, t]`` True for the t-th real step of sample i.
+    """
+
+    def __init__(self, shape: Sequence[int], arch: Architecture) -> None:
+        super().__init__()
+        if not is_sequence_shape(shape):
+            raise ValueError(f"a sequence has per-sample shape (T, d); received {tuple(shape)}")
+        d = arch.embed_dim
+        self.kind = arch.sequence_encoder
+        self.step = nn.Linear(int(shape[1]), d)
+        self.body: nn.Module = (transformer_encoder(arch, arch.sequence_layers)
+                                if self.kind == "transformer"
+                                else nn.GRU(d, d, num_layers=arch.sequence_layers,
+                                            batch_first=True))
+
+    def forward(self, x: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        steps, valid = compact_steps(x, step_mask(x, mask))
+        h = self.step(steps)
+        if self.kind == "gru":
+            return self.body(h)[0], valid
+        h = h + sinusoidal_positions(h.shape[1], h.shape[2], device=h.device).to(h.dtype)
+        return self.body(h, src_key_padding_mask=~valid), valid
+
+
+class VectorEncoder(nn.Module):
+    """Any modality to one vector: an MLP for vectors, CNN + pooling + linear for images, and
+    for sequences :class:`SequenceEncoder` then the mean over the real steps.
+
+    Parameters
+    ----------
+    shape : sequence of int
+        Per-sample shape of the modality: ``(C, H, W)`` for images, ``(T, d)`` for sequences,
+        anything else flattened.
     arch : Architecture
         Widths; the output width is ``arch.embed_dim``.
 
     Shapes
     ------
-    input (B, *shape) -> output (B, arch.embed_dim).
+    ``forward(x, mask=None)``: x (B, *shape), mask bool (B, T) for a sequence (or None)
+    -> (B, arch.embed_dim).
     """
 
     def __init__(self, shape: Sequence[int], arch: Architecture) -> None:
         super().__init__()
+        self.sequence = is_sequence_shape(shape)
         if is_image_shape(shape):
             conv = ConvEncoder(shape[0], arch.cnn_width, grid=1, depth=arch.cnn_depth)
             self.net: nn.Module = nn.Sequential(conv, nn.Flatten(),
                                                 nn.Linear(conv.out_channels, arch.embed_dim))
+        elif self.sequence:
+            self.net = SequenceEncoder(shape, arch)
         else:
             self.net = MLPEncoder(flat_size(shape), arch.hidden_dim, arch.embed_dim,
                                   arch.mlp_layers)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.net(x)
+    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+        if not self.sequence:
+            if mask is not None:
+                raise ValueError("a step mask was given for a modality that is not a sequence")
+            return self.net(x)
+        tokens, valid = self.net(x, mask)
+        total = tokens.masked_fill(~valid[..., None], 0.0).sum(dim=1)
+        return total / valid.sum(dim=1, keepdim=True).to(tokens.dtype)
 
 
 def flat_size(shape: Sequence[int]) -> int:

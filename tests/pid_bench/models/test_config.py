@@ -21,6 +21,9 @@ def test_unknown_option_lists_the_fields():
     ({"cnn_depth": 2}, "cnn_depth must be at least 3"),
     ({"embed_dim": 30, "n_heads": 4}, "n_heads must divide embed_dim"),
     ({"dropout": 1.0}, r"dropout must be in \[0, 1\)"),
+    ({"sequence_encoder": "lstm"}, "sequence_encoder must be one of transformer, gru; received 'lstm'"),
+    ({"vector_tokenizer": "one"}, "vector_tokenizer must be one of mlp, features; received 'one'"),
+    ({"sequence_layers": 0}, "sequence_layers must be a positive integer"),
 ])
 def test_bad_widths_are_rejected(options, message):
     with pytest.raises(ValueError, match=message):

@@ -68,3 +68,26 @@ def test_bad_inputs(model):
         model([None, None])
     with pytest.raises(ValueError, match="at least one modality shape"):
         FusionTransformer([], ARCH)
+
+
+@pytest.mark.parametrize("kind", ["transformer", "gru"])
+def test_padding_tokens_are_masked_in_fusion(kind):
+    """The fused embedding of a padded sequence equals that of the unpadded one, in every view."""
+    arch = Architecture(embed_dim=16, hidden_dim=12, n_heads=2, sequence_encoder=kind)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = FusionTransformer([(8, 3), (6,), (5, 2)], arch)
+    g = torch.Generator().manual_seed(0)
+    seq, vec, other = torch.randn(3, 4, 3, generator=g), torch.randn(3, 6, generator=g), \
+        torch.randn(3, 5, 2, generator=g)
+    padded = torch.cat([50 * torch.randn(3, 4, 3, generator=g), seq], dim=1)
+    mask = torch.cat([torch.zeros(3, 4, dtype=torch.bool), torch.ones(3, 4, dtype=torch.bool)], 1)
+    for inputs in ([0, 1, 2], [0], [0, 2]):
+        plain = [x if i in inputs else None for i, x in enumerate([seq, vec, other])]
+        pad = [x if i in inputs else None for i, x in enumerate([padded, vec, other])]
+        torch.testing.assert_close(model(pad, [mask, None, None]), model(plain),
+                                   rtol=1e-5, atol=1e-5)
+    assert (model([padded, vec, other]) - model([seq, vec, other])).abs().max() > 1e-3
+    assert model.token_masks([padded, vec, other], [mask, None, None])[1:] == [None, None]
+    with pytest.raises(ValueError, match="one entry per modality \\(3"):
+        model([seq, vec, other], [mask])

@@ -1,6 +1,9 @@
 import torch
 
-from pid_bench.models import Architecture, FeatureMapTokenizer, ModalityTokenizer, VectorTokenizer
+import pytest
+
+from pid_bench.models import (Architecture, FeatureMapTokenizer, FeatureTokenizer,
+                              ModalityTokenizer, VectorTokenizer)
 
 torch.set_num_threads(1)
 
@@ -33,3 +36,27 @@ def test_modality_tokenizer_token_counts():
     img = ModalityTokenizer((3, 16, 16), arch)
     assert vec.n_tokens == 3 and vec(torch.randn(5, 7)).shape == (5, 3, 8)
     assert img.n_tokens == 4 and img(torch.rand(5, 3, 16, 16)).shape == (5, 4, 8)
+
+
+def test_feature_tokenizer_is_one_affine_token_per_feature():
+    tok = FeatureTokenizer(4, 3)
+    x = torch.randn(2, 4)
+    out = tok(x)
+    assert out.shape == (2, 4, 3)
+    for j in range(4):
+        torch.testing.assert_close(out[:, j], x[:, j:j + 1] * tok.weight[j] + tok.bias[j])
+
+
+def test_modality_tokenizer_features_option_and_sequences():
+    arch = Architecture(embed_dim=8, hidden_dim=6, n_heads=2, vector_tokenizer="features")
+    tab = ModalityTokenizer((5,), arch)
+    assert tab.n_tokens == 5 and tab(torch.randn(3, 5)).shape == (3, 5, 8)
+    assert isinstance(tab.net, FeatureTokenizer)
+    seq = ModalityTokenizer((6, 4), arch)
+    x = torch.randn(3, 6, 4)
+    assert seq.n_tokens == 6 and seq(x).shape == (3, 6, 8)
+    assert seq.token_mask(x, None) is None and tab.token_mask(torch.randn(3, 5), None) is None
+    mask = torch.tensor([[True] * 6, [False, True] * 3, [False] * 5 + [True]])
+    assert seq.token_mask(x, mask).sum(1).tolist() == [6, 3, 1]
+    with pytest.raises(ValueError, match="not a sequence"):
+        tab(torch.randn(3, 5), torch.ones(3, 5, dtype=torch.bool))
