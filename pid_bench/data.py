@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import zipfile
@@ -16,7 +17,7 @@ import pandas as pd
 from pid_bench.info.result import ATOMS
 from pid_bench.io import atomic_path
 
-__all__ = ["MultimodalDataset", "GROUND_TRUTH_COLUMNS", "SPLITS"]
+__all__ = ["MultimodalDataset", "GROUND_TRUTH_COLUMNS", "SPLITS", "lengths_to_mask"]
 
 #: Columns of ``MultimodalDataset.ground_truth`` (bits), indexed by task name.
 GROUND_TRUTH_COLUMNS = (*ATOMS, "total")
@@ -26,8 +27,20 @@ GROUND_TRUTH_COLUMNS = (*ATOMS, "total")
 SPLITS = ("pretrain", "train", "test")
 
 
-def _check_task(name: str, labels: object, n: int, n_classes: int) -> None:
+def _check_task(name: str, labels: object, n: int, n_classes: int,
+                multilabel: bool = False) -> None:
     arr = np.asarray(labels)
+    if multilabel:
+        if arr.shape != (n, n_classes):
+            raise ValueError(f"multi-label task {name!r} must have one row of {n_classes} "
+                             f"indicators per sample, shape ({n}, {n_classes}); received shape "
+                             f"{arr.shape}")
+        if arr.dtype.kind not in "biuf" or not np.all((arr == 0) | (arr == 1)):
+            bad = np.unique(arr[~((arr == 0) | (arr == 1))])[:5] if arr.dtype.kind in "biuf" \
+                else arr.dtype
+            raise ValueError(f"multi-label task {name!r} must hold only 0 and 1; received "
+                             f"{bad!r}")
+        return
     if arr.shape != (n,):
         raise ValueError(f"task {name!r} must have one label per sample, shape ({n},); "
                          f"received shape {arr.shape}")
@@ -44,25 +57,97 @@ def _check_task(name: str, labels: object, n: int, n_classes: int) -> None:
                          f"{arr.min()}..{arr.max()}")
 
 
+def _check_mask(name: str, mask: object, modality: np.ndarray) -> np.ndarray:
+    """A sequence modality's step mask as bool (n, T), validated against the modality."""
+    arr = np.asarray(mask)
+    if modality.ndim != 3:
+        raise ValueError(f"a mask is given for modality {name!r}, which is not a sequence: "
+                         f"masks belong to sequences of shape (n, T, d); received modality shape "
+                         f"{modality.shape}")
+    expected = modality.shape[:2]
+    if arr.shape != expected:
+        raise ValueError(f"mask of modality {name!r} must have shape (n, T) = {expected}; "
+                         f"received shape {arr.shape}")
+    if arr.dtype.kind not in "biu" or not np.all((arr == 0) | (arr == 1)):
+        raise ValueError(f"mask of modality {name!r} must be boolean (True: a real step, False: "
+                         f"padding); received dtype {arr.dtype}")
+    arr = arr.astype(bool)
+    empty = np.flatnonzero(~arr.any(axis=1))
+    if empty.size:
+        raise ValueError(f"mask of modality {name!r} must leave every sample at least one step "
+                         f"(lengths in 1..{expected[1]}); samples {empty[:5].tolist()} have none")
+    return arr
+
+
+def lengths_to_mask(lengths: object, steps: int, *, name: str = "lengths") -> np.ndarray:
+    """The step mask of back-padded sequences: sample i's first ``lengths[i]`` steps are real.
+
+    Parameters
+    ----------
+    lengths : array of int, shape (n,)
+        Number of real steps of each sample, in 1..``steps``.
+    steps : int
+        Padded length T.
+    name : str, default "lengths"
+        Named in error messages.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n, T)
+    """
+    arr = np.asarray(lengths)
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        raise ValueError(f"{name} must be integers of shape (n,); received dtype {arr.dtype}, "
+                         f"shape {arr.shape}")
+    if arr.size and (arr.min() < 1 or arr.max() > steps):
+        raise ValueError(f"{name} must lie in 1..T = 1..{steps}; received range "
+                         f"{arr.min()}..{arr.max()}")
+    return np.arange(steps)[None, :] < arr[:, None]
+
+
+def _check_sources(sources: object, modalities: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    try:
+        groups = tuple(tuple(str(m) for m in group) for group in sources)  # type: ignore[union-attr]
+    except TypeError:
+        raise ValueError(f"ground_truth_sources must be two groups of modality names, e.g. "
+                         f"(('text',), ('vision', 'audio')); received {sources!r}") from None
+    names = [m for g in groups for m in g]
+    if len(groups) != 2 or not all(groups):
+        raise ValueError(f"ground_truth_sources must be two non-empty groups of modality names "
+                         f"(the two sources of the bivariate ground truth); received {sources!r}")
+    unknown = sorted(set(names) - set(modalities))
+    if unknown:
+        raise ValueError(f"ground_truth_sources names unknown modalities {unknown}; modalities: "
+                         f"{list(modalities)}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"ground_truth_sources groups must be disjoint; received {sources!r}")
+    return groups
+
+
 @dataclass(frozen=True)
 class MultimodalDataset:
-    """Samples of several modalities with named classification tasks.
+    """Samples of several modalities with named tasks.
 
     Attributes
     ----------
     modalities : mapping of str to numpy.ndarray
-        Modality name -> array of shape (n, ...) (vectors (n, d), images (n, C, H, W)),
-        in a fixed order: the first is X1, the second X2.
+        Modality name -> array of shape (n, ...), in a fixed order (the first is X1, the second
+        X2): vectors (n, D), sequences (n, T, d) (T steps of d features, e.g. words x 300
+        embedding features, padded to a common T), images (n, C, H, W). Two or more modalities.
     tasks : mapping of str to numpy.ndarray
-        Task name -> labels of shape (n,): integer classes 0..K-1, or finite floats for a
-        continuous target (``n_classes`` 0).
+        Task name -> labels: integer classes 0..K-1 of shape (n,); finite floats of shape (n,)
+        for a continuous target (``n_classes`` 0); for a multi-label task (named in
+        ``multilabel``), indicators in {0, 1} of shape (n, K), K labels per sample (MM-IMDb's
+        23 genres).
     split_of : numpy.ndarray of str, shape (n,)
         Split of each sample, one of ``SPLITS``.
     ground_truth : pandas.DataFrame
         Index: task names; columns ``redundancy, unique1, unique2, synergy, total`` in bits,
         the exact decomposition of each task under the probe distribution (NaN where unknown).
+        It is bivariate: its two sources are the groups of ``ground_truth_sources``.
     n_classes : mapping of str to int
-        Number of classes per task; 0 marks a continuous target.
+        Number of classes per task (labels per sample for a multi-label task); 0 marks a
+        continuous target.
     name : str
         Short name used in result tables.
     latents : mapping of str to numpy.ndarray
@@ -72,6 +157,26 @@ class MultimodalDataset:
         ``model_pid`` decompose over exact latent states.
     metadata : mapping
         Generator name and arguments, JSON-serialisable.
+    masks : mapping of str to numpy.ndarray of bool
+        Sequence modality name -> step mask of shape (n, T): True for a real step, False for
+        padding, anywhere in the sequence (MultiBench pads at the front); every sample keeps at
+        least one step (lengths in 1..T). A sequence without a mask has no padding.
+        :func:`lengths_to_mask` turns lengths of back-padded sequences into a mask.
+    multilabel : tuple of str
+        The multi-label tasks.
+    ground_truth_sources : pair of tuples of str, optional
+        The two groups of modalities that the ground truth's sources X1 and X2 are, e.g.
+        ``(("text",), ("vision", "audio"))``. Two modalities: ``((first,), (second,))`` when
+        not given. Three or more: required where the ground truth holds a known value.
+
+    Notes
+    -----
+    The ``.npz`` file of :meth:`save` holds ``header`` (JSON: format, name, modalities, tasks,
+    latents, masks, multilabel, n_classes, source_latents, ground_truth, ground_truth_sources,
+    metadata), ``split_of`` and one array per item: ``modality/<name>``, ``mask/<name>`` (bool
+    (n, T)), ``task/<name>`` ((n,), or (n, K) of 0/1 for a multi-label task) and
+    ``latent/<name>``. Files written before masks and multi-label tasks existed read as
+    datasets without them.
     """
 
     modalities: Mapping[str, np.ndarray]
@@ -83,6 +188,9 @@ class MultimodalDataset:
     latents: Mapping[str, np.ndarray] = field(default_factory=dict)
     source_latents: tuple[Sequence[str], ...] | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    masks: Mapping[str, np.ndarray] = field(default_factory=dict)
+    multilabel: tuple[str, ...] = ()
+    ground_truth_sources: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
     def __post_init__(self) -> None:
         if len(self.modalities) < 2:
@@ -102,6 +210,12 @@ class MultimodalDataset:
                                  f"{arr.dtype}")
             if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
                 raise ValueError(f"modality {k!r} contains NaN or inf")
+        unknown_masks = sorted(set(self.masks) - set(self.modalities))
+        if unknown_masks:
+            raise ValueError(f"masks are given for unknown modalities {unknown_masks}; "
+                             f"modalities: {list(self.modalities)}")
+        object.__setattr__(self, "masks", {k: _check_mask(k, v, np.asarray(self.modalities[k]))
+                                           for k, v in self.masks.items()})
         if not self.tasks:
             raise ValueError("a dataset needs at least one task")
         split_of = np.asarray(self.split_of)
@@ -113,8 +227,13 @@ class MultimodalDataset:
         missing = set(self.tasks) - set(self.n_classes)
         if missing:
             raise ValueError(f"n_classes is missing tasks {sorted(missing)}")
+        object.__setattr__(self, "multilabel", tuple(self.multilabel))
+        unknown_ml = sorted(set(self.multilabel) - set(self.tasks))
+        if unknown_ml:
+            raise ValueError(f"multilabel names unknown tasks {unknown_ml}; tasks: "
+                             f"{list(self.tasks)}")
         for k, v in self.tasks.items():
-            _check_task(k, v, n, int(self.n_classes[k]))
+            _check_task(k, v, n, int(self.n_classes[k]), k in self.multilabel)
         cols = list(self.ground_truth.columns)
         if cols != list(GROUND_TRUTH_COLUMNS):
             raise ValueError(f"ground_truth columns must be {list(GROUND_TRUTH_COLUMNS)}; "
@@ -122,6 +241,17 @@ class MultimodalDataset:
         extra = set(self.ground_truth.index) - set(self.tasks)
         if extra:
             raise ValueError(f"ground_truth has rows for unknown tasks {sorted(extra)}")
+        sources = self.ground_truth_sources
+        if sources is None and len(self.modalities) == 2:
+            sources = tuple((m,) for m in self.modalities)
+        if sources is not None:
+            object.__setattr__(self, "ground_truth_sources",
+                               _check_sources(sources, list(self.modalities)))
+        elif bool(self.ground_truth.notna().to_numpy().any()):
+            raise ValueError(f"a dataset with {len(self.modalities)} modalities and a known "
+                             f"ground truth must say which two groups of modalities its sources "
+                             f"are: pass ground_truth_sources, e.g. "
+                             f"(({self.modality_names[0]!r},), {self.modality_names[1:]!r})")
         for k, v in self.latents.items():
             if np.asarray(v).shape != (n,):
                 raise ValueError(f"latent {k!r} must have shape ({n},); received {np.asarray(v).shape}")
@@ -136,7 +266,12 @@ class MultimodalDataset:
                     tasks: Mapping[str, np.ndarray], ground_truth: pd.DataFrame | None = None,
                     names: Sequence[str] | None = None, test_fraction: float = 0.2,
                     split_of: np.ndarray | None = None, seed: int | np.random.Generator = 0,
-                    name: str = "custom", continuous: Sequence[str] = ()) -> "MultimodalDataset":
+                    name: str = "custom", continuous: Sequence[str] = (),
+                    multilabel: Sequence[str] = (),
+                    masks: Mapping[str, np.ndarray] | None = None,
+                    lengths: Mapping[str, np.ndarray] | None = None,
+                    ground_truth_sources: Sequence[Sequence[str]] | None = None
+                    ) -> "MultimodalDataset":
         """Wrap your own arrays, so that every part of pid-bench runs on them.
 
         Parameters
@@ -160,6 +295,16 @@ class MultimodalDataset:
             Name of the dataset in result tables.
         continuous : sequence of str, default ()
             Tasks with a continuous target: kept as float64, ``n_classes`` 0.
+        multilabel : sequence of str, default ()
+            Multi-label tasks: labels of shape (n, K) in {0, 1}, kept as int64, ``n_classes`` K.
+        masks : mapping of str to array of bool, shape (n, T), optional
+            Step masks of sequence modalities (True: a real step), by modality name.
+        lengths : mapping of str to array of int, shape (n,), optional
+            Lengths in 1..T of back-padded sequence modalities, by name (turned into masks;
+            a modality may be in ``masks`` or in ``lengths``, not both).
+        ground_truth_sources : pair of sequences of str, optional
+            The two groups of modalities the ground truth refers to (required with three or
+            more modalities and a known ground truth).
 
         Examples
         --------
@@ -191,13 +336,24 @@ class MultimodalDataset:
         n = mods[names[0]].shape[0] if mods[names[0]].ndim else 0
         if not tasks:
             raise ValueError("tasks must name at least one task, e.g. tasks={'label': y}")
-        unknown = sorted(set(continuous) - set(tasks))
-        if unknown:
-            raise ValueError(f"continuous names tasks that are not in tasks: {unknown}; tasks: "
-                             f"{sorted(tasks)}")
+        for option, listed in (("continuous", continuous), ("multilabel", multilabel)):
+            unknown = sorted(set(listed) - set(tasks))
+            if unknown:
+                raise ValueError(f"{option} names tasks that are not in tasks: {unknown}; "
+                                 f"tasks: {sorted(tasks)}")
+        both = sorted(set(continuous) & set(multilabel))
+        if both:
+            raise ValueError(f"tasks {both} are named both continuous and multilabel")
         coded, n_classes = {}, {}
         for k, v in tasks.items():
             arr = np.asarray(v)
+            if k in multilabel:
+                if arr.ndim != 2 or arr.shape[0] != n:
+                    raise ValueError(f"multi-label task {k!r} must have shape ({n}, K); "
+                                     f"received {arr.shape}")
+                _check_task(k, arr, n, arr.shape[1], multilabel=True)
+                coded[k], n_classes[k] = arr.astype(np.int64), arr.shape[1]
+                continue
             if arr.shape != (n,):
                 raise ValueError(f"task {k!r} must have shape ({n},); received {arr.shape}")
             if k in continuous:
@@ -232,8 +388,20 @@ class MultimodalDataset:
         if ground_truth is None:
             ground_truth = pd.DataFrame(np.nan, index=pd.Index(list(coded), name="task"),
                                         columns=list(GROUND_TRUTH_COLUMNS))
+        step_masks = dict(masks or {})
+        for k, v in (lengths or {}).items():
+            if k in step_masks:
+                raise ValueError(f"modality {k!r} is given both a mask and lengths; give one")
+            if k not in mods or mods[k].ndim != 3:
+                raise ValueError(f"lengths are given for {k!r}, which is not a sequence modality "
+                                 f"(n, T, d); modalities: "
+                                 f"{ {m: mods[m].shape for m in mods} }")
+            step_masks[k] = lengths_to_mask(v, mods[k].shape[1], name=f"lengths of {k!r}")
         return cls(modalities=mods, tasks=coded, split_of=np.asarray(split_of).astype(str),
-                   ground_truth=ground_truth, n_classes=n_classes, name=name)
+                   ground_truth=ground_truth, n_classes=n_classes, name=name, masks=step_masks,
+                   multilabel=tuple(multilabel),
+                   ground_truth_sources=None if ground_truth_sources is None
+                   else tuple(tuple(g) for g in ground_truth_sources))  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ access
     @property
@@ -264,13 +432,64 @@ class MultimodalDataset:
     def subset(self, index: np.ndarray) -> "MultimodalDataset":
         """The samples at integer positions ``index``."""
         idx = np.asarray(index)
-        return MultimodalDataset(
-            modalities={k: np.asarray(v)[idx] for k, v in self.modalities.items()},
+        return dataclasses.replace(
+            self, modalities={k: np.asarray(v)[idx] for k, v in self.modalities.items()},
             tasks={k: np.asarray(v)[idx] for k, v in self.tasks.items()},
-            split_of=self.split_of[idx], ground_truth=self.ground_truth,
-            n_classes=dict(self.n_classes), name=self.name,
+            split_of=self.split_of[idx], n_classes=dict(self.n_classes),
             latents={k: np.asarray(v)[idx] for k, v in self.latents.items()},
-            source_latents=self.source_latents, metadata=self.metadata)
+            masks={k: v[idx] for k, v in self.masks.items()})
+
+    def select_modalities(self, names: Sequence[str]) -> "MultimodalDataset":
+        """The dataset with the modalities ``names`` only, in that order.
+
+        Masks follow their modalities; so does ``source_latents``. The ground truth is kept
+        where both of its source groups are among ``names`` (``ground_truth_sources`` says
+        which modalities it refers to, so a new order does not change it); otherwise it
+        refers to a modality left out and becomes unknown (NaN).
+
+        Parameters
+        ----------
+        names : sequence of str
+            Two or more distinct modality names of this dataset.
+
+        Raises
+        ------
+        ValueError
+            An unknown or repeated name, or fewer than two names.
+        """
+        if isinstance(names, str) or not isinstance(names, Sequence):
+            raise ValueError(f"modalities must be a list of modality names, e.g. "
+                             f"{list(self.modalities)}; received {names!r}")
+        chosen = [str(m) for m in names]
+        unknown = [m for m in chosen if m not in self.modalities]
+        if unknown:
+            raise ValueError(f"dataset {self.name!r} has no modalities {unknown}; its modalities "
+                             f"are {list(self.modalities)}")
+        if len(set(chosen)) != len(chosen):
+            raise ValueError(f"modalities must be distinct; received {chosen}")
+        if len(chosen) < 2:
+            raise ValueError(f"select at least 2 modalities; received {chosen}")
+        sources = self.ground_truth_sources
+        ground_truth = self.ground_truth
+        if sources is None or not {m for g in sources for m in g} <= set(chosen):
+            sources = None
+            ground_truth = pd.DataFrame(np.nan, index=self.ground_truth.index,
+                                        columns=self.ground_truth.columns)
+        order = [self.modality_names.index(m) for m in chosen]
+        return dataclasses.replace(
+            self, modalities={m: self.modalities[m] for m in chosen},
+            masks={m: self.masks[m] for m in chosen if m in self.masks},
+            source_latents=None if self.source_latents is None
+            else tuple(self.source_latents[i] for i in order),
+            ground_truth=ground_truth, ground_truth_sources=sources)
+
+    def task_kind(self, task: str) -> str:
+        """``"multilabel"``, ``"continuous"`` (``n_classes`` 0) or ``"classification"``."""
+        if task not in self.tasks:
+            raise ValueError(f"unknown task {task!r}; tasks: {list(self.tasks)}")
+        if task in self.multilabel:
+            return "multilabel"
+        return "continuous" if int(self.n_classes[task]) == 0 else "classification"
 
     def __len__(self) -> int:
         return self.n_samples
@@ -288,9 +507,13 @@ class MultimodalDataset:
         arrays.update({f"modality/{k}": np.asarray(v) for k, v in self.modalities.items()})
         arrays.update({f"task/{k}": np.asarray(v) for k, v in self.tasks.items()})
         arrays.update({f"latent/{k}": np.asarray(v) for k, v in self.latents.items()})
+        arrays.update({f"mask/{k}": np.asarray(v) for k, v in self.masks.items()})
         header = {
             "format": "pid-bench-dataset/1", "name": self.name,
             "modalities": list(self.modalities), "tasks": list(self.tasks),
+            "masks": list(self.masks), "multilabel": list(self.multilabel),
+            "ground_truth_sources": None if self.ground_truth_sources is None
+            else [list(g) for g in self.ground_truth_sources],
             "latents": list(self.latents), "n_classes": {k: int(v) for k, v in self.n_classes.items()},
             "source_latents": None if self.source_latents is None else [list(g) for g in self.source_latents],
             "ground_truth": json.loads(self.ground_truth.to_json(orient="split",
@@ -303,8 +526,18 @@ class MultimodalDataset:
                 np.savez(fh, **arrays)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "MultimodalDataset":
-        """Read a dataset written by :meth:`save`."""
+    def load(cls, path: str | os.PathLike[str],
+             modalities: Sequence[str] | None = None) -> "MultimodalDataset":
+        """Read a dataset written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : path
+            The ``.npz`` file.
+        modalities : sequence of str, optional
+            Keep only these modalities, in this order (:meth:`select_modalities`); a config's
+            ``args: {path: mosi.npz, modalities: [text, vision, audio]}`` passes it.
+        """
         try:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {k: data[k] for k in data.files}
@@ -324,10 +557,15 @@ class MultimodalDataset:
                       "latents": {k: arrays[f"latent/{k}"] for k in header["latents"]},
                       "source_latents": None if header["source_latents"] is None
                       else tuple(tuple(g) for g in header["source_latents"]),
-                      "metadata": header["metadata"]}
+                      "metadata": header["metadata"],
+                      "masks": {k: arrays[f"mask/{k}"] for k in header.get("masks", [])},
+                      "multilabel": tuple(header.get("multilabel", [])),
+                      "ground_truth_sources": None if header.get("ground_truth_sources") is None
+                      else tuple(tuple(g) for g in header["ground_truth_sources"])}
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(_unreadable(path, exc)) from None
-        return cls(**fields)
+        data = cls(**fields)
+        return data if modalities is None else data.select_modalities(modalities)
 
 
 def _unreadable(path: str | os.PathLike[str], exc: Exception) -> str:

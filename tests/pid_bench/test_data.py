@@ -225,3 +225,143 @@ def test_load_rejects_files_that_are_not_datasets(tmp_path):
     np.savez(path, x=np.zeros(3))
     with pytest.raises(ValueError, match="is not a pid-bench dataset"):
         MultimodalDataset.load(path)
+
+
+# ---------------------------------------------------------------------------- sequences, 3+ modalities, multi-label
+def _rich(n: int = 12, **overrides) -> MultimodalDataset:
+    """Three modalities (a front-padded sequence), a multi-label task, grouped ground truth."""
+    rng = np.random.default_rng(1)
+    lengths = 1 + np.arange(n) % 4
+    mask = np.arange(4)[None, :] >= 4 - lengths[:, None]
+    fields = dict(
+        modalities={"text": rng.normal(size=(n, 4, 3)) * mask[..., None],
+                    "audio": rng.normal(size=(n, 5)), "vision": rng.normal(size=(n, 2))},
+        tasks={"genres": (rng.random((n, 3)) < 0.5).astype(np.int64), "y": np.arange(n) % 2},
+        split_of=np.array(["train", "test"] * (n // 2)),
+        ground_truth=_truth(["y"], [[0.5, 0.1, 0.2, 0.1, 0.9]]),
+        n_classes={"genres": 3, "y": 2}, name="rich", masks={"text": mask},
+        multilabel=("genres",), ground_truth_sources=(("text",), ("audio", "vision")))
+    fields.update(overrides)
+    return MultimodalDataset(**fields)
+
+
+def test_rich_dataset_round_trips_with_masks_multilabel_and_sources(tmp_path):
+    data = _rich()
+    assert data.task_kind("genres") == "multilabel" and data.task_kind("y") == "classification"
+    data.save(tmp_path / "rich.npz")
+    back = MultimodalDataset.load(tmp_path / "rich.npz")
+    _assert_same(data, back)
+    np.testing.assert_array_equal(back.masks["text"], data.masks["text"])
+    assert back.masks["text"].dtype == bool
+    assert back.multilabel == ("genres",)
+    assert back.ground_truth_sources == (("text",), ("audio", "vision"))
+    part = back.split("test")
+    np.testing.assert_array_equal(part.masks["text"], data.masks["text"][data.split_of == "test"])
+    assert part.multilabel == ("genres",) and part.tasks["genres"].shape == (6, 3)
+
+
+def test_two_modalities_default_their_ground_truth_sources():
+    assert _dataset().ground_truth_sources == (("a",), ("b",))
+
+
+def test_more_modalities_with_a_known_ground_truth_must_name_its_sources():
+    with pytest.raises(ValueError, match="must say which two groups of modalities its sources"):
+        _rich(ground_truth_sources=None)
+    assert _rich(ground_truth_sources=None, ground_truth=_truth(["y"])).ground_truth_sources is None
+
+
+@pytest.mark.parametrize("sources, message", [
+    ((("text",),), "two non-empty groups"),
+    ((("text",), ()), "two non-empty groups"),
+    ((("text",), ("depth",)), r"unknown modalities \['depth'\]"),
+    ((("text",), ("text", "audio")), "must be disjoint"),
+])
+def test_bad_ground_truth_sources(sources, message):
+    with pytest.raises(ValueError, match=message):
+        _rich(ground_truth_sources=sources)
+
+
+def test_bad_masks_are_refused():
+    data = _rich()
+    mask = data.masks["text"]
+    with pytest.raises(ValueError, match=r"mask of modality 'text' must have shape \(n, T\) = "
+                                         r"\(12, 4\); received shape \(12, 3\)"):
+        _rich(masks={"text": mask[:, :3]})
+    empty = mask.copy()
+    empty[2] = False
+    with pytest.raises(ValueError, match=r"at least one step \(lengths in 1..4\); samples \[2\]"):
+        _rich(masks={"text": empty})
+    with pytest.raises(ValueError, match="must be boolean"):
+        _rich(masks={"text": mask * 2})
+    with pytest.raises(ValueError, match="which is not a sequence"):
+        _rich(masks={"audio": np.ones((12, 5), bool)})
+    with pytest.raises(ValueError, match=r"unknown modalities \['depth'\]"):
+        _rich(masks={"depth": mask})
+
+
+def test_from_arrays_lengths_become_back_padded_masks_and_bad_lengths_are_refused():
+    rng = np.random.default_rng(0)
+    seq, vec = rng.normal(size=(6, 4, 2)), rng.normal(size=(6, 3))
+    y = np.arange(6) % 2
+    data = MultimodalDataset.from_arrays(seq, vec, tasks={"y": y},
+                                         lengths={"x1": np.array([1, 2, 3, 4, 4, 1])})
+    assert data.masks["x1"].sum(axis=1).tolist() == [1, 2, 3, 4, 4, 1]
+    assert data.masks["x1"][1].tolist() == [True, True, False, False]
+    for bad, message in ((np.array([0, 1, 1, 1, 1, 1]), r"must lie in 1..T = 1..4; received range 0..1"),
+                         (np.array([5, 1, 1, 1, 1, 1]), r"must lie in 1..T = 1..4; received range 1..5"),
+                         (np.ones(6), "must be integers of shape")):
+        with pytest.raises(ValueError, match=message):
+            MultimodalDataset.from_arrays(seq, vec, tasks={"y": y}, lengths={"x1": bad})
+    with pytest.raises(ValueError, match="'x2', which is not a sequence"):
+        MultimodalDataset.from_arrays(seq, vec, tasks={"y": y}, lengths={"x2": np.ones(6, int)})
+
+
+def test_multilabel_tasks_hold_only_zero_and_one():
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.normal(size=(6, 2)), rng.normal(size=(6, 2))
+    labels = np.eye(3, dtype=int)[np.arange(6) % 3]
+    data = MultimodalDataset.from_arrays(x1, x2, tasks={"g": labels}, multilabel=["g"])
+    assert data.n_classes == {"g": 3} and data.tasks["g"].shape == (6, 3)
+    bad = labels.copy()
+    bad[0, 0] = 2
+    with pytest.raises(ValueError, match=r"multi-label task 'g' must hold only 0 and 1; received "
+                                         r"array\(\[2\]\)"):
+        MultimodalDataset.from_arrays(x1, x2, tasks={"g": bad}, multilabel=["g"])
+    with pytest.raises(ValueError, match=r"must have shape \(6, K\)"):
+        MultimodalDataset.from_arrays(x1, x2, tasks={"g": labels[:, 0]}, multilabel=["g"])
+    with pytest.raises(ValueError, match=r"multilabel names tasks that are not in tasks: \['h'\]"):
+        MultimodalDataset.from_arrays(x1, x2, tasks={"g": labels}, multilabel=["h"])
+    with pytest.raises(ValueError, match=r"shape \(12, 3\); received shape \(12, 4\)"):
+        _rich(n_classes={"genres": 3, "y": 2},
+              tasks={"genres": np.zeros((12, 4), int), "y": np.arange(12) % 2})
+
+
+def test_select_modalities_orders_and_keeps_the_ground_truth_of_its_sources(tmp_path):
+    data = _rich()
+    picked = data.select_modalities(["vision", "audio", "text"])
+    assert picked.modality_names == ("vision", "audio", "text")
+    np.testing.assert_array_equal(picked.masks["text"], data.masks["text"])
+    pd.testing.assert_frame_equal(picked.ground_truth, data.ground_truth)
+    assert picked.ground_truth_sources == data.ground_truth_sources
+    pair = data.select_modalities(["audio", "text"])
+    assert pair.ground_truth_sources == (("audio",), ("text",))  # resolved for the pair ...
+    assert bool(pair.ground_truth.isna().to_numpy().all())        # ... with the truth unknown
+    data.save(tmp_path / "rich.npz")
+    loaded = MultimodalDataset.load(tmp_path / "rich.npz", modalities=["text", "vision"])
+    assert loaded.modality_names == ("text", "vision") and list(loaded.masks) == ["text"]
+    swapped = _dataset().select_modalities(["b", "a"])
+    assert swapped.source_latents == (("w",), ("z",))
+    assert swapped.ground_truth_sources == (("a",), ("b",))
+    pd.testing.assert_frame_equal(swapped.ground_truth, _dataset().ground_truth)
+
+
+@pytest.mark.parametrize("names, message", [
+    (["text", "depth"], r"has no modalities \['depth'\]; its modalities are \['text', 'audio', "
+                        r"'vision'\]"),
+    (["text", "text"], "must be distinct"),
+    (["text"], "at least 2 modalities"),
+    ("text", "must be a list of modality names"),
+])
+def test_select_modalities_rejects_bad_names(names, message):
+    with pytest.raises(ValueError, match=message):
+        _rich().select_modalities(names)
