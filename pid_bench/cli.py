@@ -18,6 +18,8 @@ COMMANDS = {
     "canonical": "pid_bench.commands.canonical",
     "report": "pid_bench.commands.report",
     "run": "pid_bench.commands.run",
+    "convert": "pid_bench.commands.convert",
+    "interactions": "pid_bench.commands.interactions",
 }
 
 

