@@ -9,6 +9,7 @@ stays cheap; users add their own with :func:`register_measure` / :func:`register
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import inspect
 from collections.abc import Callable
@@ -133,16 +134,31 @@ def check_options(func: Callable[..., PIDResult], name: str, n_data: int,
     options : dict
         The keyword options a caller passed.
     """
-    params = list(inspect.signature(func).parameters.values())
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+    if not options:
         return
-    accepted = [p.name for p in params[n_data:]
-                if p.kind in (inspect.Parameter.KEYWORD_ONLY,
-                              inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    try:
+        accepted = _accepted_options(func, n_data)
+    except TypeError:                     # an unhashable callable: not cached
+        accepted = _accepted_options.__wrapped__(func, n_data)
+    if accepted is None:
+        return
     unknown = sorted(set(options) - set(accepted))
     if unknown:
         raise ValueError(f"{name!r} does not take the options {unknown}; it takes: "
                          f"{', '.join(accepted) or 'none'}")
+
+
+@functools.lru_cache(maxsize=256)
+def _accepted_options(func: Callable[..., PIDResult], n_data: int) -> tuple[str, ...] | None:
+    """Names of the keyword options of ``func`` after its ``n_data`` data parameters (None
+    if it takes ``**kwargs``); cached, as ``inspect.signature`` costs more than a small
+    solve."""
+    params = list(inspect.signature(func).parameters.values())
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return None
+    return tuple(p.name for p in params[n_data:]
+                 if p.kind in (inspect.Parameter.KEYWORD_ONLY,
+                               inspect.Parameter.POSITIONAL_OR_KEYWORD))
 
 
 def in_base(result: PIDResult, base: float) -> PIDResult:

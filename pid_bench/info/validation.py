@@ -50,14 +50,20 @@ def validate_joint(p: object, *, ndim: int | None = 3, normalize: bool = False,
                          f"of shape {arr.shape} with {arr.ndim} axes")
     if arr.ndim == 0 or arr.size == 0:
         raise ValueError(f"{name} must be a non-empty array; received shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        bad = int(np.sum(~np.isfinite(arr)))
-        raise ValueError(f"{name} must contain finite numbers; received {bad} NaN or inf "
-                         f"entries")
-    if np.any(arr < 0):
-        raise ValueError(f"{name} must be non-negative; received minimum entry "
-                         f"{arr.min():.6g}")
+    # One sum and one minimum (this runs on every call of pid(), also in permutation
+    # loops): a NaN or inf entry makes the sum non-finite.
     total = arr.sum()
+    if not np.isfinite(total):
+        bad = int(np.sum(~np.isfinite(arr)))
+        if bad:
+            raise ValueError(f"{name} must contain finite numbers; received {bad} NaN or inf "
+                             f"entries")
+        raise ValueError(f"{name} must have a finite sum; received entries whose sum "
+                         f"overflows (largest {arr.max():.6g})")
+    minimum = arr.min()
+    if minimum < 0:
+        raise ValueError(f"{name} must be non-negative; received minimum entry "
+                         f"{minimum:.6g}")
     if total <= 0:
         raise ValueError(f"{name} must have positive total mass; received all zeros")
     if normalize:

@@ -74,6 +74,8 @@ import numpy as np
 import scipy.linalg as sla
 from scipy.special import xlogy
 
+from pid_bench.info.discrete._broja_small import (SMALL_MAX_VARIABLES, SMALL_MIN_MASS,
+                                                  solve_small)
 from pid_bench.info.result import PIDResult
 from pid_bench.info.validation import validate_joint
 
@@ -818,7 +820,9 @@ def broja(p: np.ndarray, *, tol: float = 1e-9, max_iter: int = 100,
     max_iter : int, default 100
         Largest number of interior-point iterations (about 10 are typical).
     blas_threads : int or None, default 1
-        BLAS threads for the solve; None keeps the process's BLAS setting. One thread is
+        BLAS threads for the solve (tables small enough for the fast path, see
+        ``details["solver"]``, run without a limit: their matrices are too small for
+        threads); None keeps the process's BLAS setting. One thread is
         the predictable choice: on a busy machine, threaded BLAS made the 64 x 64 x 64 solve
         five times slower (and smaller ones up to 50 times); on an idle one, threads speed
         up alphabets of about 40 symbols and more. Needs ``threadpoolctl`` (ignored without
@@ -828,7 +832,11 @@ def broja(p: np.ndarray, *, tol: float = 1e-9, max_iter: int = 100,
     -------
     PIDResult
         Atoms in bits, ``measure="broja"``. ``details`` holds ``q`` (the optimal
-        distribution, shape of p), ``duality_gap`` (certified, bits) and ``iterations``.
+        distribution, shape of p), ``duality_gap`` (certified, bits), ``iterations`` (of
+        the solve that gave the certificate) and ``solver``: ``"closed_form"`` (p itself is
+        optimal, or a source or the target is constant), ``"small"`` (the fast path for
+        small tables), ``"pruned"`` (the negligible cells pruned, certified on p) or
+        ``"interior_point"``.
 
     Raises
     ------
@@ -871,17 +879,19 @@ def broja(p: np.ndarray, *, tol: float = 1e-9, max_iter: int = 100,
     keep, sub = _trim(arr)
     if min(sub.shape) == 1:
         # One source constant: Delta_p = {p}. |Y| = 1: every Q has I_Q(X1, X2; Y) = 0.
-        q_sub, gap, iterations = sub.copy(), 0.0, 0
+        q_sub, gap, iterations, solver = sub.copy(), 0.0, 0, "closed_form"
     else:
         # The Schur complement runs over the smaller source's (x, y) cells.
         swap = sub.shape[1] > sub.shape[0]
-        with _blas_threads(blas_threads):
-            q_sub, gap, iterations = _solve(sub.transpose(1, 0, 2) if swap else sub, tol,
-                                            max_iter)
+        q_sub, gap, iterations, solver = _solve(sub.transpose(1, 0, 2) if swap else sub, tol,
+                                                max_iter, blas_threads)
         if swap:
             q_sub = q_sub.transpose(1, 0, 2)
-    q = np.zeros_like(arr)
-    q[np.ix_(*keep)] = q_sub
+    if sub is arr:
+        q = q_sub
+    else:
+        q = np.zeros_like(arr)
+        q[np.ix_(*keep)] = q_sub
     mi1, mi2, mi12, unique1 = _informations(arr, q)
     redundancy = mi1 - unique1
     # Exact atoms are non-negative: R lies in [max(0, mi1 + mi2 - mi12), min(mi1, mi2)], and
@@ -890,7 +900,8 @@ def broja(p: np.ndarray, *, tol: float = 1e-9, max_iter: int = 100,
     redundancy = min(max(redundancy, 0.0, mi1 + mi2 - mi12), mi1, mi2)
     return PIDResult(redundancy, max(mi1 - redundancy, 0.0), max(mi2 - redundancy, 0.0),
                      max(mi12 - mi1 - mi2 + redundancy, 0.0), measure="broja",
-                     details={"q": q, "duality_gap": gap, "iterations": iterations})
+                     details={"q": q, "duality_gap": gap, "iterations": iterations,
+                              "solver": solver})
 
 
 def _informations(p: np.ndarray, q: np.ndarray) -> tuple[float, float, float, float]:
@@ -933,15 +944,21 @@ def _prune(p: np.ndarray, budget: float) -> np.ndarray | None:
     return pruned.reshape(p.shape)
 
 
-def _solve(p: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, float, int]:
-    """Certified optimum (q, gap in bits, iterations) for p of shape (K1, K2, Ky) with
-    positive marginals and K1, K2, Ky >= 2.
+def _solve(p: np.ndarray, tol: float, max_iter: int, blas_threads: int | None
+           ) -> tuple[np.ndarray, float, int, str]:
+    """Certified optimum (q, gap in bits, iterations, solver) for p of shape (K1, K2, Ky)
+    with positive marginals and K1, K2, Ky >= 2.
 
     In turn, until one certificate reaches ``tol``: p itself, bounded by
-    ``_Blocks.h_bound`` (exact where p is optimal); the solve of p with its negligible cells
-    pruned, lifted back to p and certified against p (:func:`_solve_pruned`); the
-    interior-point solve of p. A certificate is always one of p's problem, so pruning costs
-    at most what the gap shows.
+    ``_Blocks.h_bound`` (exact where p is optimal; solver ``"closed_form"``); for small
+    tables without negligible cells, the fast interior-point path of
+    :mod:`pid_bench.info.discrete._broja_small` (``"small"``); the solve of p with its
+    negligible cells pruned, lifted back to p and certified against p
+    (:func:`_solve_pruned`, ``"pruned"``); the interior-point solve of p
+    (``"interior_point"``). A certificate is always one of p's problem, so pruning costs at
+    most what the gap shows. BLAS is limited to ``blas_threads`` in the last two only: the
+    matrices of the first two are too small for threads, and entering the limit costs more
+    than their solve.
 
     Raises
     ------
@@ -951,27 +968,39 @@ def _solve(p: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, float,
     blocks = _Blocks(p)
     gap, q = blocks.certificate(p, feasible=True)
     if gap <= tol:
-        return q, gap, 0
-    failures = []
-    tried = []
-    for budget in _PRUNE_MASS:
-        pruned = _prune(p, budget * tol)
-        if pruned is None or any(np.array_equal(pruned, other) for other in tried):
-            continue
-        tried.append(pruned)
+        return q, gap, 0, "closed_form"
+    if _small(blocks):
+        fast = solve_small(blocks, tol, max_iter)
+        if fast is not None:
+            return fast[1], fast[0], fast[4], "small"
+    with _blas_threads(blas_threads):
+        failures = []
+        tried = []
+        for budget in _PRUNE_MASS:
+            pruned = _prune(p, budget * tol)
+            if pruned is None or any(np.array_equal(pruned, other) for other in tried):
+                continue
+            tried.append(pruned)
+            try:
+                gap, q, iterations = _solve_pruned(blocks, pruned, tol, max_iter)
+                if gap <= tol:
+                    return q, gap, iterations, "pruned"
+                failures.append(BrojaConvergenceError(gap, tol, iterations, "the pruned "
+                                                      "solve, certified on the full input"))
+            except BrojaConvergenceError as error:
+                failures.append(error)
         try:
-            gap, q, iterations = _solve_pruned(blocks, pruned, tol, max_iter)
-            if gap <= tol:
-                return q, gap, iterations
-            failures.append(BrojaConvergenceError(gap, tol, iterations, "the pruned solve, "
-                                                  "certified on the full input"))
+            gap, q, _, _, iterations = _InteriorPoint(blocks).run(tol, max_iter)
         except BrojaConvergenceError as error:
-            failures.append(error)
-    try:
-        gap, q, _, _, iterations = _InteriorPoint(blocks).run(tol, max_iter)
-    except BrojaConvergenceError as error:
-        raise min([error, *failures], key=lambda e: e.gap) from None
-    return q, gap, iterations
+            raise min([error, *failures], key=lambda e: e.gap) from None
+    return q, gap, iterations, "interior_point"
+
+
+def _small(blocks: _Blocks) -> bool:
+    """Whether the fast path of :mod:`pid_bench.info.discrete._broja_small` takes the joint:
+    at most SMALL_MAX_VARIABLES dual variables and no positive cell below SMALL_MIN_MASS."""
+    return (int(blocks.m1.sum() + blocks.m2.sum()) <= SMALL_MAX_VARIABLES
+            and float(blocks.p[blocks.p > 0].min()) >= SMALL_MIN_MASS)
 
 
 def _solve_pruned(blocks: _Blocks, pruned: np.ndarray, tol: float, max_iter: int
@@ -991,8 +1020,10 @@ def _solve_pruned(blocks: _Blocks, pruned: np.ndarray, tol: float, max_iter: int
     inner = _Blocks(sub / mass)
     # Half the tolerance leaves room for the price of pruning; a stall below 0.9 tol is
     # lifted all the same (the certificate decides).
-    _, q_sub, lam_sub, mu_sub, iterations = _InteriorPoint(inner).run(tol / 2, max_iter,
-                                                                       accept=0.9 * tol)
+    fast = solve_small(inner, tol / 2, max_iter, accept=0.9 * tol) if _small(inner) else None
+    _, q_sub, lam_sub, mu_sub, iterations = (
+        fast if fast is not None
+        else _InteriorPoint(inner).run(tol / 2, max_iter, accept=0.9 * tol))
     lam, mu = blocks.independent_dual()
     rows, cols = np.ix_(keep[0], keep[2]), np.ix_(keep[1], keep[2])
     lam[rows] = np.where(inner.m1, lam_sub, lam[rows])

@@ -199,6 +199,7 @@ def test_stalled_conjugate_gradients_fall_back_to_the_float64_factor(monkeypatch
 def test_dense_newton_matrix_matches_the_block_elimination(monkeypatch, shape, seed):
     # Small problems factorise the whole Newton matrix at once; same iteration, same atoms.
     p = random_distribution(shape, alpha=0.5, zero_fraction=0.2, seed=seed)
+    monkeypatch.setattr(broja_module, "SMALL_MAX_VARIABLES", 0)   # the robust path only
     built = []
     dense_class = broja_module._DenseNewton
 
@@ -306,3 +307,82 @@ def test_bad_distributions_are_rejected(bad, match):
 def test_bad_options_are_rejected(options, match):
     with pytest.raises(ValueError, match=match):
         broja(xor(), **options)
+
+
+# The fast path for small tables (pid_bench.info.discrete._broja_small).
+
+def _permutation_table(seed, k=4, n=640):
+    """A y-permuted sample table of a Dirichlet(0.5) k x k x k joint, as in a permutation
+    test (with zeros)."""
+    rng = np.random.default_rng(seed)
+    p = random_distribution((k, k, k), alpha=0.5, seed=rng)
+    x12, y = np.divmod(rng.choice(k ** 3, size=n, p=p.reshape(-1)), k)
+    return np.bincount(x12 * k + rng.permutation(y), minlength=k ** 3).reshape(k, k, k) / n
+
+
+@pytest.mark.parametrize("shape, zero_fraction", [((2, 2, 2), 0.0), ((3, 2, 4), 0.3),
+                                                  ((4, 4, 4), 0.0), ((5, 5, 5), 0.2),
+                                                  ((5, 3, 6), 0.0), ("permutation", None)])
+def test_small_tables_take_the_fast_path_and_match_the_robust_one(monkeypatch, shape,
+                                                                  zero_fraction):
+    for seed in range(5):
+        p = (_permutation_table(seed) if shape == "permutation" else
+             random_distribution(shape, alpha=0.5, zero_fraction=zero_fraction, seed=seed))
+        fast = broja(p)
+        assert fast.details["solver"] == "small"
+        assert 0 < fast.details["iterations"] <= 15
+        _assert_consistent(p, fast)
+        with monkeypatch.context() as patch:
+            patch.setattr(broja_module, "SMALL_MAX_VARIABLES", 0)
+            robust = broja(p)
+        assert robust.details["solver"] == "interior_point"
+        gaps = fast.details["duality_gap"] + robust.details["duality_gap"]
+        np.testing.assert_allclose(fast.atoms(), robust.atoms(), rtol=0, atol=gaps + ROUND)
+
+
+def test_fast_path_agrees_with_the_exponential_cone_program():
+    for seed in range(3):
+        p = random_distribution((3, 4, 3), alpha=0.5, zero_fraction=0.2, seed=20 + seed)
+        ours = broja(p)
+        assert ours.details["solver"] == "small"
+        np.testing.assert_allclose(ours.atoms(), broja_cvxpy(p).atoms(), rtol=0, atol=1e-6)
+
+
+def test_fast_path_failure_falls_back_to_the_robust_path(monkeypatch):
+    from pid_bench.info.discrete import _broja_small
+
+    p = random_distribution((4, 4, 4), alpha=0.5, seed=3)
+    reference = broja(p)
+    monkeypatch.setattr(_broja_small, "_MAX_ITER", 2)   # too few to certify 1e-9
+    assert _broja_small.solve_small(broja_module._Blocks(p), TOL, 100) is None
+    fallen_back = broja(p)
+    assert fallen_back.details["solver"] == "interior_point"
+    _assert_consistent(p, fallen_back)
+    gaps = reference.details["duality_gap"] + fallen_back.details["duality_gap"]
+    np.testing.assert_allclose(fallen_back.atoms(), reference.atoms(), rtol=0,
+                               atol=gaps + ROUND)
+
+
+def test_tables_with_negligible_cells_skip_the_fast_path():
+    p = random_distribution((3, 3, 3), alpha=0.5, seed=4)
+    p[0, 0, 0] = 1e-20
+    p /= p.sum()
+    r = broja(p)
+    assert r.details["solver"] in ("pruned", "interior_point")
+    _assert_consistent(p, r)
+
+
+def _x1_equals_x2():
+    p = np.zeros((3, 3, 2))
+    p[np.arange(3), np.arange(3)] = random_distribution((3, 2), seed=0)
+    return p
+
+
+@pytest.mark.parametrize("make, solver", [(xor, "small"), (copy, "small"),
+                                          (_x1_equals_x2, "closed_form"),
+                                          (lambda: random_distribution((1, 3, 2), seed=0),
+                                           "closed_form")])
+def test_solver_names_the_path_that_certified(make, solver):
+    r = broja(make())
+    assert r.details["solver"] == solver
+    assert (r.details["iterations"] == 0) == (solver == "closed_form")
