@@ -8,7 +8,9 @@ epoch, with error bars of one standard deviation (``ddof=1``). References drawn 
   representation can capture;
 * ``captured_fraction``: 1, all of the task's information;
 * ``balanced_accuracy``: the chance level of the task (``chance`` column);
-* ``cross_entropy_bits``: the cross-entropy of guessing, H(Y) (``chance`` column).
+* ``cross_entropy_bits``: the cross-entropy of guessing, H(Y) (``chance`` column);
+* ``f1_macro``, ``f1_weighted`` (multi-label tasks): the F1 of predicting every label
+  (``chance`` column).
 
 Tasks whose reference is unknown (NaN) get none.
 """
@@ -64,6 +66,8 @@ REFERENCES: dict[str, tuple[str | None, str]] = {
     "captured_bits": ("gt_total", GID_REFERENCE),
     "balanced_accuracy": ("chance", GID_CHANCE),
     "cross_entropy_bits": ("chance", GID_CHANCE),
+    "f1_macro": ("chance", GID_CHANCE),
+    "f1_weighted": ("chance", GID_CHANCE),
 }
 
 _GROUP_WIDTH = 0.8

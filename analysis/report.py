@@ -58,11 +58,11 @@ __all__ = ["write_report", "REPORT_FORMATS", "METRIC_ORDER", "HEADLINE_METRICS"]
 REPORT_FORMATS = ("html", "md")
 
 #: Metrics shown first, in this order; other metrics follow alphabetically.
-METRIC_ORDER = ("balanced_accuracy", "captured_bits", "captured_fraction",
-                "cross_entropy_bits")
+METRIC_ORDER = ("balanced_accuracy", "f1_weighted", "f1_macro", "captured_bits",
+                "captured_fraction", "cross_entropy_bits")
 
 #: Candidates for a dataset's headline, the first with known values wins.
-HEADLINE_METRICS = ("captured_bits", "captured_fraction", "balanced_accuracy",
+HEADLINE_METRICS = ("captured_bits", "captured_fraction", "balanced_accuracy", "f1_weighted",
                     "cross_entropy_bits")
 
 _IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}

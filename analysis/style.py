@@ -90,6 +90,8 @@ METRIC_LABELS: dict[str, str] = {
     "captured_bits": "Captured information",
     "captured_fraction": "Captured fraction of I(X1,X2;Y)",
     "cross_entropy_bits": "Probe cross-entropy",
+    "f1_macro": "Macro F1",
+    "f1_weighted": "Weighted F1",
 }
 
 #: Line styles of the references drawn in figures, keyed by the lines' ``gid``.

@@ -18,6 +18,19 @@ embeddings of the ``"train"`` split and scored on ``"test"``:
   1/2 log2(2 pi e var(Y)) and h(Y | Z) <= 1/2 log2(2 pi e MSE)); for other targets it is an
   estimate. Reported with ``r2`` = 1 - MSE / var(Y).
 
+* multi-label tasks (labels (n, K) in {0, 1}, MM-IMDb's genres): one logistic probe per label
+  (one-vs-rest, a shared ``C`` chosen by the held-out binary cross-entropy summed over labels),
+  labels predicted where the probability exceeds 0.5, as CoMM's linear probe does
+  (``MultiOutputClassifier(LogisticRegression)`` in ``evaluation/linear_probe.py`` of
+  ``Duplums/CoMM``). Reported: the paper's F1 scores (%), ``f1_macro`` (mean over labels) and
+  ``f1_weighted`` (weighted by each label's test positives), as scikit-learn's ``f1_score``
+  computes them (a label without true or predicted positives scores 0), and
+  ``cross_entropy_bits``, the binary cross-entropies summed over labels. Chance levels: the F1
+  of predicting every label for every sample (2 p / (1 + p) for a label of test prevalence p,
+  the best constant prediction for F1), and for the cross-entropy the sum of the labels'
+  binary entropies. No captured bits: the labels' joint entropy is not estimable from a test
+  split of this size, and the sum of their entropies is not a lower bound.
+
 Balanced accuracy uses the decision argmax_k p(k | z) / pi_k, with pi the class frequencies of the
 training split: the rule that maximises balanced accuracy for calibrated probabilities, so one
 fit (by cross-entropy) serves both numbers, also on imbalanced tasks such as the binary synergy
@@ -52,6 +65,7 @@ __all__ = [
     "probe_callback",
     "probe_classification",
     "probe_embeddings",
+    "probe_multilabel",
     "probe_regression",
 ]
 
@@ -65,6 +79,8 @@ METRIC_UNITS = {
     "captured_bits": "bits",
     "captured_fraction": "fraction",
     "cross_entropy_bits": "bits",
+    "f1_macro": "%",
+    "f1_weighted": "%",
     "r2": "fraction",
 }
 
@@ -299,12 +315,136 @@ def _probe_regression(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarr
             "captured_bits": max(0.0, float(bits)), "alpha": alpha}
 
 
+def _binary_cross_entropy_bits(proba: np.ndarray, y: np.ndarray) -> float:
+    """Binary cross-entropies of (n, K) probabilities, summed over labels, mean over samples."""
+    p = np.clip(proba, 1e-300, 1.0)
+    q = np.clip(1.0 - proba, 1e-300, 1.0)
+    return float(-np.mean(np.sum(y * np.log2(p) + (1 - y) * np.log2(q), axis=1)))
+
+
+def _f1_scores(predicted: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Macro and support-weighted F1 (%) of (n, K) 0/1 predictions, as sklearn's ``f1_score``."""
+    tp = np.sum((predicted == 1) & (y == 1), axis=0)
+    fp = np.sum((predicted == 1) & (y == 0), axis=0)
+    fn = np.sum((predicted == 0) & (y == 1), axis=0)
+    denominator = 2 * tp + fp + fn
+    f1 = np.where(denominator > 0, 2 * tp / np.maximum(denominator, 1), 0.0)
+    support = y.sum(axis=0)
+    weighted = float(np.sum(f1 * support) / support.sum()) if support.sum() > 0 else 0.0
+    return 100.0 * float(np.mean(f1)), 100.0 * weighted
+
+
+def _fit_labels(z: np.ndarray, y: np.ndarray, c: float, max_iter: int,
+                previous: list[LogisticRegression | float] | None
+                ) -> list[LogisticRegression | float]:
+    """One logistic fit per label; a label constant in ``y`` gets its smoothed frequency."""
+    models: list[LogisticRegression | float] = []
+    for k in range(y.shape[1]):
+        column = y[:, k]
+        if column.min() == column.max():
+            models.append((column.sum() + 0.5) / (column.shape[0] + 1.0))
+            continue
+        before = previous[k] if previous is not None else None
+        models.append(_fit_logistic(z, column, c, max_iter,
+                                    before if isinstance(before, LogisticRegression) else None))
+    return models
+
+
+def _label_probabilities(models: list[LogisticRegression | float], z: np.ndarray) -> np.ndarray:
+    return np.stack([np.full(z.shape[0], m) if isinstance(m, float)
+                     else m.predict_proba(z)[:, list(m.classes_).index(1)] for m in models],
+                    axis=1)
+
+
+def probe_multilabel(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray,
+                     y_test: np.ndarray, *, seed: int | np.random.Generator = 0,
+                     settings: ProbeSettings | None = None) -> dict[str, float]:
+    """Fit one logistic probe per label on (z_train, y_train) and score them on the test pairs.
+
+    Parameters
+    ----------
+    z_train, z_test : numpy.ndarray, shape (n_train, d) and (n_test, d)
+        Frozen embeddings.
+    y_train, y_test : numpy.ndarray, shape (n_train, K) and (n_test, K)
+        Label indicators in {0, 1}.
+    seed : int or numpy.random.Generator, default 0
+        Seed of the validation split used to choose ``C`` (one for all labels).
+    settings : ProbeSettings, optional
+        Regularisation grid, validation fraction and iterations.
+
+    Returns
+    -------
+    dict
+        ``f1_macro`` and ``f1_weighted`` (%, labels predicted where p > 0.5), their chance
+        levels ``f1_macro_chance`` and ``f1_weighted_chance`` (F1 of predicting every label),
+        ``cross_entropy_bits`` (binary cross-entropies summed over labels, bits), ``entropy_bits``
+        (the sum of the labels' binary entropies on the test split, bits) and ``c``. A label
+        that is constant in the training data is predicted with its smoothed frequency
+        (positives + 1/2) / (n + 1).
+
+    Examples
+    --------
+    Two labels, each read off one coordinate of the embedding:
+
+    >>> import numpy as np
+    >>> from pid_bench.evaluate import probe_multilabel
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.standard_normal((400, 2))
+    >>> y = (z > 0).astype(int)
+    >>> scores = probe_multilabel(z[:300], y[:300], z[300:], y[300:])
+    >>> scores["f1_macro"] > 95, round(scores["f1_macro_chance"])
+    (True, 66)
+    """
+    arrays = []
+    for split, z, y in (("train", z_train, y_train), ("test", z_test, y_test)):
+        labels = np.asarray(y)
+        if labels.ndim != 2 or labels.shape[0] == 0 or labels.shape[1] == 0:
+            raise ValueError(f"y_{split} of a multi-label task must have shape (n, K); received "
+                             f"shape {labels.shape}")
+        if labels.dtype.kind not in "biuf" or not np.all((labels == 0) | (labels == 1)):
+            raise ValueError(f"y_{split} of a multi-label task must hold only 0 and 1")
+        arrays += [_check_embedding(f"split {split!r}", z, labels.shape[0]),
+                   labels.astype(np.int64)]
+    z_train, y_train, z_test, y_test = arrays
+    if y_train.shape[1] != y_test.shape[1] or z_train.shape[1] != z_test.shape[1]:
+        raise ValueError(f"train and test must have the same number of labels and embedding "
+                         f"width; received labels {y_train.shape[1]} and {y_test.shape[1]}, "
+                         f"widths {z_train.shape[1]} and {z_test.shape[1]}")
+    settings = settings or ProbeSettings()
+    with threadpool_limits(limits=1):
+        z_train, z_test = _standardise(z_train, z_test)
+        fit_idx, val_idx = _carve(y_train[:, 0], settings.validation_fraction, _seed_int(seed),
+                                  False)
+        best_c, best_ce, models = settings.c_grid[0], np.inf, None
+        for c in settings.c_grid:
+            models = _fit_labels(z_train[fit_idx], y_train[fit_idx], c, settings.max_iter, models)
+            ce = _binary_cross_entropy_bits(_label_probabilities(models, z_train[val_idx]),
+                                            y_train[val_idx])
+            if ce < best_ce:
+                best_c, best_ce = c, ce
+        proba = _label_probabilities(_fit_labels(z_train, y_train, best_c, settings.max_iter,
+                                                 None), z_test)
+    macro, weighted = _f1_scores((proba > 0.5).astype(np.int64), y_test)
+    chance_macro, chance_weighted = _f1_scores(np.ones_like(y_test), y_test)
+    prevalence = y_test.mean(axis=0)
+    entropy_bits = float(sum(entropy(np.array([p, 1.0 - p])) for p in prevalence))
+    return {"f1_macro": macro, "f1_weighted": weighted, "f1_macro_chance": chance_macro,
+            "f1_weighted_chance": chance_weighted,
+            "cross_entropy_bits": _binary_cross_entropy_bits(proba, y_test),
+            "entropy_bits": entropy_bits, "c": best_c}
+
+
 # ---------------------------------------------------------------------------- tables
-def _task_rows(task: str, n_classes: int, scores: dict[str, float],
+def _task_rows(task: str, kind: str, n_classes: int, scores: dict[str, float],
                truth: pd.Series) -> list[dict[str, Any]]:
     total = float(truth["total"])
-    fraction = scores["captured_bits"] / total if np.isfinite(total) and total > 0 else np.nan
-    if n_classes:
+    fraction = (scores["captured_bits"] / total if "captured_bits" in scores
+                and np.isfinite(total) and total > 0 else np.nan)
+    if kind == "multilabel":
+        values = {"f1_macro": (scores["f1_macro"], scores["f1_macro_chance"]),
+                  "f1_weighted": (scores["f1_weighted"], scores["f1_weighted_chance"]),
+                  "cross_entropy_bits": (scores["cross_entropy_bits"], scores["entropy_bits"])}
+    elif n_classes:
         values = {"balanced_accuracy": (scores["balanced_accuracy"], 100.0 / n_classes),
                   "captured_bits": (scores["captured_bits"], 0.0),
                   "captured_fraction": (fraction, 0.0),
@@ -353,7 +493,10 @@ def probe_embeddings(embeddings: Mapping[str, np.ndarray] | np.ndarray, dataset:
         ``balanced_accuracy`` (%, chance 100 / K), ``captured_bits`` (bits, chance 0),
         ``captured_fraction`` (of the ground-truth total, chance 0) and
         ``cross_entropy_bits`` (chance: H(Y) of the test labels); per continuous task
-        ``captured_bits``, ``captured_fraction`` and ``r2``.
+        ``captured_bits``, ``captured_fraction`` and ``r2``; per multi-label task
+        ``f1_macro`` and ``f1_weighted`` (%, chance: the F1 of predicting every label) and
+        ``cross_entropy_bits`` (summed over labels; chance: the labels' summed entropies),
+        see :func:`probe_multilabel`.
 
     Raises
     ------
@@ -397,8 +540,12 @@ def probe_embeddings(embeddings: Mapping[str, np.ndarray] | np.ndarray, dataset:
     rows: list[dict[str, Any]] = []
     for task in chosen:
         k = int(dataset.n_classes[task])
+        kind = dataset.task_kind(task)
         y = {s: np.asarray(dataset.tasks[task])[dataset.split_of == s] for s in _PROBE_SPLITS}
-        if k:
+        if kind == "multilabel":
+            scores = probe_multilabel(z["train"], y["train"], z["test"], y["test"],
+                                      seed=rng_seed, settings=settings)
+        elif k:
             try:
                 scores = probe_classification(z["train"], y["train"], z["test"], y["test"],
                                               n_classes=k, seed=rng_seed, settings=settings)
@@ -410,7 +557,7 @@ def probe_embeddings(embeddings: Mapping[str, np.ndarray] | np.ndarray, dataset:
                                       seed=rng_seed, settings=settings)
         truth = (dataset.ground_truth.loc[task] if task in dataset.ground_truth.index
                  else pd.Series(np.nan, index=list(GROUND_TRUTH_COLUMNS)))
-        rows.extend(_task_rows(task, k, scores, truth))
+        rows.extend(_task_rows(task, kind, k, scores, truth))
     table = pd.DataFrame(rows)
     table.insert(0, "dataset", dataset.name)
     table.insert(2, "method", method)

@@ -97,16 +97,19 @@ class _Tensors:
 
     def __init__(self, data: MultimodalDataset) -> None:
         self.modalities = [_modality_tensor(v) for v in data.modalities.values()]
-        self.labels = {k: torch.from_numpy(np.asarray(v, dtype=np.float32 if data.n_classes[k] == 0
-                                                      else np.int64))
-                       for k, v in data.tasks.items()}
+        self.masks = [None if k not in data.masks else torch.from_numpy(data.masks[k])
+                      for k in data.modalities] if data.masks else []
+        self.labels = {k: torch.from_numpy(np.asarray(
+            v, dtype=np.int64 if data.task_kind(k) == "classification" else np.float32))
+            for k, v in data.tasks.items()}
         self.n = data.n_samples
 
     def batch(self, index: Tensor, device: torch.device,
               generator: torch.Generator | None) -> Batch:
         return Batch(modalities=[_as_float(x[index].to(device)) for x in self.modalities],
                      labels={k: v[index].to(device) for k, v in self.labels.items()},
-                     generator=generator)
+                     generator=generator,
+                     masks=[None if k is None else k[index].to(device) for k in self.masks])
 
 
 def check_data(method: Method, data: MultimodalDataset) -> None:
@@ -127,6 +130,12 @@ def check_data(method: Method, data: MultimodalDataset) -> None:
     if ctx.target_task is not None and ctx.target_task not in data.tasks:
         raise ValueError(f"method {method.name!r} trains on task {ctx.target_task!r}, which "
                          f"dataset {data.name!r} lacks (tasks: {', '.join(data.tasks)})")
+    if ctx.target_task is not None and (
+            (ctx.target_task in ctx.multilabel) != (ctx.target_task in data.multilabel)):
+        kind = "multi-label" if ctx.target_task in data.multilabel else "single-label"
+        raise ValueError(f"task {ctx.target_task!r} of dataset {data.name!r} is {kind}; the "
+                         f"method was built for the other kind (MethodContext.multilabel "
+                         f"{list(ctx.multilabel)})")
 
 
 # ---------------------------------------------------------------------------- checkpoints

@@ -46,12 +46,15 @@ class MethodContext:
         Task name -> number of classes (0 for a continuous target).
     target_task : str or None
         The task that supervised methods are trained on.
+    multilabel : tuple of str
+        The multi-label tasks (``n_classes``: labels per sample; batches hold (B, K) 0/1).
     """
 
     modality_shapes: tuple[tuple[int, ...], ...]
     augment: tuple[Augmentation | None, ...]
     n_classes: Mapping[str, int]
     target_task: str | None = None
+    multilabel: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         try:
@@ -72,9 +75,14 @@ class MethodContext:
         if self.target_task is not None and self.target_task not in self.n_classes:
             raise ValueError(f"target_task {self.target_task!r} is not a task; known tasks: "
                              f"{', '.join(sorted(self.n_classes))}")
+        unknown = sorted(set(self.multilabel) - set(self.n_classes))
+        if unknown:
+            raise ValueError(f"multilabel names unknown tasks {unknown}; known tasks: "
+                             f"{', '.join(sorted(self.n_classes))}")
         object.__setattr__(self, "modality_shapes", shapes)
         object.__setattr__(self, "augment", augment)
         object.__setattr__(self, "n_classes", dict(self.n_classes))
+        object.__setattr__(self, "multilabel", tuple(self.multilabel))
 
     @property
     def n_modalities(self) -> int:
@@ -89,7 +97,8 @@ class MethodContext:
         shapes = tuple(tuple(np.shape(v)[1:]) for v in data.modalities.values())
         return cls(modality_shapes=shapes,
                    augment=(None,) * len(shapes) if augment is None else augment,
-                   n_classes=dict(data.n_classes), target_task=target_task)
+                   n_classes=dict(data.n_classes), target_task=target_task,
+                   multilabel=tuple(data.multilabel))
 
 
 @dataclass
@@ -99,16 +108,26 @@ class Batch:
     Attributes
     ----------
     modalities : list of Tensor
-        ``modalities[m]`` of shape (B, *modality_shapes[m]), float, on the training device.
+        ``modalities[m]`` of shape (B, *modality_shapes[m]), float, on the training device; a
+        sequence modality (per-sample shape (T, d)) may have any length T.
     labels : dict of str to Tensor
-        Task name -> labels of shape (B,) (int64 classes, float32 continuous targets).
+        Task name -> labels of shape (B,) (int64 classes, float32 continuous targets), or
+        (B, K) float32 0/1 indicators for a multi-label task.
     generator : torch.Generator or None
         Source of the augmentations' randomness (``None`` where nothing is drawn, e.g. embed).
+    masks : list of Tensor or None
+        Empty (no padding anywhere), or one entry per modality: a bool (B, T) step mask of a
+        sequence modality with padding (True: a real step), ``None`` for the others.
     """
 
     modalities: list[Tensor]
     labels: dict[str, Tensor] = field(default_factory=dict)
     generator: torch.Generator | None = None
+    masks: list[Tensor | None] = field(default_factory=list)
+
+    def mask(self, m: int) -> Tensor | None:
+        """Step mask of modality ``m``: bool (B, T), True for a real step; None: no padding."""
+        return self.masks[m] if self.masks else None
 
     @property
     def size(self) -> int:
@@ -201,10 +220,23 @@ class Method(nn.Module):
         if len(sizes) != 1:
             raise ValueError(f"all modalities of a batch must have the same batch size; "
                              f"received {sorted(sizes)}")
+        if batch.masks and len(batch.masks) != len(shapes):
+            raise ValueError(f"batch.masks must be empty or hold one entry (mask or None) per "
+                             f"modality ({len(shapes)}); received {len(batch.masks)}")
         for m, (x, shape) in enumerate(zip(batch.modalities, shapes)):
-            if tuple(x.shape[1:]) != shape:
-                raise ValueError(f"modality {m} must have per-sample shape {shape}; received "
+            sequence = len(shape) == 2
+            if (tuple(x.shape[2:]) != shape[1:] or x.ndim != len(shape) + 1 if sequence
+                    else tuple(x.shape[1:]) != shape):
+                expected = f"(T, {shape[1]}) for any T" if sequence else f"{shape}"
+                raise ValueError(f"modality {m} must have per-sample shape {expected}; received "
                                  f"a batch of shape {tuple(x.shape)}")
+            mask = batch.mask(m)
+            if mask is not None and (not sequence or tuple(mask.shape) != tuple(x.shape[:2])
+                                     or mask.dtype != torch.bool):
+                raise ValueError(f"the mask of modality {m} must be a bool (B, T) = "
+                                 f"{tuple(x.shape[:2])} step mask of a sequence modality; "
+                                 f"received {mask.dtype} of shape {tuple(mask.shape)} for a "
+                                 f"modality of per-sample shape {shape}")
 
     def augmented(self, batch: Batch) -> list[Tensor]:
         """One augmented view of every modality, in modality order, drawn from ``batch.generator``.

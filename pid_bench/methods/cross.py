@@ -25,7 +25,8 @@ class Cross(Method):
     """One encoder and projection per modality, trained with CLIP's symmetric InfoNCE.
 
     Each step draws one augmented view of every modality; the loss is the mean over pairs of
-    modalities (one pair for two) of :func:`~pid_bench.methods.losses.clip_loss` between their
+    modalities (one pair for two, three for three: CoMM's CLIP baseline is bimodal, and for
+    more modalities the pairs form CMC's "full graph", Tian et al., ECCV 2020) of :func:`~pid_bench.methods.losses.clip_loss` between their
     projections, with a learnable temperature (initial ``init_temperature``, inverse
     temperature capped at 100).
 
@@ -79,9 +80,16 @@ class Cross(Method):
             else ProjectionHead(d, proj_dim, batch_norm=True) for _ in context.modality_shapes)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / init_temperature)))
 
-    def encode(self, inputs: list[Tensor]) -> list[Tensor]:
-        """Encoder output of every modality, each (B, embed_dim)."""
-        return [enc(x) for enc, x in zip(self.encoders, inputs)]
+    def encode(self, inputs: list[Tensor], masks: list[Tensor | None] | None = None
+               ) -> list[Tensor]:
+        """Encoder output of every modality, each (B, embed_dim).
+
+        ``masks``: step masks of sequence modalities (bool (B, T), True: a real step), as in
+        :class:`~pid_bench.methods.Batch`; a sequence's encoder output is the mean over its
+        real steps.
+        """
+        masks = list(masks) if masks else [None] * len(inputs)
+        return [enc(x, mask) for enc, x, mask in zip(self.encoders, inputs, masks)]
 
     def cross_loss(self, features: list[Tensor]) -> Tensor:
         """Mean CLIP loss over pairs of modalities, from encoder outputs ``features``."""
@@ -92,9 +100,9 @@ class Cross(Method):
 
     def loss(self, batch: Batch) -> Tensor:
         self.check_batch(batch)
-        return self.cross_loss(self.encode(self.augmented(batch)))
+        return self.cross_loss(self.encode(self.augmented(batch), batch.masks))
 
     def embed(self, batch: Batch) -> Tensor:
         self.check_batch(batch)
-        features = self.encode(batch.modalities)
+        features = self.encode(batch.modalities, batch.masks)
         return torch.cat([proj(f) for proj, f in zip(self.projections, features)], dim=1)

@@ -54,12 +54,12 @@ class CrossSelf(Cross):
 
     def loss(self, batch: Batch) -> Tensor:
         self.check_batch(batch)
-        first = self.encode(self.augmented(batch))
-        second = self.encode(self.augmented(batch))
+        first = self.encode(self.augmented(batch), batch.masks)
+        second = self.encode(self.augmented(batch), batch.masks)
         own = [nt_xent(g(a), g(b), self.temperature)
                for g, a, b in zip(self.self_heads, first, second)]
         return self.cross_loss(first) + self.self_weight * sum(own) / len(own)
 
     def embed(self, batch: Batch) -> Tensor:
         self.check_batch(batch)
-        return torch.cat(self.encode(batch.modalities), dim=1)
+        return torch.cat(self.encode(batch.modalities, batch.masks), dim=1)

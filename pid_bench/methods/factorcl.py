@@ -77,8 +77,11 @@ class FactorCL(Method):
                  **arch: Any) -> None:
         super().__init__(context)
         if context.n_modalities != 2:
-            raise ValueError(f"method 'factorcl' needs exactly 2 modalities; received "
-                             f"{context.n_modalities}")
+            raise ValueError(f"method 'factorcl' is bimodal by construction (its objective "
+                             f"factorises the information of two modalities) and needs exactly "
+                             f"2 modalities; received {context.n_modalities}: select two "
+                             f"(MultimodalDataset.select_modalities, or modalities: [a, b] in "
+                             f"the dataset's args)")
         self.arch = Architecture.from_options(arch)
         d, p = self.arch.embed_dim, proj_dim
         self.encoders = nn.ModuleList(VectorEncoder(s, self.arch) for s in context.modality_shapes)
@@ -89,8 +92,8 @@ class FactorCL(Method):
                                       for t, (_, kind) in TERMS.items()
                                       for name in _critic_names(t, kind)})
 
-    def head_outputs(self, inputs: list[Tensor], terms: Iterable[str] = TERMS
-                     ) -> dict[str, list[Tensor]]:
+    def head_outputs(self, inputs: list[Tensor], terms: Iterable[str] = TERMS,
+                     masks: list[Tensor | None] | None = None) -> dict[str, list[Tensor]]:
         """Some terms' heads applied to the encoded inputs of both modalities.
 
         Parameters
@@ -99,13 +102,16 @@ class FactorCL(Method):
             [x1, x2], each (B, *modality shape).
         terms : iterable of str, default every term of ``TERMS``
             Which terms' heads to apply.
+        masks : list of Tensor or None, optional
+            Step masks of sequence modalities (bool (B, T), True: a real step).
 
         Returns
         -------
         dict of str to list of Tensor
             Term name -> [h1(f1(x1)), h2(f2(x2))], each (B, proj_dim).
         """
-        features = [f(x) for f, x in zip(self.encoders, inputs)]
+        masks = list(masks) if masks else [None] * len(inputs)
+        features = [f(x, mask) for f, x, mask in zip(self.encoders, inputs, masks)]
         return {t: [h(z) for h, z in zip(self.heads[t], features)] for t in terms}
 
     def scored_pairs(self, batch: Batch) -> dict[str, tuple[str, Tensor, Tensor]]:
@@ -122,9 +128,9 @@ class FactorCL(Method):
             of ``a`` and ``b`` drawn jointly. The self term has one critic per modality,
             ``self_nce1`` and ``self_nce2``.
         """
-        plain = self.head_outputs(self.augmented(batch))
+        plain = self.head_outputs(self.augmented(batch), masks=batch.masks)
         with_views = [t for t, (_, kind) in TERMS.items() if kind != "cross"]
-        aug = self.head_outputs(self.augmented(batch), with_views)
+        aug = self.head_outputs(self.augmented(batch), with_views, batch.masks)
         pairs: dict[str, tuple[str, Tensor, Tensor]] = {}
         for t, (bound, kind) in TERMS.items():
             if kind == "cross":
@@ -164,5 +170,5 @@ class FactorCL(Method):
 
     def embed(self, batch: Batch) -> Tensor:
         self.check_batch(batch)
-        outputs = self.head_outputs(batch.modalities)
+        outputs = self.head_outputs(batch.modalities, masks=batch.masks)
         return torch.cat([outputs[t][i] for i in range(2) for t in TERMS], dim=1)

@@ -17,8 +17,9 @@ class Supervised(Method):
     """Fusion transformer + linear layer trained on ``context.target_task``.
 
     Classification tasks use the cross-entropy of a K-way linear classifier on the CLS
-    embedding; a continuous task (``n_classes`` 0) uses the mean squared error of a linear
-    regression. Inputs are augmented once per step (augmentations preserve labels). ``embed``
+    embedding; a multi-label task the mean binary cross-entropy of K logistic outputs (as
+    MultiBench trains MM-IMDb); a continuous task (``n_classes`` 0) the mean squared error of
+    a linear regression. Inputs are augmented once per step (augmentations preserve labels). ``embed``
     returns the fused CLS embedding before the linear layer.
 
     Parameters
@@ -39,6 +40,7 @@ class Supervised(Method):
                              f"{', '.join(sorted(context.n_classes))}; received None")
         self.target_task = context.target_task
         self.n_classes = int(context.n_classes[self.target_task])
+        self.multilabel = self.target_task in context.multilabel
         self.arch = Architecture.from_options(arch)
         self.fusion = FusionTransformer(context.modality_shapes, self.arch)
         self.classifier = nn.Linear(self.arch.embed_dim, max(self.n_classes, 1))
@@ -48,12 +50,14 @@ class Supervised(Method):
         if self.target_task not in batch.labels:
             raise ValueError(f"method 'supervised' needs labels of task {self.target_task!r}; "
                              f"the batch has {sorted(batch.labels)}")
-        out = self.classifier(self.fusion(self.augmented(batch))).float()
+        out = self.classifier(self.fusion(self.augmented(batch), batch.masks)).float()
         target = batch.labels[self.target_task]
+        if self.multilabel:
+            return F.binary_cross_entropy_with_logits(out, target.float())
         if self.n_classes == 0:
             return F.mse_loss(out.squeeze(1), target.float())
         return F.cross_entropy(out, target.long())
 
     def embed(self, batch: Batch) -> Tensor:
         self.check_batch(batch)
-        return self.fusion(batch.modalities)
+        return self.fusion(batch.modalities, batch.masks)

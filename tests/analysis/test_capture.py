@@ -171,3 +171,14 @@ def test_many_tasks_get_slanted_one_line_labels(results):
     assert ticks[0].get_text() == "redundancy (R)" and ticks[9].get_text() == "synergy_xor_b (S)"
     assert all(t.get_rotation() == 30 for t in ticks)
     assert fig.get_size_inches()[0] == 9.0
+
+
+def test_multilabel_f1_rows_get_their_chance_line_and_label(results):
+    """probe_embeddings' rows of a multi-label task (f1_macro, f1_weighted) draw like accuracy."""
+    rows = results[(results.metric == "balanced_accuracy")
+                   & (results.dataset == "trifeature_small")].copy()
+    rows["metric"] = "f1_weighted"
+    rows["chance"] = 40.0
+    fig, ax = plot_capture(rows, metric="f1_weighted", dataset="trifeature_small")
+    assert _reference_levels(ax, GID_CHANCE) == pytest.approx([40.0] * 5)
+    assert ax.get_ylabel() == "Weighted F1 (%)"

@@ -225,3 +225,71 @@ def test_a_class_missing_from_the_training_split_names_the_task_and_the_remedy()
                                          r"occur in the test split but never in the training "
                                          r"split, .*give the dataset more training samples"):
         probe_embeddings(z, data)
+
+
+# ---------------------------------------------------------------------------- multi-label
+def test_multilabel_f1_scores_match_sklearn_on_a_hand_made_case():
+    from sklearn.metrics import f1_score
+
+    from pid_bench.evaluate import _f1_scores
+
+    y = np.array([[1, 0, 1], [0, 0, 1], [1, 1, 0], [1, 0, 0], [0, 0, 0]])
+    predicted = np.array([[1, 0, 0], [1, 0, 1], [1, 0, 0], [0, 0, 0], [0, 0, 1]])
+    macro, weighted = _f1_scores(predicted, y)
+    # label F1s: 2*2/(4+1+1) = 2/3, 0 (one miss), 2*1/(2+1+1) = 1/2
+    assert macro == pytest.approx(100 * (2 / 3 + 0 + 1 / 2) / 3)
+    assert weighted == pytest.approx(100 * (3 * 2 / 3 + 1 * 0 + 2 * 1 / 2) / 6)
+    assert macro == pytest.approx(100 * f1_score(y, predicted, average="macro", zero_division=0))
+    assert weighted == pytest.approx(100 * f1_score(y, predicted, average="weighted",
+                                                    zero_division=0))
+
+
+def test_multilabel_probe_reads_each_label_and_reports_chance_levels():
+    from sklearn.metrics import f1_score
+    from sklearn.multioutput import MultiOutputClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    from pid_bench.evaluate import probe_multilabel
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(600, 3))
+    y = np.stack([z[:, 0] > 0, z[:, 1] > 0.5, rng.random(600) < 0.3], axis=1).astype(int)
+    scores = probe_multilabel(z[:400], y[:400], z[400:], y[400:], seed=0)
+    # the first two labels are linear in z, the third is noise
+    reference = MultiOutputClassifier(LogisticRegression(C=scores["c"], max_iter=300))
+    mean, std = z[:400].mean(0), z[:400].std(0)
+    predicted = reference.fit((z[:400] - mean) / std, y[:400]).predict((z[400:] - mean) / std)
+    assert scores["f1_macro"] == pytest.approx(100 * f1_score(y[400:], predicted, average="macro",
+                                                              zero_division=0), abs=1.0)
+    assert scores["f1_weighted"] == pytest.approx(
+        100 * f1_score(y[400:], predicted, average="weighted", zero_division=0), abs=1.0)
+    prevalence = y[400:].mean(0)
+    chance = 2 * prevalence / (1 + prevalence)
+    assert scores["f1_macro_chance"] == pytest.approx(100 * chance.mean())
+    assert scores["f1_weighted_chance"] == pytest.approx(
+        100 * np.sum(chance * y[400:].sum(0)) / y[400:].sum())
+    h = -(prevalence * np.log2(prevalence) + (1 - prevalence) * np.log2(1 - prevalence))
+    assert scores["entropy_bits"] == pytest.approx(h.sum())
+    assert scores["cross_entropy_bits"] < scores["entropy_bits"] - 1.0  # two labels are read
+
+
+def test_multilabel_probe_rows_and_bad_labels():
+    from pid_bench.evaluate import probe_multilabel
+
+    rng = np.random.default_rng(1)
+    n = 200
+    z = rng.normal(size=(n, 2))
+    genres = np.stack([z[:, 0] > 0, z[:, 1] > 0, np.zeros(n, bool)], axis=1).astype(int)
+    data = MultimodalDataset.from_arrays(z[:, :1], z[:, 1:], tasks={"genres": genres,
+                                                                    "y": genres[:, 0]},
+                                         multilabel=["genres"], seed=0)
+    table = probe_embeddings(z, data, method="m")
+    rows = table[table.task == "genres"].set_index("metric")
+    assert list(rows.index) == ["f1_macro", "f1_weighted", "cross_entropy_bits"]
+    assert list(rows["unit"]) == ["%", "%", "bits"]
+    assert rows.loc["f1_macro", "value"] > 55  # two of three labels near 100, the empty one 0
+    assert set(table[table.task == "y"].metric) >= {"balanced_accuracy", "captured_bits"}
+    with pytest.raises(ValueError, match="must hold only 0 and 1"):
+        probe_multilabel(z, genres * 2, z, genres)
+    with pytest.raises(ValueError, match=r"must have shape \(n, K\); received shape \(200,\)"):
+        probe_multilabel(z, genres[:, 0], z, genres)

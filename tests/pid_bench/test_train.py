@@ -382,3 +382,45 @@ def test_cuda_bf16_training_casts_the_forward_pass_and_stays_near_fp32():
     full = train(_method(), DATA, CUDA_CONFIG)
     assert result.history["loss"][0] == pytest.approx(full.history["loss"][0], rel=0.02)
     assert np.isfinite(embed(method, DATA)).all()
+
+
+def _sequence_dataset(n=32, seed=0):
+    """A front-padded sequence, a vector and a multi-label task."""
+    rng = np.random.default_rng(seed)
+    lengths = 2 + np.arange(n) % 5
+    mask = np.arange(6)[None, :] >= 6 - lengths[:, None]
+    seq = (rng.normal(size=(n, 6, 3)) * mask[..., None]).astype(np.float32)
+    vec = rng.normal(size=(n, 4)).astype(np.float32)
+    genres = np.stack([seq[:, -1, 0] > 0, vec[:, 0] > 0], axis=1).astype(int)
+    return MultimodalDataset.from_arrays(seq, vec, tasks={"genres": genres, "y": genres[:, 0]},
+                                         multilabel=["genres"], masks={"x1": mask})
+
+
+def test_batches_carry_masks_and_embeddings_ignore_the_padding():
+    data = _sequence_dataset()
+    method = _method(data=data)
+    result = train(method, data, TrainConfig(epochs=1, batch_size=8, seed=0, device="cpu",
+                                             progress=False))
+    assert np.isfinite(result.history.loss).all()
+    z = embed(method, data)
+    steps = data.masks["x1"].sum(axis=1)
+    for i in (0, 4):  # the sample alone, without its padding, embeds the same
+        alone = MultimodalDataset.from_arrays(data.modalities["x1"][i:i + 1, 6 - steps[i]:].repeat(2, 0),
+                                              data.modalities["x2"][i:i + 1].repeat(2, 0),
+                                              tasks={"y": [0, 1]}, split_of=["train", "test"])
+        method_alone = _method(data=alone, seed=0)
+        method_alone.load_state_dict(method.state_dict())
+        np.testing.assert_allclose(embed(method_alone, alone)[0], z[i], rtol=1e-4, atol=1e-5)
+
+
+def test_supervised_trains_on_a_multilabel_task_and_a_kind_mismatch_is_refused():
+    data = _sequence_dataset()
+    method = _method("supervised", data=data, target_task="genres")
+    result = train(method, data, TrainConfig(epochs=1, batch_size=8, seed=0, device="cpu",
+                                             progress=False))
+    assert np.isfinite(result.history.loss).all()
+    plain = MultimodalDataset.from_arrays(*data.modalities.values(),
+                                          tasks={"genres": data.tasks["y"]},
+                                          masks=data.masks)
+    with pytest.raises(ValueError, match="task 'genres' of dataset 'custom' is single-label"):
+        train(method, plain, CONFIG)

@@ -89,3 +89,22 @@ def test_batch_normalised_head_spreads_nearly_parallel_encoder_outputs(context, 
 def test_unknown_projection_is_refused(context, tiny):
     with pytest.raises(ValueError, match="projection must be one of linear, mlp; received 'conv'"):
         get_method("cross")(context, projection="conv", **tiny)
+
+
+@pytest.mark.parametrize("name", ["cross", "cross_self"])
+def test_sequence_modalities_are_the_mean_over_real_steps_and_padding_is_invisible(name, tiny):
+    ctx = MethodContext(((7, 3), (5,), (4, 2)), (None,) * 3, {"y": 2})
+    method = get_method(name)(ctx, seed=0, **tiny).eval()
+    g = torch.Generator().manual_seed(0)
+    seq, vec, other = torch.randn(3, 4, 3, generator=g), torch.randn(3, 5, generator=g), \
+        torch.randn(3, 4, 2, generator=g)
+    padded = torch.cat([seq, 50 * torch.randn(3, 3, 3, generator=g)], dim=1)
+    mask = torch.arange(7)[None, :].expand(3, 7) < 4
+    torch.testing.assert_close(method.embed(Batch([padded, vec, other], masks=[mask, None, None])),
+                               method.embed(Batch([seq, vec, other])), rtol=1e-5, atol=1e-5)
+    features = method.encode([padded, vec, other], [mask, None, None])
+    tokens, _ = method.encoders[0].net(seq)
+    torch.testing.assert_close(features[0], tokens.mean(dim=1), rtol=1e-5, atol=1e-5)
+    method.train()
+    loss = method.loss(Batch([padded, vec, other], masks=[mask, None, None]))
+    assert torch.isfinite(loss)

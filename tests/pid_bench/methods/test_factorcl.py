@@ -115,5 +115,6 @@ def test_embed_concatenates_every_heads_output_modality_by_modality(context, tin
 
 def test_needs_exactly_two_modalities(context, tiny):
     ctx = MethodContext(((3,), (3,), (3,)), (None,) * 3, {"y": 2})
-    with pytest.raises(ValueError, match="exactly 2 modalities; received 3"):
+    with pytest.raises(ValueError, match="bimodal by construction .* exactly 2 modalities; "
+                                         "received 3: select two"):
         get_method("factorcl")(ctx, **tiny)

@@ -39,3 +39,19 @@ def test_needs_a_target_task_and_its_labels(context, tiny, make_batch):
     batch = make_batch(context)
     with pytest.raises(ValueError, match="needs labels of task 'y'"):
         method.loss(Batch(batch.modalities, {}, batch.generator))
+
+
+def test_multilabel_task_uses_binary_cross_entropy_per_label(context, tiny, make_batch, replay):
+    ctx = MethodContext(context.modality_shapes, context.augment, {"g": 4}, target_task="g",
+                        multilabel=("g",))
+    method = get_method("supervised")(ctx, seed=0, **tiny)
+    batch = make_batch(ctx)
+    batch.labels["g"] = (torch.rand(8, 4, generator=torch.Generator().manual_seed(2)) < 0.5).float()
+    first, _ = replay(ctx, batch)
+    p = torch.sigmoid(method.classifier(method.fusion(first)))
+    y = batch.labels["g"]
+    expected = -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
+    torch.testing.assert_close(method.loss(batch), expected, rtol=1e-5, atol=1e-6)
+    assert method.classifier.out_features == 4
+    with pytest.raises(ValueError, match=r"multilabel names unknown tasks \['h'\]"):
+        MethodContext(context.modality_shapes, context.augment, {"g": 4}, multilabel=("h",))
