@@ -19,11 +19,13 @@ reduction of each view:
 
 What the numbers are: the decomposition of the task over the *codes*, a function of each view.
 Coding loses information (the total is at most log2 of the number of joint codes, and below
-I(X1, X2; Y)), and the split between the atoms depends on the reduction: on
-``digits_halves`` at n = 1,797, k-means on the raw halves into 10 codes gives R = 0.80, S = 0.24
-bits, on their first 8 principal components R = 1.20, S = 0.31 bits. The intervals cover the
-sampling variation of the codes' table with the coding held fixed, not this choice; report the
-settings with the numbers (they are in ``metadata["ground_truth"]``).
+I(X1, X2; Y)), and the split between the atoms depends on the reduction. On ``digits_halves``
+(n = 1,797, 10 codes per half, seed 0; 2026-12-02) R, U1, U2, S are 0.80, 0.48, 0.79, 0.24 bits
+with k-means on the raw halves, and 0.82, 0.50, 0.62, 0.32 / 0.73, 0.56, 0.96, 0.22 /
+0.70, 0.42, 0.72, 0.27 bits on their first 4 / 8 / 16 principal components: the redundancy
+and the synergy hold within about 0.1 bits, the unique atoms move more. The intervals cover
+the sampling variation of the codes' table with the coding held fixed, not this choice;
+report the settings with the numbers (they are in ``metadata["ground_truth"]``).
 """
 
 from __future__ import annotations
