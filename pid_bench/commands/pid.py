@@ -19,7 +19,7 @@ from pid_bench.info.sampling.estimate import (
     DEFAULT_PERMUTATIONS,
 )
 from pid_bench.info.sampling.guards import MEMORY_LIMIT
-from pid_bench.info.sampling.intervals import INTERVALS
+from pid_bench.info.sampling.intervals import DEFAULT_INTERVAL, INTERVALS
 
 __all__ = ["HELP", "add_arguments", "run", "read_table", "format_value"]
 
@@ -52,8 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"null-like atoms; an estimator's own default)")
     parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
                         help="bootstrap replicates for 95%% intervals (default: 0)")
-    parser.add_argument("--interval", default="centered", choices=INTERVALS,
-                        help="interval method (default: centered)")
+    parser.add_argument("--interval", default=DEFAULT_INTERVAL, choices=INTERVALS,
+                        help=f"interval method (default: {DEFAULT_INTERVAL})")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the permutations, bootstrap and corrections (default: 0)")
     parser.add_argument("--memory-limit", type=float, default=MEMORY_LIMIT / 2**30,
@@ -131,11 +131,8 @@ def _format_table(result: dict, header: str) -> str:
         notes.append(f"correction: {result['correction'] or 'none'} (raw: the plug-in "
                      f"estimate)")
     if intervals:
-        calibrated = ("95% coverage on average at this n, less for atoms at 0 beside large "
-                      "ones" if result.get("interval_calibrated")
-                      else "NOT calibrated at this n")
-        notes.append(f"intervals: {result['interval_method']}, {calibrated} "
-                     f"(docs/results/pid_sampling.md)")
+        note = result.get("interval_note") or "NOT calibrated: coverage not measured"
+        notes.append(f"intervals: {result['interval_method']}, {note}")
     if result.get("warning"):
         notes.append(f"warning: {result['warning']}")
     return "\n".join(lines + ([""] + notes if notes else []))
@@ -167,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
     out = result.to_dict()
     details = result.details
     for key in ("plugin", "bias", "correction", "p_values", "synergy_null", "n_permutations",
-                "interval_method", "interval_calibrated", "samples_per_cell"):
+                "interval_method", "interval_calibrated", "interval_note", "samples_per_cell"):
         if key in details:
             out[key] = details[key]
     out.update(n_samples=len(frame), file=str(args.file), x1=args.x1, x2=args.x2, y=args.y,

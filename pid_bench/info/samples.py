@@ -25,6 +25,7 @@ from pid_bench.info.sampling.guards import (
     check_float_labels,
     check_table_size,
 )
+from pid_bench.info.sampling.intervals import DEFAULT_INTERVAL
 from pid_bench.info.sampling.table import SampleTable
 from pid_bench.info.validation import validate_base
 
@@ -138,7 +139,7 @@ def _estimate(x1: object, x2: object, y: object, estimator: str, n_bootstrap: in
 def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja",
                      estimator: str | None = None, correction: str | None = "auto",
                      n_permutations: int | None = None, n_bootstrap: int = 0,
-                     interval: str = "centered", seed: int | np.random.Generator | None = 0,
+                     interval: str = DEFAULT_INTERVAL, seed: int | np.random.Generator | None = 0,
                      confidence: float = 0.95, memory_limit: float = MEMORY_LIMIT,
                      base: float = 2, **options: Any) -> PIDResult:
     """Partial information decomposition estimated from paired samples.
@@ -182,7 +183,7 @@ def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja
         1 / (n_permutations + 1).
     n_bootstrap : int, default 0
         Bootstrap replicates behind the intervals (0: none).
-    interval : {"centered", "bca", "percentile"}, default "centered"
+    interval : {"boundary", "centered", "bca", "percentile"}, default "boundary"
         Interval method of the plug-in mode (:mod:`pid_bench.info.sampling.intervals`);
         estimators without their own bootstrap get percentile intervals of re-runs.
     seed : int, numpy.random.Generator or None, default 0
@@ -239,7 +240,7 @@ def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja
     >>> round(r.details["p_values"]["synergy"], 4), r.details["correction"]
     (0.005, 'bootstrap')
     >>> [round(v, 2) for v in r.intervals["synergy"]]  # 95% interval of the corrected synergy
-    [0.98, 1.0]
+    [0.98, 1.01]
 
     Continuous samples through a named estimator: for Y = X1 + X2 + noise with independent
     standard normal terms the exact MMI decomposition is R = 1/2 log2(3/2) = 0.292481,

@@ -39,6 +39,7 @@ from pid_bench.info.result import PIDResult
 from pid_bench.info.samples import encode_labels
 from pid_bench.info.sampling.estimate import DEFAULT_RESAMPLES, check_count, plugin_pid
 from pid_bench.info.sampling.guards import SamplingWarning
+from pid_bench.info.sampling.intervals import DEFAULT_INTERVAL
 from pid_bench.info.sampling.table import RESAMPLE_OPTIONS, SampleTable
 
 __all__ = ["cluster", "discretize", "discrete_pid"]
@@ -100,7 +101,7 @@ def discretize(x: object, n_clusters: int = 8, *, method: str = "kmeans",
 
 def discrete_pid(c1: object, c2: object, cy: object, *, measure: str = "broja",
                  correction: str | None = "auto", n_resamples: int = DEFAULT_RESAMPLES,
-                 n_permutations: int = 0, n_bootstrap: int = 0, interval: str = "centered",
+                 n_permutations: int = 0, n_bootstrap: int = 0, interval: str = DEFAULT_INTERVAL,
                  confidence: float = 0.95, seed: int | np.random.Generator | None = 0,
                  **measure_options: Any) -> PIDResult:
     """Plug-in decomposition of discrete samples with a correction of the plug-in bias.
@@ -122,7 +123,7 @@ def discrete_pid(c1: object, c2: object, cy: object, *, measure: str = "broja",
         Largest number of y-permutations behind the p-values (0: none).
     n_bootstrap : int, default 0
         Bootstrap replicates behind the intervals (0: none).
-    interval : {"centered", "bca", "percentile"}, default "centered"
+    interval : {"boundary", "centered", "bca", "percentile"}, default "boundary"
         Interval method (:mod:`pid_bench.info.sampling.intervals`).
     confidence : float, default 0.95
         Coverage of the intervals.
@@ -158,7 +159,7 @@ def discrete_pid(c1: object, c2: object, cy: object, *, measure: str = "broja",
 def cluster(x1: object, x2: object, y: object, *, n_clusters: int = 8,
             y_clusters: int | None = None, method: str = "kmeans", measure: str = "broja",
             correction: str | None = "auto", n_resamples: int = DEFAULT_RESAMPLES,
-            n_permutations: int = 0, n_bootstrap: int = 0, interval: str = "centered",
+            n_permutations: int = 0, n_bootstrap: int = 0, interval: str = DEFAULT_INTERVAL,
             confidence: float = 0.95, n_init: int = 3,
             seed: int | np.random.Generator | None = 0,
             measure_options: Mapping[str, Any] | None = None) -> PIDResult:
@@ -189,7 +190,7 @@ def cluster(x1: object, x2: object, y: object, *, n_clusters: int = 8,
         Largest number of y-permutations behind p-values of the atoms (0: none).
     n_bootstrap : int, default 0
         Bootstrap replicates of the codes' table behind intervals (0: none).
-    interval : {"centered", "bca", "percentile"}, default "centered"
+    interval : {"boundary", "centered", "bca", "percentile"}, default "boundary"
         Interval method.
     confidence : float, default 0.95
         Coverage of the intervals.

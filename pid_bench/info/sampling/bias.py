@@ -38,8 +38,8 @@ from pid_bench.info.result import PIDResult
 from pid_bench.info.sampling.table import SampleTable
 from pid_bench.info.shannon import source_target_informations
 
-__all__ = ["CORRECTIONS", "SIGNED_MEASURES", "nsb_entropy", "panzeri_treves_bias", "nsb_informations",
-           "extrapolated_atoms", "corrected_atoms", "corrected_informations",
+__all__ = ["CORRECTIONS", "SIGNED_MEASURES", "nsb_entropy", "panzeri_treves_bias",
+           "nsb_informations", "extrapolated_atoms", "corrected_atoms", "corrected_informations",
            "plugin_informations"]
 
 #: Names of the corrections, in the order of the module docstring.

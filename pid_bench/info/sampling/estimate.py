@@ -18,7 +18,9 @@ import numpy as np
 from pid_bench.info.result import ATOMS, PIDResult
 from pid_bench.info.sampling import bias as _bias
 from pid_bench.info.sampling.guards import MIN_SAMPLES_PER_CELL, undersampling_message
-from pid_bench.info.sampling.intervals import INTERVALS, bootstrap_draws, bootstrap_interval
+from pid_bench.info.sampling.intervals import (DEFAULT_INTERVAL, INTERVALS, bootstrap_draws,
+                                                bootstrap_interval, boundary_regimes,
+                                                calibration)
 from pid_bench.info.sampling.significance import no_synergy_test, permutation_test
 from pid_bench.info.sampling.table import RESAMPLE_OPTIONS, SampleTable, decompose
 
@@ -84,7 +86,7 @@ def plugin_pid(table: SampleTable, *, measure: str = "broja",
                measure_options: Mapping[str, Any] | None = None,
                correction: str | None = DEFAULT_CORRECTION,
                n_permutations: int = DEFAULT_PERMUTATIONS, n_bootstrap: int = 0,
-               interval: str = "centered", confidence: float = 0.95,
+               interval: str = DEFAULT_INTERVAL, confidence: float = 0.95,
                n_resamples: int = DEFAULT_RESAMPLES,
                seed: int | np.random.Generator | None = None) -> tuple[PIDResult, str]:
     """Plug-in decomposition with bias correction, permutation p-values and intervals.
@@ -105,7 +107,7 @@ def plugin_pid(table: SampleTable, *, measure: str = "broja",
         Largest number of y-permutations behind the p-values (0: no p-values).
     n_bootstrap : int, default 0
         Bootstrap replicates behind the intervals (0: no intervals).
-    interval : {"centered", "bca", "percentile"}, default "centered"
+    interval : {"boundary", "centered", "bca", "percentile"}, default "boundary"
         Interval method (:mod:`pid_bench.info.sampling.intervals`).
     confidence : float, default 0.95
         Coverage of the intervals.
@@ -123,7 +125,10 @@ def plugin_pid(table: SampleTable, *, measure: str = "broja",
         ``plugin`` (raw atoms and total), ``bias`` (raw minus reported, per atom),
         ``correction`` (the one applied), ``correction_rule`` (as asked, e.g. ``"auto"``),
         ``p_values`` (atoms and total, or None), ``n_permutations`` (done),
-        ``n_bootstrap``, ``interval_method``, ``interval_calibrated``, ``shape``,
+        ``n_bootstrap``, ``interval_method``, ``interval_calibrated`` and ``interval_note``
+        (:func:`~pid_bench.info.sampling.intervals.calibration`), ``interval_boundary`` (the
+        unique informations consistent with 0, whose boundary regime widened the
+        ``"boundary"`` intervals), ``shape``,
         ``occupied_cells``, ``samples_per_cell`` (per occupied cell), ``undersampled`` and
         ``clipped`` (whether the projection to a valid decomposition moved anything).
     warning : str
@@ -182,9 +187,13 @@ def plugin_pid(table: SampleTable, *, measure: str = "broja",
 
     warning = undersampling_message(table.n, occupied)
     intervals = None
+    nonnegative = measure not in _bias.SIGNED_MEASURES
+    calibrated, note = calibration(interval, measure, table.n / occupied)
     if n_bootstrap:
         intervals = bootstrap_interval(table, solve, raw, reported.atoms(), boot, confidence,
-                                       interval, rng)
+                                       interval, rng, nonnegative=nonnegative)
+    at_zero = (boundary_regimes(reported.atoms(), boot, confidence)
+               if n_bootstrap and interval == "boundary" and nonnegative else [])
     names = (*ATOMS, "total")
     details = {
         **dict(plugin.details),
@@ -198,7 +207,9 @@ def plugin_pid(table: SampleTable, *, measure: str = "broja",
         "synergy_null": synergy_null if n_permutations else None,
         "n_bootstrap": n_bootstrap,
         "interval_method": interval if n_bootstrap else None,
-        "interval_calibrated": bool(n_bootstrap) and not warning,
+        "interval_calibrated": bool(n_bootstrap) and calibrated,
+        "interval_note": note if n_bootstrap else None,
+        "interval_boundary": [ATOMS[k] for k in at_zero],
         "shape": table.shape,
         "occupied_cells": occupied,
         "samples_per_cell": table.n / occupied,

@@ -2,19 +2,47 @@
 
 The bootstrap replicates are the plug-in atoms of tables re-drawn with replacement from the
 samples. Their percentiles bracket the *plug-in*, which is biased, so they can miss the truth
-by the whole bias (the issue this module answers). Three intervals are offered:
+by the whole bias. Four intervals are offered:
 
-* ``"centered"`` (default): the replicates' spread about their own mean, placed around the
-  corrected estimate, [c + q_lo - mean, c + q_hi - mean], then clipped at 0 (atoms are
-  non-negative). Sound when the correction removes the bias and the spread is estimated
-  well;
+* ``"boundary"`` (default): the ``"centered"`` interval, widened over the boundary regimes
+  that the data cannot exclude (below);
+* ``"centered"``: the replicates' spread about their own mean, placed around the corrected
+  estimate, [c + q_lo - mean, c + q_hi - mean], then clipped at 0 for non-negative atoms.
+  Sound when the correction removes the bias and the spread is estimated well, which fails
+  where a unique information is 0 (below);
 * ``"bca"``: Efron's (1987) bias-corrected and accelerated percentile interval of the
   plug-in, with the acceleration from a delete-a-group jackknife of 20 groups. It corrects
   the bootstrap's own estimate of the bias, not the chosen correction's;
 * ``"percentile"``: the plain percentile interval of the replicates, shifted by the estimated
   bias; it ignores that the replicates are biased again, and under-covers.
 
-Which one covers at which n is measured in ``benchmarks/pid_sampling.py``.
+Why a unique information at 0 needs more. Any decomposition that satisfies the consistency
+equations is fixed by the three informations I1 = I(X1;Y), I2 = I(X2;Y), I12 = I(X1,X2;Y)
+and one more number; for a non-negative measure the atoms live in a region bounded by
+U1 = 0 and U2 = 0 (besides R = 0 and S = 0). Where the truth sits on such a boundary (AND,
+SUM: U1 = U2 = 0), the plug-in U is about |I1 - I2| plus noise, biased upward by the order
+of its standard error rather than by O(1/n), and R = I1 - U1 is biased downward by as much.
+The bootstrap does not see that bias (its replicates scatter around the plug-in, not around
+the boundary), so no re-centring of the replicates repairs it: the bootstrap is inconsistent
+at a parameter on the boundary (Andrews 2000). The interval of the atoms *on* a boundary,
+however, is a linear map of the informations, which are smooth: with U1 = 0 the atoms are
+(I1, 0, I2 - I1, I12 - I2), with U2 = 0 they are (I2, I1 - I2, 0, I12 - I1). ``"boundary"``
+therefore tests each unique information against 0 (it is consistent with 0 when the
+corrected value is at most z times the larger of its replicates' standard deviation and that
+of U1 - U2, z the normal quantile of the level's tail; U1 - U2 = I1 - I2 is smooth, while
+U's own replicates are compressed at 0), and for each one that is, takes the hull of the
+centered interval and the centered interval of the atoms in that boundary regime, with the
+tested atom's lower limit at 0. Away from the boundary (both U clearly positive) it is the
+centered interval. m-out-of-n bootstraps (Bickel, Götze & van Zwet 1997), consistent at
+boundaries in theory, were measured and under-covered more at these sample sizes.
+
+Coverage and width per method are measured in ``benchmarks/pid_sampling.py``
+(docs/results/pid_sampling.md).
+
+References: Efron, B. (1987), Better bootstrap confidence intervals, JASA 82, 171-185;
+Andrews, D. W. K. (2000), Inconsistency of the bootstrap when a parameter is on the boundary
+of the parameter space, Econometrica 68, 399-405; Bickel, P. J., Götze, F. & van Zwet, W. R.
+(1997), Resampling fewer than n observations, Statistica Sinica 7, 1-31.
 """
 
 from __future__ import annotations
@@ -27,15 +55,33 @@ from scipy.stats import norm
 from pid_bench.info.result import ATOMS
 from pid_bench.info.sampling.table import SampleTable
 
-__all__ = ["INTERVALS", "bootstrap_draws", "bootstrap_interval"]
+__all__ = ["INTERVALS", "DEFAULT_INTERVAL", "CALIBRATED_MEASURES", "CALIBRATED_SAMPLES_PER_CELL",
+           "bootstrap_draws", "bootstrap_interval", "boundary_regimes", "calibration"]
 
 #: Names of the interval methods.
-INTERVALS = ("centered", "bca", "percentile")
+INTERVALS = ("boundary", "centered", "bca", "percentile")
+
+#: The interval method of ``pid_from_samples``, ``cluster`` and ``pid-bench pid``.
+DEFAULT_INTERVAL = "boundary"
+
+#: Measures whose intervals' coverage ``benchmarks/pid_sampling.py`` measures.
+CALIBRATED_MEASURES = frozenset({"broja"})
+
+#: Samples per occupied cell from which the default interval is called calibrated: from there
+#: on, its coverage in the benchmark is at least 90% of seeds for every atom
+#: (docs/results/pid_sampling.md).
+CALIBRATED_SAMPLES_PER_CELL = 10.0
 
 #: Groups of the delete-a-group jackknife behind BCa's acceleration.
 _JACKKNIFE_GROUPS = 20
 
 _NAMES = (*ATOMS, "total")
+
+#: Atoms (R, U1, U2, S) -> atoms in the regime U1 = 0 and in the regime U2 = 0: row i of a
+#: matrix is the weights of the atoms that make atom i there (U1 = 0: R + U1, 0, U2 - U1,
+#: S + U1).
+_REGIMES = {1: np.array([[1, 1, 0, 0], [0, 0, 0, 0], [0, -1, 1, 0], [0, 1, 0, 1]], float),
+            2: np.array([[1, 0, 1, 0], [0, 1, -1, 0], [0, 0, 0, 0], [0, 0, 1, 1]], float)}
 
 
 def bootstrap_draws(table: SampleTable, solve: Callable[[np.ndarray], np.ndarray],
@@ -47,6 +93,83 @@ def bootstrap_draws(table: SampleTable, solve: Callable[[np.ndarray], np.ndarray
 
 def _with_total(atoms: np.ndarray) -> np.ndarray:
     return np.concatenate([atoms, atoms.sum(axis=-1, keepdims=True)], axis=-1)
+
+
+def _centered(estimate: np.ndarray, draws: np.ndarray, level: float) -> np.ndarray:
+    """Limits, shape (2, 5): the replicates' spread about their mean around ``estimate``."""
+    boot = _with_total(draws)
+    tail = (1 - level) / 2
+    return np.quantile(boot, [tail, 1 - tail], axis=0) - boot.mean(axis=0) + \
+        _with_total(estimate)
+
+
+def boundary_regimes(corrected: np.ndarray, draws: np.ndarray, level: float) -> list[int]:
+    """Indices (1: U1, 2: U2) of the unique informations consistent with 0.
+
+    Parameters
+    ----------
+    corrected : numpy.ndarray, shape (4,)
+        The reported atoms, bits.
+    draws : numpy.ndarray, shape (B, 4)
+        Bootstrap replicates of the plug-in atoms, bits.
+    level : float
+        Coverage in (0, 1); z is the normal quantile of 1 - (1 - level) / 2.
+
+    Returns
+    -------
+    list of int
+        k for which corrected[k] <= z * max(sd(U_k*), sd(U1* - U2*)).
+    """
+    z = norm.ppf(1 - (1 - level) / 2)
+    spread_diff = np.std(draws[:, 1] - draws[:, 2], ddof=1)
+    return [k for k in (1, 2)
+            if corrected[k] <= z * max(np.std(draws[:, k], ddof=1), spread_diff)]
+
+
+def calibration(method: str, measure: str, samples_per_cell: float) -> tuple[bool, str]:
+    """Whether an interval is calibrated, and a sentence that says so or says why not.
+
+    Parameters
+    ----------
+    method : str
+        The interval method (:data:`INTERVALS`).
+    measure : str
+        The measure decomposed.
+    samples_per_cell : float
+        n over the number of occupied cells.
+
+    Returns
+    -------
+    calibrated : bool
+        True for the default method on a measured measure from
+        :data:`CALIBRATED_SAMPLES_PER_CELL` samples per occupied cell on.
+    note : str
+        "calibrated at this n (...)" or "NOT calibrated ...: <reason>".
+    """
+    source = "benchmarks/pid_sampling.py, docs/results/pid_sampling.md"
+    if method != DEFAULT_INTERVAL:
+        return False, (f"NOT calibrated: {method!r} intervals miss atoms at 0 in the benchmark "
+                       f"({source}); interval={DEFAULT_INTERVAL!r} covers them")
+    if measure not in CALIBRATED_MEASURES:
+        return False, (f"NOT calibrated: coverage is measured for "
+                       f"{', '.join(sorted(CALIBRATED_MEASURES))} only, not {measure!r}")
+    if samples_per_cell < CALIBRATED_SAMPLES_PER_CELL:
+        return False, (f"NOT calibrated at this n: {samples_per_cell:.1f} samples per occupied "
+                       f"cell, fewer than {CALIBRATED_SAMPLES_PER_CELL:g}, where the benchmark's "
+                       f"coverage falls below 90% ({source})")
+    return True, (f"calibrated at this n: {samples_per_cell:.1f} samples per occupied cell; "
+                  f"coverage of every atom at least 90% of seeds from "
+                  f"{CALIBRATED_SAMPLES_PER_CELL:g} on ({source})")
+
+
+def _boundary(corrected: np.ndarray, draws: np.ndarray, level: float) -> np.ndarray:
+    """Limits, shape (2, 5): centered, widened over the boundary regimes not excluded."""
+    limits = _centered(corrected, draws, level)
+    for k in boundary_regimes(corrected, draws, level):
+        regime = _centered(_REGIMES[k] @ corrected, draws @ _REGIMES[k].T, level)
+        limits = np.array([np.minimum(limits[0], regime[0]), np.maximum(limits[1], regime[1])])
+        limits[0, k] = 0.0
+    return limits
 
 
 def _bca(table: SampleTable, solve: Callable[[np.ndarray], np.ndarray], plugin: np.ndarray,
@@ -70,8 +193,8 @@ def _bca(table: SampleTable, solve: Callable[[np.ndarray], np.ndarray], plugin: 
 
 def bootstrap_interval(table: SampleTable, solve: Callable[[np.ndarray], np.ndarray],
                        plugin: np.ndarray, corrected: np.ndarray, draws: np.ndarray,
-                       level: float, method: str,
-                       rng: np.random.Generator) -> dict[str, tuple[float, float]]:
+                       level: float, method: str, rng: np.random.Generator, *,
+                       nonnegative: bool = True) -> dict[str, tuple[float, float]]:
     """Intervals of R, U1, U2, S and the total from bootstrap replicates.
 
     Parameters
@@ -86,24 +209,30 @@ def bootstrap_interval(table: SampleTable, solve: Callable[[np.ndarray], np.ndar
         Bootstrap replicates of the plug-in atoms (:func:`bootstrap_draws`).
     level : float
         Coverage in (0, 1).
-    method : {"centered", "bca", "percentile"}
+    method : {"boundary", "centered", "bca", "percentile"}
         See the module docstring.
     rng : numpy.random.Generator
         Draws BCa's jackknife groups.
+    nonnegative : bool, default True
+        Whether the measure's atoms are >= 0 (False for ``ccs``): then limits are clipped at
+        0 and ``"boundary"`` looks at the boundaries U = 0; otherwise only the total is
+        clipped and ``"boundary"`` is ``"centered"``.
 
     Returns
     -------
     dict
-        Name (atom or ``"total"``) -> (low, high) in bits; low >= 0.
+        Name (atom or ``"total"``) -> (low, high) in bits.
     """
-    tail = (1 - level) / 2
-    boot = _with_total(draws)
-    estimate, raw = _with_total(corrected), _with_total(plugin)
     if method == "bca":
         limits = _bca(table, solve, plugin, draws, level, rng)
+    elif method == "boundary" and nonnegative:
+        limits = _boundary(corrected, draws, level)
+    elif method in ("boundary", "centered"):
+        limits = _centered(corrected, draws, level)
     else:
-        quantiles = np.quantile(boot, [tail, 1 - tail], axis=0)
-        centre = boot.mean(axis=0) if method == "centered" else raw
-        limits = quantiles - centre + estimate
-    limits = np.maximum(limits, 0.0)
+        tail = (1 - level) / 2
+        limits = np.quantile(_with_total(draws), [tail, 1 - tail], axis=0) \
+            - _with_total(plugin) + _with_total(corrected)
+    floor = np.zeros(5) if nonnegative else np.array([-np.inf] * 4 + [0.0])
+    limits = np.maximum(limits, floor)
     return {k: (float(limits[0, i]), float(limits[1, i])) for i, k in enumerate(_NAMES)}

@@ -30,7 +30,10 @@ def test_details_carry_raw_atoms_bias_method_p_values_and_the_interval_flags():
     assert d["correction"] == AUTO_DENSE and d["correction_rule"] == "auto"
     assert d["synergy_null"] == "both"
     assert set(d["p_values"]) == {*ATOMS, "total"} and d["n_permutations"] >= 20
-    assert d["interval_method"] == "centered" and d["interval_calibrated"]
+    assert d["interval_method"] == "boundary" and d["interval_calibrated"]
+    assert d["interval_note"].startswith("calibrated at this n: 125.0 samples per occupied cell")
+    # XOR: both unique informations are 0, so both boundary regimes widen the intervals.
+    assert d["interval_boundary"] == ["unique1", "unique2"]
     assert d["n_samples"] == 500 and d["occupied_cells"] == 4
     assert r.total == pytest.approx(sum(r.atoms()))
 
@@ -50,7 +53,7 @@ def test_seeds_reproduce_and_every_correction_gives_a_valid_decomposition():
 @pytest.mark.parametrize("kwargs, message", [
     ({"correction": "jackknife"}, "correction must be one of auto, shuffle, bootstrap, extrapolation"),
     ({"n_permutations": -1}, "n_permutations must be an integer >= 0; received -1"),
-    ({"interval": "basic"}, "interval must be one of centered, bca, percentile"),
+    ({"interval": "basic"}, "interval must be one of boundary, centered, bca, percentile"),
 ])
 def test_bad_options(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -77,8 +80,10 @@ def test_independent_12_levels_at_500_warns_and_corrects_to_about_zero():
 
 
 @pytest.mark.slow
-def test_xor_default_call_p_below_a_thousandth():
-    r = pid_bench.pid_from_samples(*_xor(2000, 1), seed=1)
+def test_xor_default_call_p_below_a_thousandth_without_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SamplingWarning)
+        r = pid_bench.pid_from_samples(*_xor(2000, 1), seed=1)
     assert r.synergy == pytest.approx(1.0, abs=0.03)
     assert r.details["p_values"]["synergy"] < 0.001
 
@@ -92,3 +97,15 @@ def test_independent_30_levels_default_call_over_20_seeds():
         assert np.all(np.abs(r.atoms()) <= 0.15), (seed, r.atoms())
         above += r.details["p_values"]["synergy"] > 0.05
     assert above >= 18
+
+
+@pytest.mark.filterwarnings("ignore::pid_bench.info.sampling.SamplingWarning")
+@pytest.mark.parametrize("interval, measure, n, note", [
+    ("centered", "broja", 2000, "NOT calibrated: 'centered' intervals miss atoms at 0"),
+    ("boundary", "mmi", 2000, "NOT calibrated: coverage is measured for broja only"),
+    ("boundary", "broja", 24, "NOT calibrated at this n: 6.0 samples per occupied cell"),
+])
+def test_intervals_say_when_they_are_not_calibrated(interval, measure, n, note):
+    r = pid_bench.pid_from_samples(*_xor(n, 0), measure=measure, interval=interval,
+                                   n_permutations=0, n_bootstrap=10, seed=0)
+    assert not r.details["interval_calibrated"] and r.details["interval_note"].startswith(note)
