@@ -501,6 +501,8 @@ def _spread(rows: pd.DataFrame, centre: str, spread: str, value: str = "value") 
 def _reference_text(metric: str) -> str:
     if metric == "balanced_accuracy":
         return "dashed: chance level."
+    if metric in ("f1_macro", "f1_weighted"):
+        return "dashed: chance level, the F1 of predicting every label."
     if metric == "cross_entropy_bits":
         return "dashed: H(Y), the cross-entropy of guessing from the class frequencies."
     if metric in ("captured_bits", "captured_fraction"):

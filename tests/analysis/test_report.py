@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -375,3 +376,18 @@ def test_a_browser_shows_the_headline_first_and_every_figure(report, tmp_path):
     assert "batch_size: 64" in config["text"]
     assert "abc1234" in environment["text"]
     assert config["top"] > max(image["top"] for image in probe["images"])
+
+
+def test_multilabel_f1_rows_are_reported_with_their_chance_level(tmp_path, results):
+    """A table with only a multi-label task's F1 rows (probe_embeddings' names) is reported,
+    weighted F1 as its headline, each figure captioned with its chance line."""
+    rows = results[(results["dataset"] == "latent_bits") & (results["epoch"] == 4)
+                   & (results["metric"] == "balanced_accuracy")
+                   & (results["task"] == "synergy")]
+    table = pd.concat([rows.assign(metric="f1_macro", chance=40.0),
+                       rows.assign(metric="f1_weighted", chance=45.0)])
+    table.to_csv(tmp_path / "results.csv", index=False)
+    _, md_path = write_report(tmp_path, formats=("md",), figure_formats=("png",), dpi=30)
+    md = md_path.read_text("utf-8")
+    assert "## latent_bits: weighted F1 per task" in md and "### Macro F1" in md
+    assert md.count("dashed: chance level, the F1 of predicting every label.") == 4  # alt, caption
