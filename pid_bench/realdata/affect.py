@@ -22,7 +22,7 @@ validation samples (default) or adds them to train or test. Any non-finite value
 the official cleaning (the loader turns only audio ``-inf`` into 0) is set to 0 and counted in
 ``metadata["converter"]["nonfinite_set_to_zero"]``.
 
-Files: MultiBench README, "Affective computing": processed pickles for ``sarcasm``, ``mosi``,
+Files: the "Affective computing" section of MultiBench's README.md: processed pickles for ``sarcasm``, ``mosi``,
 ``mosei``, ``humor`` on Google Drive (CoMM's loader names the file ids: mosi
 1_XdzdW8UNG1TTS6QcX10uhoS6N11OBit, mosei 180l4pN6XAv8-OAYQ6OrMheFUMwtqUWbz, humor
 1L5slPmYyhEVtwGyM1kgcFMjeBpXLZGT0, sarcasm 1EMBUmUL5B0PTncGx3L-sBElGOmjFBR_h). Unpickling runs
@@ -62,7 +62,7 @@ _SPLITS = ("train", "valid", "test")
 
 
 def _obtain(dataset: str) -> str:
-    return (f"MultiBench's processed {dataset} data (README, 'Affective computing'), "
+    return (f"MultiBench's processed {dataset} data (section Affective computing of MultiBench's README.md), "
             f"https://drive.google.com/file/d/{AFFECT_DATASETS[dataset][1]}")
 
 

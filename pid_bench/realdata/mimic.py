@@ -43,7 +43,7 @@ __all__ = ["convert_mimic", "mimic_split"]
 
 _WHAT = "MultiBench's preprocessed MIMIC-III file im.pk"
 _OBTAIN = ("MultiBench's authors once you hold MIMIC-III credentials "
-           "(https://mimic.mit.edu/iv/access/; MultiBench README, 'Healthcare')")
+           "(https://mimic.mit.edu/iv/access/; section Healthcare of MultiBench's README.md)")
 _KEYS = ("ep_tdata", "adm_features_all", "adm_labels_all", "y_icd9")
 
 

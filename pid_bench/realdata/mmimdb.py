@@ -14,8 +14,8 @@ its columns in the file's order; the F1 scores the paper reports are computed on
 pid-bench has no validation split: ``valid_as`` drops it (default) or adds it to train or
 test. A file with another number of rows needs ``bounds`` (the ends of train and validation).
 
-File: https://archive.org/download/mmimdb/multimodal_imdb.hdf5 (MultiBench README,
-"Multimedia").
+File: https://archive.org/download/mmimdb/multimodal_imdb.hdf5 (section Multimedia of MultiBench's
+README.md).
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ __all__ = ["convert_mmimdb", "MMIMDB_BOUNDS"]
 #: Ends of the official train and validation index ranges, and the number of rows.
 MMIMDB_BOUNDS = (15552, 18160, 25959)
 _WHAT = "MM-IMDb's multimodal_imdb.hdf5"
-_OBTAIN = ("https://archive.org/download/mmimdb/multimodal_imdb.hdf5 (MultiBench README, "
-           "'Multimedia')")
+_OBTAIN = ("https://archive.org/download/mmimdb/multimodal_imdb.hdf5 (section Multimedia of "
+           "MultiBench's README.md)")
 _IMAGE_KEYS = {"vgg": "vgg_features", "images": "images"}
 
 

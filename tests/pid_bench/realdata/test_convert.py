@@ -2,6 +2,8 @@
 writers of conftest.py) convert, and train through ``pid-bench run`` with CoMM, with two and
 with three modalities."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -89,3 +91,60 @@ def test_every_format_trains_with_comm_on_two_and_three_modalities(tmp_path, wri
     # captured_fraction is NaN without a known ground truth; every other number is finite
     assert np.isfinite(results[results.metric != "captured_fraction"].value).all()
     assert {"f1_macro", "f1_weighted"} <= set(results[results.dataset == "mmimdb2"].metric)
+
+
+#: The configs that follow CoMM's recipes; each names converted files data/<name>.npz.
+MULTIBENCH_CONFIGS = ["multibench_affect", "multibench_affect_3mod", "multibench_mimic",
+                      "multibench_visionandtouch", "multibench_visionandtouch_3mod",
+                      "multibench_mmimdb"]
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _converted(tmp_path, writers):
+    """data/<file>.npz of every file the configs name, converted from the writers' fixtures."""
+    files = _files(tmp_path, writers)
+    writers.affect(tmp_path / "humor.pkl", dataset="humor", sizes=(24, 4, 12))
+    writers.affect(tmp_path / "sarcasm.pkl", dataset="sarcasm", sizes=(24, 4, 12))
+    files.update(humor=["humor", tmp_path / "humor.pkl"],
+                 sarcasm=["sarcasm", tmp_path / "sarcasm.pkl"])
+    out = {"mosi": "mosi", "humor": "humor", "sarcasm": "sarcasm", "mimic": "mimic",
+           "vt": "visionandtouch", "mmimdb": "mmimdb"}
+    paths = {}
+    for name, (kind, path, *extra) in files.items():
+        target = tmp_path / "data" / f"{out[name]}.npz"
+        target.parent.mkdir(exist_ok=True)
+        assert main(["convert", kind, str(path), "--out", str(target), *map(str, extra)]) == 0
+        paths[f"data/{out[name]}.npz"] = target
+    return paths
+
+
+@pytest.mark.parametrize("name", MULTIBENCH_CONFIGS)
+def test_multibench_configs_name_what_the_converters_write(name, tmp_path, writers, capsys):
+    from pid_bench.experiment import load_config
+
+    config = load_config(ROOT / "configs" / f"{name}.yaml")
+    paths = _converted(tmp_path, writers)
+    capsys.readouterr()
+    for spec in config.datasets:
+        data = MultimodalDataset.load(paths[spec.args["path"]], spec.args["modalities"])
+        assert data.modality_names == tuple(spec.args["modalities"])
+        assert set(config.tasks) <= set(data.tasks)
+    assert config.seeds == (0, 1, 2, 3, 4) and config.train.epochs == 100
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", MULTIBENCH_CONFIGS)
+def test_multibench_configs_run_on_converted_fixtures(name, tmp_path, writers, capsys):
+    """Each config as written (widths, encoders, tasks), one epoch, one seed, on fixtures."""
+    paths = _converted(tmp_path, writers)
+    raw = yaml.safe_load((ROOT / "configs" / f"{name}.yaml").read_text())
+    for entry in raw["datasets"]:
+        entry["args"]["path"] = str(paths[entry["args"]["path"]])
+    raw.update(seeds=[0], threads=1)
+    raw["train"].update(epochs=1, warmup_epochs=0)
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(raw))
+    assert main(["run", str(tmp_path / "cfg.yaml"), "--out", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    results = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert set(results.method) == {m["name"] for m in raw["methods"]}
+    assert set(results.dataset) == {d["label"] for d in raw["datasets"]}
