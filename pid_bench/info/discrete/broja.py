@@ -53,12 +53,20 @@ Before iterating, the solver tries, in turn (:func:`_solve`):
 1. p itself, certified by min_i H(Y | Xi) alone. This is exact wherever p is optimal:
    X1 = X2, Y a function of one source, Y constant, any Markov chain Y - Xi - Xj; no
    iteration is needed there.
-2. Pruning: cells of total mass at most 1e-3 tol (1e-12 at the default), then 1e-2 tol,
-   are set to 0, the rest is solved, and the result is lifted back and certified *for p itself* (the pruned
-   cells are added back to Q, the dual pair is extended to the emptied cells), so pruning
-   costs what the certificate shows, about 4e-11 bits at the default tol. Masses below
-   1e-13 otherwise make the Newton matrices indefinite in round-off.
-3. The interior-point method on p.
+2. Small tables (at most 60 dual variables, no cell below 1e-12): the same interior-point
+   iteration on flat dense arrays without the safeguards below
+   (:mod:`pid_bench.info.discrete._broja_small`), about forty array operations an
+   iteration instead of a few hundred, with an active-set Newton finish where round-off
+   stalls it; if it does not certify ``tol``, the robust path (3, 4) runs from the start.
+3. Pruning: cells of total mass at most 1e-3 tol (1e-12 at the default), then 1e-2 tol,
+   are set to 0, the rest is solved (by the fast path where it applies), and the result
+   is lifted back and certified *for p itself* (the pruned cells are added back to Q, the
+   dual pair is extended to the emptied cells), so pruning costs what the certificate
+   shows, about 4e-11 bits at the default tol. Masses below 1e-13 otherwise make the
+   Newton matrices indefinite in round-off.
+4. The interior-point method on p.
+
+``details["solver"]`` names the step that certified the result.
 
 If none reaches ``tol``, BrojaConvergenceError reports the smallest certified gap reached.
 """
