@@ -10,10 +10,9 @@ I(Z; Y) >= H(Y) - CE(q) (cross-entropy on held-out test pairs, in bits), clipped
 :func:`probe_classification_mlp` takes the same arguments and returns the same metrics as
 :func:`pid_bench.evaluate.probe_classification`. The MLP is scikit-learn's
 :class:`~sklearn.neural_network.MLPClassifier` (ReLU, Adam, L2 penalty ``alpha``), trained one
-epoch at a time: on this machine it fitted the same probe 1.4 to 2.4 times faster than a torch
-MLP of the same size and schedule (2,000 x 64 embeddings, width 64, 100 epochs, one thread,
-both bit-for-bit deterministic with a seed; measured 2026-12-02 under a load average of 5-8),
-and it keeps the probes free of torch.
+epoch at a time: it fitted the same MLP 1.3 to 2.7 times faster than a torch loop of the same
+size and schedule, both bit-for-bit deterministic with a seed on CPU, and it keeps the probes
+free of torch (docs/results/mlp_probe.md, ``benchmarks/mlp_probe.py``).
 """
 
 from __future__ import annotations
