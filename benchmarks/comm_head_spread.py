@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from pid_bench.experiment import _build_method, build_dataset, environment, load_config
+from pid_bench.experiment import build_dataset, build_method, environment, load_config
 from pid_bench.train import _Tensors
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,7 +83,7 @@ def head_spread(config: str | Path, seeds: Sequence[int], pairs: int,
         for head, batch_norm in (("plain", False), ("batch_norm", True)):
             spec = dataclasses.replace(comm[0], hparams={**comm[0].hparams,
                                                          "batch_norm": batch_norm})
-            model = _build_method(spec, specs[dataset], data, seed)
+            model = build_method(spec, specs[dataset], data, seed=seed)
             model.train()
             generator = torch.Generator().manual_seed(seed)
             batch = tensors.batch(torch.arange(pairs), torch.device("cpu"), generator)

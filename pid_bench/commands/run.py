@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pid_bench import experiment
+
 __all__ = ["HELP", "add_arguments", "run", "format_summary"]
 
 HELP = "train methods on datasets over seeds, probe every task, write and print the results table"
@@ -49,7 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=None,
                         help="training epochs (the warm-up is capped at it)")
     parser.add_argument("--workers", type=int, default=None,
-                        help="runs in parallel processes (default: the config's, else 1)")
+                        help="runs at a time: local processes, Dask workers of a local cluster, "
+                             "SLURM array tasks (default: the config's, else 1); with --device "
+                             "cuda, local run i trains on GPU i mod (number of GPUs)")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch and BLAS threads per run (default: the config's)")
     parser.add_argument("--device", default=None, help="auto, cpu, cuda, cuda:K or mps")
@@ -61,6 +65,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rerun-invalid", action="store_true",
                         help="run again the runs whose files no longer match their done.json "
                              "(changed, truncated or deleted), instead of stopping with an error")
+    parser.add_argument("--executor", choices=("local", "slurm", "dask"), default=None,
+                        help="where the runs execute (default: the config's, else local): this "
+                             "machine, SLURM job arrays (pip install 'pid-bench[slurm]') or a "
+                             "Dask cluster (pip install 'pid-bench[dask]'); remote workers need "
+                             "--out on a filesystem they share")
+    parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                        help="the Dask scheduler (with --executor dask; default: a local cluster "
+                             "of --workers processes on 127.0.0.1)")
+    parser.add_argument("--partition", default=None, help="the SLURM partition (with --executor "
+                                                          "slurm)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -80,21 +94,20 @@ def format_summary(summary: pd.DataFrame) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the grid, then print the summary table and where the results are."""
-    from pid_bench.experiment import read_config, run_experiment, summarize, with_overrides
-
     path = args.config
     if path is None:
         if not DEFAULT_CONFIG.is_file():
             raise ValueError(f"no CONFIG given and the default {DEFAULT_CONFIG} does not exist; "
                              f"pass a YAML config")
         path = DEFAULT_CONFIG
-    config = with_overrides(read_config(path), methods=args.methods, datasets=args.datasets,
-                            seeds=args.seeds, epochs=args.epochs, device=args.device,
-                            precision=args.precision, workers=args.workers, threads=args.threads,
-                            target_task=args.target_task)
+    config = experiment.with_overrides(
+        experiment.read_config(path), methods=args.methods, datasets=args.datasets,
+        seeds=args.seeds, epochs=args.epochs, device=args.device, precision=args.precision,
+        workers=args.workers, threads=args.threads, target_task=args.target_task,
+        executor=args.executor, scheduler=args.scheduler, partition=args.partition)
     out = args.out if args.out is not None else Path("results") / Path(path).stem
-    results = run_experiment(config, out, progress=not args.quiet,
-                             rerun_invalid=args.rerun_invalid)
-    print(format_summary(summarize(results)))
+    results = experiment.run_experiment(config, out, progress=not args.quiet,
+                                        rerun_invalid=args.rerun_invalid)
+    print(format_summary(experiment.summarize(results)))
     print(f"\nresults: {out / 'results.csv'} ({len(results)} rows)")
     return 0

@@ -56,6 +56,11 @@ def test_the_plug_in_example_runs_through_the_command(tmp_path, monkeypatch, cap
     (["--datasets", "mnist"], "unknown dataset 'mnist'"),
     (["--epochs", "-2"], "epochs must be an integer >= 0"),
     (["--precision", "fp16"], "precision must be one of fp32, bf16; received 'fp16'"),
+    (["--scheduler", "tcp://127.0.0.1:8786"], "executor 'local' takes no scheduler (those are "
+                                              "settings of dask)"),
+    (["--executor", "dask", "--scheduler", "127.0.0.1"], "scheduler must be an address like "
+                                                         "'tcp://HOST:PORT'"),
+    (["--executor", "dask", "--partition", "gpu"], "executor 'dask' takes no partition"),
 ])
 def test_bad_flags_fail_with_a_message_before_training(tmp_path, capsys, argv, message):
     status = main(["run", str(_tiny_config(tmp_path / "grid.yaml")), "--out",
@@ -94,3 +99,22 @@ def test_supervised_needs_a_target_task_which_the_flag_names(tmp_path, capsys):
                  "--seeds", "0", "--epochs", "1", "--quiet"]) == 0
     saved = yaml.safe_load((out / "config.yaml").read_text())
     assert saved["methods"][0]["target_task"] == "redundancy"
+
+
+def test_executor_flags_reach_the_config(tmp_path):
+    from pid_bench.cli import build_parser
+    from pid_bench.experiment import read_config, with_overrides
+
+    args = build_parser().parse_args(["run", "grid.yaml", "--executor", "slurm", "--partition",
+                                      "gpu", "--workers", "16"])
+    config = with_overrides(read_config(_tiny_config(tmp_path / "grid.yaml")),
+                            executor=args.executor, partition=args.partition,
+                            workers=args.workers)
+    assert (config.executor.name, config.executor.partition, config.workers) == (
+        "slurm", "gpu", 16)
+
+
+def test_an_unknown_executor_is_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "grid.yaml", "--executor", "ray"])
+    assert "invalid choice: 'ray'" in capsys.readouterr().err

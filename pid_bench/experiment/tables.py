@@ -1,0 +1,96 @@
+"""The results directory's tables: written from its verified runs, and summarised."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from pid_bench.data import GROUND_TRUTH_COLUMNS, MultimodalDataset
+from pid_bench.io import atomic_path, atomic_write_text
+from pid_bench.results_dir import finished_runs, table_text, union_tables
+
+__all__ = ["TRAINING_COLUMNS", "ground_truth_table", "summarize", "write_csv", "write_tables"]
+
+#: Columns of ``training.csv`` (one row per run and epoch).
+TRAINING_COLUMNS = ("dataset", "method", "seed", "epoch", "loss", "seconds", "pairs_per_second")
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> None:
+    """Write ``table`` atomically as the CSV text the results directory holds."""
+    atomic_write_text(path, table_text(table))
+
+
+def _has_pyarrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def write_tables(out: Path) -> pd.DataFrame:
+    """Write the directory's tables, those of its verified finished runs; return the results.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        Results directory.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``out/results.csv`` (also written as ``results.parquet`` where pyarrow is installed).
+    """
+    tables = union_tables(finished_runs(out))
+    for name, table in tables.items():
+        write_csv(table, out / name)
+    if _has_pyarrow():
+        with atomic_path(out / "results.parquet") as tmp:
+            tables["results.csv"].to_parquet(tmp, index=False)
+    return tables["results.csv"]
+
+
+def ground_truth_table(datasets: Mapping[str, MultimodalDataset]) -> pd.DataFrame:
+    """One row per (dataset, task): the task's ground truth in bits (``ground_truth.csv``)."""
+    frames = [d.ground_truth.rename_axis("task").reset_index().assign(dataset=label)
+              for label, d in datasets.items()]
+    return pd.concat(frames, ignore_index=True)[["dataset", "task", *GROUND_TRUTH_COLUMNS]]
+
+
+def summarize(results: pd.DataFrame) -> pd.DataFrame:
+    """Mean over seeds of the final-epoch balanced accuracy and captured bits, per task.
+
+    Rows without an epoch (``probe_embeddings`` called without ``epoch=``) count as final, and
+    rows without a seed as one seed.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        A long-form results table (``run_experiment``'s output).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (dataset, task, method), in the table's order, with ``seeds``,
+        ``balanced_accuracy`` and its standard deviation over seeds ``balanced_accuracy_sd``
+        (%; missing for continuous tasks), its ``chance`` level (%), ``captured_bits`` (mean,
+        bits) and the task's ground truth ``gt_*`` (bits).
+    """
+    keys = ["dataset", "task", "method"]
+    gt = [f"gt_{c}" for c in GROUND_TRUTH_COLUMNS]
+    columns = [*keys, "seeds", "balanced_accuracy", "balanced_accuracy_sd", "chance",
+               "captured_bits", *gt]
+    if results.empty:
+        return pd.DataFrame(columns=columns)
+    last = results.groupby(["dataset", "method", "seed"], dropna=False)["epoch"].transform("max")
+    # Rows without an epoch (embeddings probed outside training) are final results too.
+    final = results[results["epoch"].isna() | results["epoch"].eq(last).fillna(False)]
+    bits = final[final.metric == "captured_bits"].groupby(keys, sort=False).agg(
+        seeds=("seed", lambda s: s.nunique(dropna=False)), captured_bits=("value", "mean"),
+        **{c: (c, "first") for c in gt})
+    accuracy = final[final.metric == "balanced_accuracy"].groupby(keys, sort=False).agg(
+        balanced_accuracy=("value", "mean"), balanced_accuracy_sd=("value", "std"),
+        chance=("chance", "first"))
+    return bits.join(accuracy, how="left").reset_index()[columns]

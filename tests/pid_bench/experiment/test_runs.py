@@ -1,0 +1,261 @@
+"""Tests of pid_bench.experiment.runs: the grid runner, its results directory, resume and
+validation, GPU placement."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from pid_bench.data import GROUND_TRUTH_COLUMNS
+from pid_bench.evaluate import RESULT_COLUMNS
+from pid_bench.experiment import load_config, run_experiment, summarize
+from pid_bench.experiment.runs import grid_runs, place_on_gpus
+from experiment_stand_in import STAND_IN, LinearStandIn, tiny_config
+
+
+def _read(out: Path) -> pd.DataFrame:
+    return pd.read_csv(out / "results.csv")
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    out = tmp_path_factory.mktemp("grid")
+    table = run_experiment(tiny_config(probe_every=1), out, progress=False)
+    return out, table
+
+
+def test_grid_writes_the_results_directory(finished):
+    out, table = finished
+    for name in ("config.yaml", "environment.json", "results.csv", "ground_truth.csv",
+                 "training.csv"):
+        assert (out / name).is_file(), name
+    for seed in (0, 1):
+        run = out / "runs" / f"latent__linear__seed{seed}"
+        assert (run / "checkpoint.pt").is_file() and (run / "done.json").is_file()
+        done = json.loads((run / "done.json").read_text())
+        assert done["epochs"] == 2 and done["pairs_per_second"] > 0
+    assert tuple(table.columns) == RESULT_COLUMNS
+    # 2 seeds x 2 tasks x 4 metrics, probed after epoch 1 and at the end (epoch 2)
+    assert len(table) == 2 * 2 * 4 * 2
+    assert sorted(table.epoch.unique()) == [1, 2]
+    assert set(table.method) == {"linear"} and set(table.dataset) == {"latent"}
+    pd.testing.assert_frame_equal(table, _read(out))
+    truth = pd.read_csv(out / "ground_truth.csv").set_index("task")
+    assert truth.loc["redundancy", "redundancy"] == pytest.approx(2.0)
+    assert truth.loc["synergy", "synergy"] == pytest.approx(0.811278, abs=1e-6)
+    gt = table.drop_duplicates("task").set_index("task")
+    for c in GROUND_TRUTH_COLUMNS:
+        assert gt.loc["synergy", f"gt_{c}"] == pytest.approx(truth.loc["synergy", c])
+    training = pd.read_csv(out / "training.csv")
+    assert list(training.columns) == ["dataset", "method", "seed", "epoch", "loss", "seconds",
+                                      "pairs_per_second"]
+    assert len(training) == 4 and (training.pairs_per_second > 0).all()
+    env = json.loads((out / "environment.json").read_text())
+    assert {"python", "platform", "cpu", "device", "packages", "git_commit"} <= set(env)
+    saved = yaml.safe_load((out / "config.yaml").read_text())
+    assert load_config(saved) == load_config(tiny_config(probe_every=1))
+
+
+def test_spec_json_is_the_identity_the_runs_had_before_the_split(finished):
+    """The run identity (and so every existing results directory) is unchanged by the typed
+    config: these are the keys, in order, that spec.json held before."""
+    spec = json.loads((finished[0] / "runs" / "latent__linear__seed0" / "spec.json").read_text())
+    assert list(spec) == ["dataset", "method", "seed", "train", "probe", "probe_every", "tasks",
+                          "embed_batch_size"]
+    assert list(spec["train"]) == ["epochs", "batch_size", "lr", "weight_decay",
+                                   "warmup_epochs", "grad_clip", "precision"]
+    assert spec["probe"] == {"c_grid": [0.1, 10.0], "alpha_grid": [0.01, 0.1, 1.0, 10.0, 100.0,
+                                                                  1000.0],
+                             "validation_fraction": 0.2, "max_iter": 300}
+    assert spec["method"] == {"name": STAND_IN, "label": "linear", "target_task": None,
+                              "hparams": {}}
+
+
+def test_stand_in_captures_the_shared_factor_and_not_synergy(finished):
+    # The stand-in aligns linear maps of x1 and x2: it keeps what they share (r) and cannot
+    # represent the synergy label linearly. Chance is 25 % and 50 %.
+    summary = summarize(finished[1]).set_index("task")
+    assert summary.loc["redundancy", "balanced_accuracy"] > 60
+    assert summary.loc["synergy", "balanced_accuracy"] < 65
+    assert (summary.seeds == 2).all()
+
+
+def test_rerun_skips_finished_runs(finished, monkeypatch):
+    out, table = finished
+
+    def never(*args, **kwargs):
+        raise AssertionError("a finished run was trained again")
+
+    monkeypatch.setattr("pid_bench.experiment.runs.execute_run", never)
+    pd.testing.assert_frame_equal(run_experiment(tiny_config(probe_every=1), out, progress=False),
+                                  table)
+
+
+def test_interrupted_grid_resumes_to_the_uninterrupted_table(finished, tmp_path, monkeypatch):
+    # One dry-run step, then two runs of 2 epochs x 4 steps: step 15 is in run 2, epoch 2.
+    monkeypatch.setattr(LinearStandIn, "steps", 0)
+    monkeypatch.setattr(LinearStandIn, "fail_at_step", 1 + 8 + 4 + 2)  # dry run, run 1, epoch 1
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(tiny_config(probe_every=1), tmp_path, progress=False)
+    first, second = (tmp_path / "runs" / f"latent__linear__seed{s}" for s in (0, 1))
+    assert (first / "done.json").is_file()
+    assert (second / "checkpoint.pt").is_file() and not (second / "done.json").exists()
+    assert set(_read(tmp_path).seed) == {0}
+    monkeypatch.setattr(LinearStandIn, "fail_at_step", None)
+    resumed = run_experiment(tiny_config(probe_every=1), tmp_path, progress=False)
+    pd.testing.assert_frame_equal(resumed, finished[1])
+
+
+def test_two_workers_give_the_same_table(finished, tmp_path):
+    table = run_experiment(tiny_config(probe_every=1), tmp_path, workers=2, progress=False)
+    pd.testing.assert_frame_equal(table, finished[1])
+
+
+def test_a_changed_config_is_refused_in_an_existing_directory(finished):
+    out, _ = finished
+    with pytest.raises(ValueError, match="different config"):
+        run_experiment(tiny_config(probe_every=1, probe={"c_grid": [1.0]}), out, progress=False)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"methods": ["nope"]}, "unknown method 'nope'; known methods: .*comm"),
+    ({"methods": ["no_such_module:Thing"]}, "cannot import module"),
+    ({"datasets": ["mnist"]}, "unknown dataset 'mnist'; known datasets: latent, trifeature"),
+    ({"epoch": 3}, r"unknown keys \['epoch'\]"),
+    ({"datasets": [{"name": "latent", "args": {"n_samples": 5}}]}, "bad arguments"),
+    ({"tasks": ["colour"]}, r"tasks \['colour'\] are missing from dataset 'latent'"),
+    ({"methods": [{"name": "supervised", "target_task": "colour"}]},
+     "target_task 'colour' of method 'supervised' is missing"),
+    ({"methods": [{"name": STAND_IN, "hparams": {"input_dim": 5}}]},
+     r"cannot run \(dataset modalities \{'x1': \(6,\), 'x2': \(6,\)\}\)"),
+    ({"methods": [{"name": STAND_IN, "hparams": {"width": 5}}]}, "width"),
+    ({"train": {"optimizer": "sgd"}}, r"train \(fields of pid_bench.train.TrainConfig\) has "
+                                      r"unknown keys \['optimizer'\]; expected keys among"),
+    ({"train": {"epoch": 3}}, r"unknown keys \['epoch'\] \(did you mean 'epochs'\?\); "
+                              r"expected keys among \['batch_size', 'device', 'epochs'"),
+    ({"seed": [0]}, r"the config has unknown keys \['seed'\] \(did you mean 'seeds'\?\)"),
+    ({"methods": ["supervised"]}, "method 'supervised' trains on the labels of one task, which "
+                                  "nothing names: set 'target_task: TASK' in its config entry, "
+                                  "or pass --target-task TASK"),
+    ({"probe": {"c_grid": []}}, "c_grid must be a non-empty"),
+    ({"methods": []}, "at least one entry under 'methods'"),
+    ({"methods": [{"name": STAND_IN, "train": {"optimiser": "sgd"}}]},
+     r"method '.*': train .* has unknown keys \['optimiser'\]"),
+    ({"methods": [{"name": STAND_IN, "train": {"lr": -1}}]}, r"method '.*': lr must be"),
+    ({"train": {"lr": -1}, "methods": [STAND_IN, {"name": STAND_IN, "label": "other"}]},
+     r"^lr must be"),
+    ({"datasets": [{"name": "latent", "augment": "strong"}]},
+     "must be 'default', 'none' or a mapping"),
+    ({"datasets": [{"name": "latent", "augment": {"vector": {"noise": 1}}}]},
+     r"unknown vector augmentation options \['noise'\]; accepted: \['noise_std'"),
+    ({"datasets": [{"name": "latent", "augment": {"vector": {"noise_std": -1}}}]},
+     "std must be a number"),
+])
+def test_bad_configs_fail_before_training(tmp_path, change, message):
+    with pytest.raises(ValueError, match=message):
+        run_experiment(tiny_config(**change), tmp_path, progress=False)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_method_trains_with_its_own_settings(tmp_path):
+    config = tiny_config(methods=[STAND_IN, {"name": STAND_IN, "label": "slow_lr",
+                                             "train": {"lr": 1e-3, "epochs": 1}}], seeds=[0])
+    run_experiment(config, tmp_path, progress=False)
+    own = json.loads((tmp_path / "runs" / "latent__slow_lr__seed0" / "spec.json").read_text())
+    shared = json.loads((tmp_path / "runs" / "latent__linear__seed0" / "spec.json").read_text())
+    assert (own["train"]["lr"], own["train"]["epochs"]) == (1e-3, 1)
+    assert (shared["train"]["lr"], shared["train"]["epochs"]) == (1e-2, 2)
+    assert "train" not in own["method"] and own["train"]["batch_size"] == 32
+    training = pd.read_csv(tmp_path / "training.csv")
+    assert training.groupby("method")["epoch"].max().to_dict() == {"linear": 2, "slow_lr": 1}
+
+
+def test_run_i_goes_to_gpu_i_mod_the_number_of_gpus(tmp_path):
+    config = load_config(tiny_config(seeds=[0, 1, 2, 3, 4], train={"device": "cuda"}))
+    runs = grid_runs(config, tmp_path)
+    assert [r.train.device for r in place_on_gpus(runs, 3)] == [
+        "cuda:0", "cuda:1", "cuda:2", "cuda:0", "cuda:1"]
+    assert [r.train.device for r in place_on_gpus(runs, 0)] == ["cuda"] * 5
+    mixed = [runs[0], dataclasses.replace(runs[1], train=dataclasses.replace(runs[1].train,
+                                                                             device="cpu")),
+             runs[2]]
+    assert [r.train.device for r in place_on_gpus(mixed, 2)] == ["cuda:0", "cpu", "cuda:1"]
+    assert place_on_gpus(runs, 3)[1].identity() == runs[1].identity()  # not part of identity
+
+
+def test_the_runner_places_local_workers_on_the_gpus(tmp_path, monkeypatch):
+    """``--device cuda --workers 2`` with 2 GPUs (mocked): runs 0, 1, 2 train on cuda:0, 1, 0."""
+    import torch
+
+    from pid_bench.experiment import runs as runs_module
+
+    seen = []
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(runs_module, "open_executor", _inline_executor)
+    monkeypatch.setattr(runs_module, "execute_run",
+                        lambda run, *args: seen.append((run.seed, run.train.device)))
+    monkeypatch.setattr(runs_module, "resolve_device", lambda name: name)
+    run_experiment(tiny_config(seeds=[0, 1, 2], workers=2, train={"device": "cuda"}),
+                   tmp_path, progress=False)
+    assert seen == [(0, "cuda:0"), (1, "cuda:1"), (2, "cuda:0")]
+
+
+def _inline_executor(*args, **kwargs):
+    import contextlib
+
+    from pid_bench.experiment.executors import InlineExecutor
+
+    return contextlib.nullcontext(InlineExecutor())
+
+
+def _spawned_workers(parent: int) -> list[int]:
+    """Pids of the pool workers that process ``parent`` started (Linux /proc)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    return [int(pid) for pid in children
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux's /proc")
+def test_workers_end_when_the_runner_is_killed(tmp_path):
+    config = tiny_config(methods=["cross", "cross_self"], seeds=[0], workers=2, threads=1,
+                         train={"epochs": 100_000, "batch_size": 32, "device": "cpu"})
+    (tmp_path / "grid.yaml").write_text(yaml.safe_dump(config))
+    runner = subprocess.Popen(
+        [sys.executable, "-c", "from pid_bench.experiment import run_experiment; "
+                               "run_experiment('grid.yaml', 'out', progress=False)"],
+        cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(tmp_path.glob("out/runs/*/checkpoint.pt"))) < 2:
+            assert runner.poll() is None and time.monotonic() < deadline, "no run started"
+            time.sleep(0.2)
+        workers = _spawned_workers(runner.pid)
+        assert len(workers) == 2
+    finally:
+        runner.kill()
+        runner.wait()
+    deadline = time.monotonic() + 20
+    while any(map(_alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [pid for pid in workers if _alive(pid)]
+    for pid in left:   # a failing check must not leave them training
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"workers {left} outlived the runner"
