@@ -141,7 +141,7 @@ def test_multibench_configs_run_on_converted_fixtures(name, tmp_path, writers, c
     for entry in raw["datasets"]:
         entry["args"]["path"] = str(paths[entry["args"]["path"]])
     raw.update(seeds=[0], threads=1)
-    raw["train"].update(epochs=1, warmup_epochs=0)
+    raw["train"].update(epochs=1, warmup_epochs=0, batch_size=8)   # fixtures: 12+ samples
     (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(raw))
     assert main(["run", str(tmp_path / "cfg.yaml"), "--out", str(tmp_path / "out")]) == 0
     capsys.readouterr()
