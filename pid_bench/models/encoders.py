@@ -89,7 +89,8 @@ def compact_steps(x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
 
     After this, step t of sample i is its t-th real step whatever padding the input had (at
     the front, as MultiBench's, or anywhere), so positions and recurrences see the same
-    sequence as for the sample without padding.
+    sequence as for the sample without padding. Steps after the batch's longest real length
+    hold padding only and are cut off, which saves their computation.
 
     Parameters
     ----------
@@ -100,12 +101,14 @@ def compact_steps(x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
     Returns
     -------
     (Tensor, Tensor)
-        The compacted steps (B, T, d) and their mask (B, T): ``mask[i, t]`` is ``t < L_i``,
-        ``L_i`` the number of real steps of sample i.
+        The compacted steps (B, T', d) and their mask (B, T'): ``mask[i, t]`` is ``t < L_i``,
+        ``L_i`` the number of real steps of sample i and T' = max_i L_i.
     """
-    order = torch.argsort((~mask).to(torch.int8), dim=1, stable=True)
-    steps = torch.gather(x, 1, order[..., None].expand_as(x))
-    valid = torch.arange(x.shape[1], device=x.device)[None, :] < mask.sum(dim=1, keepdim=True)
+    lengths = mask.sum(dim=1, keepdim=True)
+    longest = int(lengths.max()) if lengths.numel() else 0
+    order = torch.argsort((~mask).to(torch.int8), dim=1, stable=True)[:, :longest]
+    steps = torch.gather(x, 1, order[..., None].expand(-1, -1, x.shape[2]))
+    valid = torch.arange(longest, device=x.device)[None, :] < lengths
     return steps * valid[..., None].to(steps.dtype), valid
 
 
@@ -218,8 +221,9 @@ class SequenceEncoder(nn.Module):
 
     Shapes
     ------
-    ``forward(x, mask)``: x (B, T, d_in), mask bool (B, T) or None -> (tokens (B, T, d),
-    valid (B, T)), ``valid[i, t]`` True for the t-th real step of sample i.
+    ``forward(x, mask)``: x (B, T, d_in), mask bool (B, T) or None -> (tokens (B, T', d),
+    valid (B, T')), ``valid[i, t]`` True for the t-th real step of sample i; T' is the
+    longest real length of the batch (:func:`compact_steps`).
     """
 
     def __init__(self, shape: Sequence[int], arch: Architecture) -> None:

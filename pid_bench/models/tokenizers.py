@@ -118,8 +118,8 @@ class ModalityTokenizer(nn.Module):
     Shapes
     ------
     ``forward(x, mask=None)``: x (B, *shape), ``mask`` bool (B, T) for a sequence (True: a
-    real step; None: no padding) -> (B, T', arch.embed_dim); T' = ``n_tokens``, or the
-    batch's T for a sequence.
+    real step; None: no padding) -> (B, T', arch.embed_dim); T' = ``n_tokens``, or for a
+    sequence the longest real length of the batch.
     """
 
     def __init__(self, shape: Sequence[int], arch: Architecture) -> None:

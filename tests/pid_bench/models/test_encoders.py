@@ -71,9 +71,13 @@ def test_compact_steps_moves_real_steps_first_in_order_and_zeroes_padding():
     x = torch.arange(12.0).reshape(2, 3, 2)
     mask = torch.tensor([[False, True, True], [True, False, True]])
     steps, valid = compact_steps(x, mask)
-    torch.testing.assert_close(steps[0], torch.tensor([[2.0, 3.0], [4.0, 5.0], [0.0, 0.0]]))
-    torch.testing.assert_close(steps[1], torch.tensor([[6.0, 7.0], [10.0, 11.0], [0.0, 0.0]]))
-    assert valid.tolist() == [[True, True, False], [True, True, False]]
+    torch.testing.assert_close(steps[0], torch.tensor([[2.0, 3.0], [4.0, 5.0]]))
+    torch.testing.assert_close(steps[1], torch.tensor([[6.0, 7.0], [10.0, 11.0]]))
+    assert valid.tolist() == [[True, True], [True, True]]  # the all-padding step is cut off
+    mask[1] = torch.tensor([False, False, True])
+    steps, valid = compact_steps(x, mask)
+    torch.testing.assert_close(steps[1], torch.tensor([[10.0, 11.0], [0.0, 0.0]]))
+    assert valid.tolist() == [[True, True], [True, False]]
 
 
 def test_sinusoidal_positions_follow_the_formula():

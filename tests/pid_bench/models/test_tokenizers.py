@@ -58,5 +58,7 @@ def test_modality_tokenizer_features_option_and_sequences():
     assert seq.token_mask(x, None) is None and tab.token_mask(torch.randn(3, 5), None) is None
     mask = torch.tensor([[True] * 6, [False, True] * 3, [False] * 5 + [True]])
     assert seq.token_mask(x, mask).sum(1).tolist() == [6, 3, 1]
+    assert seq(x, mask).shape == seq.token_mask(x, mask).shape + (8,)
+    assert seq(x[1:], mask[1:]).shape == (2, 3, 8)  # cut to the longest real length
     with pytest.raises(ValueError, match="not a sequence"):
         tab(torch.randn(3, 5), torch.ones(3, 5, dtype=torch.bool))
