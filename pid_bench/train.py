@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import math
@@ -16,11 +17,13 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
+from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
+from pid_bench import distributed
 from pid_bench.data import MultimodalDataset
 from pid_bench.io import atomic_path
-from pid_bench.methods.base import Batch, Method
+from pid_bench.methods.base import Batch, Method, Shard
 from pid_bench.settings import TrainConfig, check_device_name
 
 __all__ = ["TrainConfig", "TrainResult", "train", "embed", "resolve_device", "check_data",
@@ -236,6 +239,18 @@ def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
     and records as an uninterrupted run. A method with ``trainable = False`` is not
     optimised: the callback runs once with epoch 0 and nothing is checkpointed.
 
+    In a process group of K > 1 processes (``torchrun``, :mod:`pid_bench.distributed`), every
+    process calls ``train`` with the same arguments and the run is data-parallel: each global
+    batch of ``config.batch_size`` rows (divisible by K) is cut into K contiguous shares, the
+    model is wrapped in ``DistributedDataParallel`` and trained through its forward pass
+    (:meth:`Method.forward <pid_bench.methods.base.Method.forward>`), augmentations are drawn on
+    the global batch, the losses gather every process's embeddings and batch-norm layers use
+    the global batch's statistics. On CPU the losses then match a single process at the same
+    batch size up to float rounding (dropout masks, drawn per process, do not). Only rank 0
+    reads the checkpoint (and sends it to the others), runs the callback and writes the
+    checkpoint; the history's loss is the mean over processes, and the other ranks return
+    empty records. ``checkpoint_dir`` and ``callback`` matter on rank 0 only.
+
     Parameters
     ----------
     method : Method
@@ -260,8 +275,8 @@ def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
     ------
     ValueError
         Before any training: a dataset that does not fit the method, more samples per batch
-        than the dataset has, an unavailable device, an unreadable checkpoint or a checkpoint
-        of another run.
+        than the dataset has, a batch size not divisible by the number of processes, an
+        unavailable device, an unreadable checkpoint or a checkpoint of another run.
     FloatingPointError
         A loss that is NaN or infinite.
     """
@@ -277,7 +292,24 @@ def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
     if not method.trainable:
         return _untrained(method, callback, device)
 
-    tensors = _Tensors(data)
+    world = distributed.world_size()
+    if world > 1 and config.epochs > 0 and config.batch_size % world:
+        raise ValueError(f"batch_size {config.batch_size} must be divisible by the {world} "
+                         f"processes of data-parallel training")
+    with contextlib.ExitStack() as stack:
+        if world > 1:
+            stack.enter_context(distributed.synced_batch_norm(method))
+        result = _fit(method, _Tensors(data), config, device, path, callback, identity)
+    method.eval()
+    return result
+
+
+def _fit(method: Method, tensors: _Tensors, config: TrainConfig, device: torch.device,
+         path: Path | None, callback: Callback | None, identity: str | None) -> TrainResult:
+    """The epochs of :func:`train` after its checks, in one process or in each of a group."""
+    world, leader = distributed.world_size(), distributed.is_leader()
+    rows = config.batch_size // world
+    first = distributed.rank() * rows
     steps = tensors.n // config.batch_size
     optimizer = torch.optim.AdamW(method.parameters(), lr=config.lr,
                                   weight_decay=config.weight_decay)
@@ -291,8 +323,8 @@ def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
     frames: list[pd.DataFrame] = []
     start = 0
     global_state = torch.Generator().manual_seed(int(seeds[2])).get_state()
-    if path is not None and path.exists():
-        state = _load_checkpoint(path, method, config, identity)
+    state = _resume_state(path, method, config, identity)
+    if state is not None:
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         order_gen.set_state(state["rng"]["order"])
@@ -301,11 +333,13 @@ def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
         history = _frame_from_state(state["history"]).to_dict("records")
         frames = [_frame_from_state(f) for f in state["records"]]
         start = int(state["epoch"])
+    # DDP synchronises the gradients in the backward of its own forward pass: Method.forward
+    model = method if world == 1 else DistributedDataParallel(method)
 
     label = method.name or type(method).__name__
-    with torch.random.fork_rng(devices=[]), \
+    with torch.random.fork_rng(devices=[]), distributed.gathering(), \
             tqdm(total=config.epochs * steps, initial=start * steps, desc=label, unit="batch",
-                 disable=not config.progress, dynamic_ncols=True) as bar:
+                 disable=not (config.progress and leader), dynamic_ncols=True) as bar:
         torch.set_rng_state(global_state)
         for epoch in range(start + 1, config.epochs + 1):
             method.train()
@@ -314,9 +348,11 @@ def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
             for step in range(steps):
                 index = order[step * config.batch_size:(step + 1) * config.batch_size]
                 batch = tensors.batch(index, device, augment_gen)
+                if world > 1:
+                    batch = _share(batch, first, first + rows)
                 with torch.autocast(device.type, dtype=torch.bfloat16,
                                     enabled=config.precision == "bf16"):
-                    loss = method.loss(batch)
+                    loss = model(batch)
                 if loss.ndim != 0:
                     raise ValueError(f"{label}.loss must return a scalar; received shape "
                                      f"{tuple(loss.shape)}")
@@ -334,25 +370,64 @@ def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
                 bar.set_postfix(epoch=epoch, loss=f"{loss.item():.4f}", refresh=False)
             seconds = time.perf_counter() - began
             pairs = steps * config.batch_size
-            history.append({"epoch": epoch, "loss": total / max(steps, 1), "seconds": seconds,
+            history.append({"epoch": epoch,
+                            "loss": distributed.average(total) / max(steps, 1),
+                            "seconds": seconds,
                             "pairs_per_second": pairs / seconds if seconds > 0 else float("nan")})
             bar.set_postfix(epoch=epoch, loss=f"{history[-1]['loss']:.4f}",
                             pairs_s=f"{history[-1]['pairs_per_second']:.0f}")
-            frame = _run_callback(callback, epoch, method)
-            if frame is not None:
-                frames.append(frame)
-            if path is not None:
-                _save(path, method, config, identity, epoch, optimizer, scheduler,
-                      {"order": order_gen.get_state(), "augment": augment_gen.get_state(),
-                       "global": torch.get_rng_state()}, history, frames)
-    method.eval()
+            if leader:
+                frame = _run_callback(callback, epoch, method)
+                if frame is not None:
+                    frames.append(frame)
+                if path is not None:
+                    _save(path, method, config, identity, epoch, optimizer, scheduler,
+                          {"order": order_gen.get_state(), "augment": augment_gen.get_state(),
+                           "global": torch.get_rng_state()}, history, frames)
+            distributed.barrier()
     return TrainResult(history=_history_frame(history), records=_concat(frames),
                        resumed_from=start, device=str(device))
 
 
+def _share(batch: Batch, start: int, stop: int) -> Batch:
+    """This process's rows ``start:stop`` of a global batch, which it keeps for augmenting."""
+    return dataclasses.replace(
+        batch, modalities=[x[start:stop] for x in batch.modalities],
+        labels={k: v[start:stop] for k, v in batch.labels.items()},
+        shard=Shard(modalities=batch.modalities, start=start, stop=stop))
+
+
+def _resume_state(path: Path | None, method: Method, config: TrainConfig,
+                  identity: str | None) -> dict[str, Any] | None:
+    """The checkpoint's state, its weights loaded into ``method``; ``None`` without one.
+
+    In a group of processes rank 0 reads the file and sends the state, or the reason it
+    refused it, to the others, which raise the same error.
+    """
+    if distributed.world_size() == 1:
+        return (_load_checkpoint(path, method, config, identity)
+                if path is not None and path.exists() else None)
+    outcome: tuple[str, Any] = ("state", None)
+    failure: Exception | None = None
+    if distributed.is_leader() and path is not None and path.exists():
+        try:
+            outcome = ("state", _load_checkpoint(path, method, config, identity))
+        except (ValueError, OSError) as exc:
+            failure, outcome = exc, ("error", f"rank 0 could not resume: {exc}")
+    outcome = distributed.broadcast_object(outcome)
+    if failure is not None:
+        raise failure
+    kind, value = outcome
+    if kind == "error":
+        raise ValueError(value)
+    if value is not None and not distributed.is_leader():
+        method.load_state_dict(value["model"])
+    return value
+
+
 def _untrained(method: Method, callback: Callback | None, device: torch.device) -> TrainResult:
     method.eval()
-    frame = _run_callback(callback, 0, method)
+    frame = _run_callback(callback, 0, method) if distributed.is_leader() else None
     return TrainResult(history=_history_frame([]),
                        records=_concat([] if frame is None else [frame]), device=str(device))
 

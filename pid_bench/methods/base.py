@@ -15,7 +15,7 @@ from torch import Tensor, nn
 if TYPE_CHECKING:
     from pid_bench.data import MultimodalDataset
 
-__all__ = ["Augmentation", "Batch", "Method", "MethodContext", "seed_to_int"]
+__all__ = ["Augmentation", "Batch", "Method", "MethodContext", "Shard", "seed_to_int"]
 
 #: A label-preserving random transform of a batch of one modality: ``(x, generator) -> x'``,
 #: ``x`` of shape (B, ...), drawing all its randomness from ``generator``.
@@ -101,6 +101,23 @@ class MethodContext:
                    multilabel=tuple(data.multilabel))
 
 
+@dataclass(frozen=True)
+class Shard:
+    """Where one process's rows sit in the global batch of data-parallel training.
+
+    Attributes
+    ----------
+    modalities : list of Tensor
+        The whole global batch, ``modalities[m]`` of shape (B_global, *modality_shapes[m]).
+    start, stop : int
+        This process's rows of it, ``start:stop``.
+    """
+
+    modalities: list[Tensor]
+    start: int
+    stop: int
+
+
 @dataclass
 class Batch:
     """One mini-batch.
@@ -118,11 +135,16 @@ class Batch:
     masks : list of Tensor or None
         Empty (no padding anywhere), or one entry per modality: a bool (B, T) step mask of a
         sequence modality with padding (True: a real step), ``None`` for the others.
+    shard : Shard or None
+        In data-parallel training, the global batch these rows were cut from: augmentations
+        are drawn on it (:meth:`Method.augmented`), so that every process draws what a single
+        process would at the global batch size. ``None`` otherwise.
     """
 
     modalities: list[Tensor]
     labels: dict[str, Tensor] = field(default_factory=dict)
     generator: torch.Generator | None = None
+    shard: Shard | None = None
     masks: list[Tensor | None] = field(default_factory=list)
 
     def mask(self, m: int) -> Tensor | None:
@@ -171,7 +193,9 @@ class Method(nn.Module):
     """A representation-learning method: a model with a training loss and an embedding.
 
     Subclasses set ``name``, build their modules in ``__init__(context, **hparams)`` (after
-    ``super().__init__(context)``) and implement :meth:`loss` and :meth:`embed`. Every method
+    ``super().__init__(context)``) and implement :meth:`loss` and :meth:`embed`. Calling the
+    module, ``method(batch)``, is :meth:`loss`: the trainer calls it that way, so that a
+    ``DistributedDataParallel`` wrapper sees the forward pass and synchronises the gradients. Every method
     accepts a ``seed`` keyword (int or numpy Generator, default 0): construction runs in a fork
     of torch's CPU generator seeded with it, so initial weights depend on the seed only and the
     global generator is left untouched. ``seed`` and the other keywords are kept in
@@ -200,6 +224,10 @@ class Method(nn.Module):
             raise ValueError(f"method {self.name or type(self).__name__!r} received unknown "
                              f"hyperparameters {sorted(hparams)}")
         self.context = context
+
+    def forward(self, batch: Batch) -> Tensor:
+        """The training loss of ``batch``: :meth:`loss`."""
+        return self.loss(batch)
 
     def loss(self, batch: Batch) -> Tensor:
         """Scalar training loss of one batch."""
@@ -241,10 +269,14 @@ class Method(nn.Module):
     def augmented(self, batch: Batch) -> list[Tensor]:
         """One augmented view of every modality, in modality order, drawn from ``batch.generator``.
 
-        Modalities without an augmentation are returned unchanged.
+        Modalities without an augmentation are returned unchanged. With ``batch.shard``, the
+        augmentations are drawn on the whole global batch and this batch's rows are returned.
         """
         if batch.generator is None and any(a is not None for a in self.context.augment):
             raise ValueError("this batch needs a torch.Generator (batch.generator) to draw its "
                              "augmentations; received None")
-        return [x if aug is None else aug(x, batch.generator)
-                for x, aug in zip(batch.modalities, self.context.augment)]
+        shard = batch.shard
+        source = batch.modalities if shard is None else shard.modalities
+        views = [x if aug is None else aug(x, batch.generator)
+                 for x, aug in zip(source, self.context.augment)]
+        return views if shard is None else [v[shard.start:shard.stop] for v in views]

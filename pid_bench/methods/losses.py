@@ -1,6 +1,11 @@
 """Contrastive losses and mutual-information bounds, as pure functions of tensors.
 
 All results are in nats (natural logarithms), as the losses are optimised, not reported.
+In data-parallel training (inside :func:`pid_bench.distributed.gathering`), :func:`nt_xent` and
+:func:`clip_loss` contrast this process's rows with the gathered rows of every process: the loss
+is the mean over the local anchors, and the mean of it over processes is the loss of the global
+batch. The bounds on score matrices cannot gather (their scores are computed before they are
+called) and refuse to run there.
 Inside a mixed-precision region (:func:`torch.autocast`, as ``TrainConfig(precision="bf16")``
 opens), every loss here computes in float32: bfloat16 keeps 8 significant bits, so a cosine near
 1 would be rounded by up to 0.004 and, divided by a temperature of 0.1, a logit by up to 0.04.
@@ -16,6 +21,8 @@ from typing import TypeVar
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+from pid_bench.distributed import gather_rows, is_gathering
 
 __all__ = ["nt_xent", "clip_loss", "info_nce_lower_bound", "nce_club_upper_bound"]
 
@@ -40,9 +47,19 @@ def _in_float32(loss: _Loss) -> _Loss:
 
 
 def _check_pair(a: Tensor, b: Tensor) -> None:
-    if a.ndim != 2 or a.shape != b.shape or a.shape[0] < 2:
+    if a.ndim != 2 or a.shape != b.shape or a.shape[0] < 1:
         raise ValueError(f"expected two embeddings of the same shape (B, D) with B >= 2; "
                          f"received {tuple(a.shape)} and {tuple(b.shape)}")
+
+
+def _gathered(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """The rows of ``a`` and ``b`` of every process and the global indices of the local rows."""
+    a_all, first = gather_rows(a)
+    b_all, _ = gather_rows(b)
+    if a_all.shape[0] < 2:
+        raise ValueError(f"expected two embeddings of the same shape (B, D) with B >= 2; "
+                         f"received {tuple(a.shape)} and {tuple(b.shape)}")
+    return a_all, b_all, torch.arange(first, first + a.shape[0], device=a.device)
 
 
 @_in_float32
@@ -52,7 +69,8 @@ def nt_xent(a: Tensor, b: Tensor, temperature: float = 0.1) -> Tensor:
     The 2B rows of ``[a; b]`` are L2-normalised; each row's positive is its counterpart in the
     other view and its 2B - 2 negatives are all other rows. The loss is the mean over the 2B
     anchors of ``-log softmax`` of the positive's cosine similarity / ``temperature`` among the
-    2B - 1 others. Symmetric in ``a`` and ``b``.
+    2B - 1 others. Symmetric in ``a`` and ``b``. In data-parallel training the B rows are the
+    global batch's and this process's loss is the mean over its own anchors.
 
     Parameters
     ----------
@@ -86,12 +104,14 @@ def nt_xent(a: Tensor, b: Tensor, temperature: float = 0.1) -> Tensor:
     _check_pair(a, b)
     if not temperature > 0:
         raise ValueError(f"temperature must be > 0; received {temperature!r}")
-    n = a.shape[0]
-    z = F.normalize(torch.cat([a, b]), dim=1)
-    sim = (z @ z.T) / temperature
-    sim = sim.masked_fill(torch.eye(2 * n, dtype=torch.bool, device=z.device), float("-inf"))
-    target = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
-    return F.cross_entropy(sim, target)
+    za, zb = F.normalize(a, dim=1), F.normalize(b, dim=1)
+    a_all, b_all, local = _gathered(za, zb)
+    n = a_all.shape[0]
+    sim = (torch.cat([za, zb]) @ torch.cat([a_all, b_all]).T) / temperature
+    itself = torch.cat([local, local + n])
+    sim = sim.index_put((torch.arange(len(itself), device=sim.device), itself),
+                        torch.tensor(float("-inf"), dtype=sim.dtype, device=sim.device))
+    return F.cross_entropy(sim, torch.cat([local + n, local]))
 
 
 @_in_float32
@@ -100,7 +120,8 @@ def clip_loss(a: Tensor, b: Tensor, logit_scale: Tensor) -> Tensor:
 
     Logits ``exp(logit_scale) * cos(a_i, b_j)``; the loss is the mean of the cross-entropies
     of matching each ``a_i`` to ``b_i`` among all ``b`` and each ``b_j`` to ``a_j`` among all
-    ``a``.
+    ``a``. In data-parallel training the B samples are the global batch's and this process's
+    loss is the mean over its own rows.
 
     Parameters
     ----------
@@ -115,12 +136,19 @@ def clip_loss(a: Tensor, b: Tensor, logit_scale: Tensor) -> Tensor:
         The loss in nats.
     """
     _check_pair(a, b)
-    logits = logit_scale.exp() * (F.normalize(a, dim=1) @ F.normalize(b, dim=1).T)
-    target = torch.arange(a.shape[0], device=a.device)
-    return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target))
+    za, zb = F.normalize(a, dim=1), F.normalize(b, dim=1)
+    a_all, b_all, local = _gathered(za, zb)
+    scale = logit_scale.exp()
+    return 0.5 * (F.cross_entropy(scale * (za @ b_all.T), local)
+                  + F.cross_entropy(scale * (zb @ a_all.T), local))
 
 
 def _check_scores(scores: Tensor) -> None:
+    if is_gathering():
+        raise ValueError("this bound takes a score matrix of one process's pairs, whose "
+                         "negatives are local; in data-parallel training (pid_bench.distributed) "
+                         "the method would train on other negatives than at the global batch. "
+                         "Train this method in one process")
     if scores.ndim != 2 or scores.shape[0] != scores.shape[1] or scores.shape[0] < 2:
         raise ValueError(f"expected a square score matrix (B, B) with B >= 2; received "
                          f"{tuple(scores.shape)}")

@@ -4,7 +4,7 @@ import torch
 
 from pid_bench.data import MultimodalDataset
 from pid_bench.methods import Batch, Method, MethodContext, get_method
-from pid_bench.methods.base import seed_to_int
+from pid_bench.methods.base import Shard, seed_to_int
 
 
 def test_context_normalises_and_validates(context):
@@ -82,3 +82,23 @@ def test_check_batch_and_augmented(context, make_batch):
         method.augmented(Batch(batch.modalities))
     plain = Method(MethodContext(context.modality_shapes, (None, None), context.n_classes))
     assert all(v is x for v, x in zip(plain.augmented(Batch(batch.modalities)), batch.modalities))
+
+
+def test_forward_is_the_loss(context, make_batch, tiny):
+    method = get_method("comm")(context, **tiny)
+    batch = make_batch(context)
+    again = make_batch(context)  # the same inputs and generator seed: the same draws
+    assert torch.equal(method(batch), method.loss(again))
+
+
+def test_augmented_rows_of_a_shard_are_those_of_the_global_batch(context, make_batch):
+    method = Method(context)
+    full = make_batch(context, n=8)
+    rows = [x[2:6] for x in full.modalities]
+    shard = Batch(rows, generator=torch.Generator().manual_seed(1),
+                  shard=Shard(modalities=full.modalities, start=2, stop=6))
+    for view, whole in zip(method.augmented(shard), method.augmented(full)):
+        assert torch.equal(view, whole[2:6])
+    # drawn on the shard's rows alone, the noise would differ
+    alone = method.augmented(Batch(rows, generator=torch.Generator().manual_seed(1)))
+    assert not torch.equal(alone[0], method.augmented(shard)[0])

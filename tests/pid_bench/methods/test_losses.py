@@ -3,6 +3,7 @@ import math
 import pytest
 import torch
 
+from pid_bench import distributed
 from pid_bench.methods.losses import clip_loss, info_nce_lower_bound, nce_club_upper_bound, nt_xent
 
 torch.set_num_threads(1)
@@ -124,3 +125,18 @@ def test_bad_shapes():
         info_nce_lower_bound(torch.randn(3, 4))
     with pytest.raises(ValueError, match="square score matrix"):
         nce_club_upper_bound(torch.randn(3))
+
+
+def test_bounds_on_score_matrices_refuse_data_parallel_training(monkeypatch):
+    # two processes pretended: gathering is on, and a local score matrix would use local
+    # negatives only, so the bounds refuse (nt_xent and clip_loss gather: tests/pid_bench/
+    # test_distributed.py trains with them on two processes)
+    monkeypatch.setattr(distributed, "world_size", lambda: 2)
+    scores = torch.randn(4, 4)
+    with distributed.gathering():
+        for bound in (info_nce_lower_bound, nce_club_upper_bound):
+            with pytest.raises(ValueError, match="negatives are local.*Train this method in one "
+                                                 "process"):
+                bound(scores)
+    assert float(nce_club_upper_bound(scores)) == pytest.approx(
+        float(scores.diagonal().mean() - scores.mean()), abs=1e-6)
