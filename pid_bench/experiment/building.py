@@ -30,6 +30,8 @@ DATASET_KINDS = {
     "latent": "synthetic.latent:make_latent",
     "trifeature": "synthetic.trifeature:make_trifeature",
     "file": "pid_bench.data:MultimodalDataset.load",
+    "digits_halves": "pid_bench.realdata.offline:digits_halves",
+    "uci_mfeat": "pid_bench.realdata.offline:uci_mfeat",
 }
 
 
