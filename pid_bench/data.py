@@ -107,7 +107,8 @@ def lengths_to_mask(lengths: object, steps: int, *, name: str = "lengths") -> np
 
 def _check_sources(sources: object, modalities: Sequence[str]) -> tuple[tuple[str, ...], ...]:
     try:
-        groups = tuple(tuple(str(m) for m in group) for group in sources)  # type: ignore[union-attr]
+        groups = tuple((group,) if isinstance(group, str) else tuple(str(m) for m in group)
+                       for group in sources)  # type: ignore[union-attr]
     except TypeError:
         raise ValueError(f"ground_truth_sources must be two groups of modality names, e.g. "
                          f"(('text',), ('vision', 'audio')); received {sources!r}") from None
@@ -166,7 +167,8 @@ class MultimodalDataset:
         The multi-label tasks.
     ground_truth_sources : pair of tuples of str, optional
         The two groups of modalities that the ground truth's sources X1 and X2 are, e.g.
-        ``(("text",), ("vision", "audio"))``. Two modalities: ``((first,), (second,))`` when
+        ``(("text",), ("vision", "audio"))`` (a bare name stands for a group of one:
+        ``("text", ("vision", "audio"))``). Two modalities: ``((first,), (second,))`` when
         not given. Three or more: required where the ground truth holds a known value.
 
     Notes

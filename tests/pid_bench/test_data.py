@@ -262,6 +262,8 @@ def test_rich_dataset_round_trips_with_masks_multilabel_and_sources(tmp_path):
 
 def test_two_modalities_default_their_ground_truth_sources():
     assert _dataset().ground_truth_sources == (("a",), ("b",))
+    assert _rich(ground_truth_sources=["text", ["audio", "vision"]]).ground_truth_sources == (
+        ("text",), ("audio", "vision"))
 
 
 def test_more_modalities_with_a_known_ground_truth_must_name_its_sources():
