@@ -48,6 +48,7 @@ _user_measures: dict[str, Callable[..., PIDResult]] = {}
 _user_estimators: dict[str, Callable[..., PIDResult]] = {}
 
 
+@functools.lru_cache(maxsize=None)
 def _resolve(path: str) -> Callable[..., PIDResult]:
     module, func = path.split(":")
     return getattr(importlib.import_module(module), func)

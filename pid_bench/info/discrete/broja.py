@@ -53,7 +53,10 @@ Before iterating, the solver tries, in turn (:func:`_solve`):
 1. p itself, certified by min_i H(Y | Xi) alone. This is exact wherever p is optimal:
    X1 = X2, Y a function of one source, Y constant, any Markov chain Y - Xi - Xj; no
    iteration is needed there.
-2. Small tables (at most 60 dual variables, no cell below 1e-12): the same interior-point
+2. Small tables (at most 60 dual variables, no cell below 1e-12): with two binary sources,
+   Newton's method on the one free coordinate per y of Q (a box;
+   :mod:`pid_bench.info.discrete._broja_binary`); otherwise, or if that does not certify
+   ``tol``, the same interior-point
    iteration on flat dense arrays without the safeguards below
    (:mod:`pid_bench.info.discrete._broja_small`), about forty array operations an
    iteration instead of a few hundred, with an active-set Newton finish where round-off
@@ -82,6 +85,7 @@ import numpy as np
 import scipy.linalg as sla
 from scipy.special import xlogy
 
+from pid_bench.info.discrete._broja_binary import solve_binary
 from pid_bench.info.discrete._broja_small import (SMALL_MAX_VARIABLES, SMALL_MIN_MASS,
                                                   solve_small)
 from pid_bench.info.result import PIDResult
@@ -180,7 +184,6 @@ class _Blocks:
         self.m1, self.m2 = self.p1 > 0, self.p2 > 0
         self.cells = self.m1[:, None, :] & self.m2[None, :, :]
         self.live = self.cells.any(axis=2)         # blocks that can carry mass
-        self.logmask = np.where(self.cells, 0.0, -np.inf)
         # Most mass a block can carry; it is also what a unit violation of the block's
         # constraint costs the dual bound.
         self.cost = np.where(self.cells, np.minimum(self.p1[:, None, :], self.p2[None, :, :]),
@@ -197,6 +200,11 @@ class _Blocks:
         self.h_bound = min(_conditional_entropy_nats(self.p1[:, None, :]),
                            _conditional_entropy_nats(self.p2[:, None, :]))
         self.h_scale = float(-xlogy(self.p1, self.p1).sum() - xlogy(self.p2, self.p2).sum())
+
+    @functools.cached_property
+    def logmask(self) -> np.ndarray:
+        """0 on the cells of the support, -inf elsewhere, shape (K1, K2, Ky)."""
+        return np.where(self.cells, 0.0, -np.inf)
 
     @functools.cached_property
     def dense_layout(self) -> types.SimpleNamespace:
@@ -842,7 +850,8 @@ def broja(p: np.ndarray, *, tol: float = 1e-9, max_iter: int = 100,
         Atoms in bits, ``measure="broja"``. ``details`` holds ``q`` (the optimal
         distribution, shape of p), ``duality_gap`` (certified, bits), ``iterations`` (of
         the solve that gave the certificate) and ``solver``: ``"closed_form"`` (p itself is
-        optimal, or a source or the target is constant), ``"small"`` (the fast path for
+        optimal, or a source or the target is constant), ``"binary"`` (two binary
+        sources: Newton on the free coordinates), ``"small"`` (the fast path for
         small tables), ``"pruned"`` (the negligible cells pruned, certified on p) or
         ``"interior_point"``.
 
@@ -932,8 +941,10 @@ def _informations(p: np.ndarray, q: np.ndarray) -> tuple[float, float, float, fl
 def _trim(p: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     """Masks of the outcomes of positive probability on each axis, and p restricted to them."""
     p12 = p.sum(axis=2)
-    keep = [p12.sum(axis=1) > 0, p12.sum(axis=0) > 0, p.sum(axis=(0, 1)) > 0]
-    if all(k.all() for k in keep):
+    masses = np.concatenate([p12.sum(axis=1), p12.sum(axis=0), p.sum(axis=(0, 1))])
+    positive, (k1, k2, _) = masses > 0, p.shape
+    keep = [positive[:k1], positive[k1:k1 + k2], positive[k1 + k2:]]
+    if masses.min() > 0:
         return keep, p
     return keep, p[np.ix_(*keep)]
 
@@ -960,6 +971,7 @@ def _solve(p: np.ndarray, tol: float, max_iter: int, blas_threads: int | None
     In turn, until one certificate reaches ``tol``: p itself, bounded by
     ``_Blocks.h_bound`` (exact where p is optimal; solver ``"closed_form"``); for small
     tables without negligible cells, the fast interior-point path of
+    :mod:`pid_bench.info.discrete._broja_binary` (``"binary"``, two binary sources) or
     :mod:`pid_bench.info.discrete._broja_small` (``"small"``); the solve of p with its
     negligible cells pruned, lifted back to p and certified against p
     (:func:`_solve_pruned`, ``"pruned"``); the interior-point solve of p
@@ -978,6 +990,10 @@ def _solve(p: np.ndarray, tol: float, max_iter: int, blas_threads: int | None
     if gap <= tol:
         return q, gap, 0, "closed_form"
     if _small(blocks):
+        if p.shape[:2] == (2, 2):
+            binary = solve_binary(blocks, tol)
+            if binary is not None:
+                return binary[1], binary[0], binary[2], "binary"
         fast = solve_small(blocks, tol, max_iter)
         if fast is not None:
             return fast[1], fast[0], fast[4], "small"

@@ -329,7 +329,7 @@ def test_small_tables_take_the_fast_path_and_match_the_robust_one(monkeypatch, s
         p = (_permutation_table(seed) if shape == "permutation" else
              random_distribution(shape, alpha=0.5, zero_fraction=zero_fraction, seed=seed))
         fast = broja(p)
-        assert fast.details["solver"] == "small"
+        assert fast.details["solver"] == ("binary" if p.shape[:2] == (2, 2) else "small")
         assert 0 < fast.details["iterations"] <= 15
         _assert_consistent(p, fast)
         with monkeypatch.context() as patch:
@@ -378,7 +378,9 @@ def _x1_equals_x2():
     return p
 
 
-@pytest.mark.parametrize("make, solver", [(xor, "small"), (copy, "small"),
+@pytest.mark.parametrize("make, solver", [(xor, "binary"), (copy, "binary"),
+                                          (lambda: random_distribution((3, 2, 3), seed=0),
+                                           "small"),
                                           (_x1_equals_x2, "closed_form"),
                                           (lambda: random_distribution((1, 3, 2), seed=0),
                                            "closed_form")])
@@ -399,3 +401,35 @@ def test_fuzz_joints_that_stalled_the_robust_path_are_certified(index):
     r = broja(p)
     assert r.details["solver"] == "pruned"
     _assert_consistent(p, r)
+
+
+def test_two_binary_sources_take_the_binary_path_and_match_the_robust_one(monkeypatch):
+    # |X1| = |X2| = 2: Newton on one free coordinate per y (a box), then the certificate.
+    solvers = []
+    for ky in (2, 3, 5):
+        for seed in range(8):
+            for zero_fraction in (0.0, 0.3):
+                p = random_distribution((2, 2, ky), alpha=0.5, zero_fraction=zero_fraction,
+                                        seed=seed)
+                fast = broja(p)
+                solvers.append(fast.details["solver"])
+                _assert_consistent(p, fast)
+                with monkeypatch.context() as patch:
+                    patch.setattr(broja_module, "SMALL_MAX_VARIABLES", 0)
+                    robust = broja(p)
+                gaps = fast.details["duality_gap"] + robust.details["duality_gap"]
+                np.testing.assert_allclose(fast.atoms(), robust.atoms(), rtol=0,
+                                           atol=gaps + ROUND)
+    # The few the binary path does not certify (or that are closed forms) go elsewhere.
+    assert solvers.count("binary") >= 0.9 * len(solvers)
+
+
+def test_binary_path_where_the_optimum_empties_a_block():
+    # The optimum of this Dirichlet(0.5) joint has no mass on (x1, x2) = (0, 0): the
+    # Newton iterates approach a face of the box, whose corner the path certifies.
+    p = random_distribution((2, 2, 2), alpha=0.5, seed=0)
+    r = broja(p)
+    assert r.details["solver"] == "binary"
+    assert r.details["q"][0, 0].sum() == 0.0 and p[0, 0].sum() > 0.08
+    _assert_consistent(p, r)
+    np.testing.assert_allclose(r.atoms(), broja_cvxpy(p).atoms(), rtol=0, atol=1e-6)
