@@ -38,6 +38,9 @@ _MAX_STEPS = 25
 #: iterate is certified.
 _DECREMENT = 1e-3
 
+#: Newton decrement (nats) below which full steps are taken without a line search.
+_NEWTON_REGION = 1e-2
+
 #: Fraction of the longest step to the boundary of the box that a step may take.
 _TO_BOUNDARY = 0.99
 
@@ -74,7 +77,7 @@ def solve_binary(blocks, tol: float) -> tuple[float, np.ndarray, int] | None:
 
     t = np.where(free, a * b / py, low)           # the independent coupling, inside the box
     q = joint(t)
-    value, steps = objective(q), 0
+    steps, near_face = 0, False
     for steps in range(1, _MAX_STEPS + 1):
         q12 = q.sum(axis=2)
         # Cells of the fixed coordinates may be 0: their infinities are masked by `free`.
@@ -103,20 +106,28 @@ def solve_binary(blocks, tol: float) -> tuple[float, np.ndarray, int] | None:
                 q = joint(t)
             break
         step = min(1.0, _TO_BOUNDARY * room)
+        near_face |= step < 1.0
+        if step == 1.0 and decrement < _NEWTON_REGION:
+            t = t + dt                   # quadratic convergence: no line search needed
+            q = joint(t)
+            continue
         # Backtrack until f rises by a quarter of its linear prediction (Armijo).
+        value = objective(q)
         while step > 1e-12:
             trial = joint(t + step * dt)
-            trial_value = objective(trial)
-            if trial_value >= value + 0.25 * step * decrement:
+            if objective(trial) >= value + 0.25 * step * decrement:
                 break
             step *= 0.5
         else:
             break
-        t, q, value = t + step * dt, trial, trial_value
-    candidates = [q, joint(np.where(free, low, t)), joint(np.where(free, high, t))]
-    q = max(candidates, key=objective)
+        t, q = t + step * dt, trial
+    if near_face:
+        # The optimum may lie on a face where a block empties: the box's corners compete.
+        candidates = [q, joint(np.where(free, low, t)), joint(np.where(free, high, t))]
+        q = max(candidates, key=objective)
     lam, mu = _fitted_dual(blocks, q)
-    gap, q = blocks.certificate(q, lam, mu)
+    # q is built from p's marginals: it has them up to round-off, as a rounded point would.
+    gap, q = blocks.certificate(q, lam, mu, feasible=True)
     return (gap, q, steps) if gap <= tol else None
 
 
@@ -127,6 +138,16 @@ def _fitted_dual(blocks, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     violate)."""
     k1, k2, ky = q.shape
     q12 = q.sum(axis=2, keepdims=True)
+    if q.min() > 0:
+        # Every cell has mass: per y the weighted fit of an additive model to a 2 x 2 table
+        # in closed form. Its residuals are k sigma / Q, k = e / sum(1 / Q), where e is the
+        # table's interaction z00 - z01 - z10 + z11 (0 at the optimum).
+        z = np.log(q12) - np.log(q)
+        inverse = 1.0 / q
+        fitted = z - _SIGNS * inverse * (((z * _SIGNS).sum(axis=(0, 1)))
+                                         / inverse.sum(axis=(0, 1)))
+        lam = fitted[:, 0]                                            # mu(0, y) = 0
+        return lam, np.stack([np.zeros(ky), fitted[0, 1] - fitted[0, 0]])
     x1, x2, y = np.nonzero(q > 0)
     rows = np.arange(x1.size)
     design = np.zeros((x1.size, (k1 + k2) * ky))

@@ -184,15 +184,6 @@ class _Blocks:
         self.m1, self.m2 = self.p1 > 0, self.p2 > 0
         self.cells = self.m1[:, None, :] & self.m2[None, :, :]
         self.live = self.cells.any(axis=2)         # blocks that can carry mass
-        # Most mass a block can carry; it is also what a unit violation of the block's
-        # constraint costs the dual bound.
-        self.cost = np.where(self.cells, np.minimum(self.p1[:, None, :], self.p2[None, :, :]),
-                             0.0).sum(axis=2)
-        # Weights of the central path: a block is centred towards r w proportional to its
-        # capacity, so that blocks with tiny marginals are not asked to carry mass they
-        # cannot hold (mean weight 1 over live blocks).
-        self.n_live = int(self.live.sum())
-        self.centre = np.where(self.live, self.cost / self.cost[self.live].mean(), 0.0)
         # Conditioning reduces entropy: every Q in Delta_p has H_Q(Y | X1, X2) <=
         # min_i H_Q(Y | Xi) = min_i H_p(Y | Xi) (nats), i.e. I_Q(X1, X2; Y) >= max_i I(Xi; Y).
         # The bound is attained where p itself is optimal (X1 = X2, Y a function of one
@@ -200,6 +191,25 @@ class _Blocks:
         self.h_bound = min(_conditional_entropy_nats(self.p1[:, None, :]),
                            _conditional_entropy_nats(self.p2[:, None, :]))
         self.h_scale = float(-xlogy(self.p1, self.p1).sum() - xlogy(self.p2, self.p2).sum())
+
+    @functools.cached_property
+    def cost(self) -> np.ndarray:
+        """Most mass each block can carry, shape (K1, K2); it is also what a unit violation
+        of the block's constraint costs the dual bound."""
+        return np.where(self.cells, np.minimum(self.p1[:, None, :], self.p2[None, :, :]),
+                        0.0).sum(axis=2)
+
+    @functools.cached_property
+    def n_live(self) -> int:
+        """Number of blocks that can carry mass."""
+        return int(self.live.sum())
+
+    @functools.cached_property
+    def centre(self) -> np.ndarray:
+        """Weights of the central path, shape (K1, K2): a block is centred towards r w
+        proportional to its capacity, so that blocks with tiny marginals are not asked to
+        carry mass they cannot hold (mean weight 1 over live blocks)."""
+        return np.where(self.live, self.cost / self.cost[self.live].mean(), 0.0)
 
     @functools.cached_property
     def logmask(self) -> np.ndarray:
