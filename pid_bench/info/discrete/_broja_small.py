@@ -93,6 +93,7 @@ class _Layout:
         self.incidence = incidence
         self.by_block = incidence.reshape(self.n_blocks, ky, self.size)
         self.logmask = np.where(cells, 0.0, -np.inf)
+        self.holes = not cells.all()              # some live block misses some y
         gauge = np.zeros((self.size, ky))
         gauge[np.arange(self.size), self.ys] = np.repeat([1.0, -1.0], [n1, self.flat2.size])
         self.gauge = gauge @ gauge.T
@@ -103,7 +104,8 @@ class _Layout:
 
     def softmax(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Log-sum-exp F (L,) and conditionals s (L, Ky) of -lambda - mu per live block."""
-        z = self.logmask - (self.incidence @ v).reshape(self.logmask.shape)
+        z = (self.incidence @ v).reshape(self.logmask.shape)
+        z = self.logmask - z if self.holes else -z
         top = z.max(axis=1)
         e = np.exp(z - top[:, None])
         total = e.sum(axis=1)
@@ -210,7 +212,7 @@ def solve_small(blocks, tol: float, max_iter: int, accept: float = 0.0
         ratio = r / w
         matrix = (incidence.T * q) @ incidence
         matrix += (m_t.T * (ratio - r)) @ m_t
-        matrix += (np.trace(matrix) / size) * gauge
+        matrix += (matrix.trace() / size) * gauge
         factor = _factorise(matrix)
         if factor is None:
             break
@@ -240,10 +242,13 @@ def solve_small(blocks, tol: float, max_iter: int, accept: float = 0.0
         mean_aff = float(trial[:n_blocks] @ trial[n_blocks:]) / n_blocks
         target = min(1.0, (mean_aff / mean_rw) ** 3) * mean_rw * centre
         d = direction(target - rw - predictor[1][:n_blocks] * predictor[1][n_blocks:])
-        if longest(d) < 0.5 * a_aff:
-            d = max(d, direction(target - rw), key=longest)
-        step = min(_TO_BOUNDARY * longest(d),
-                   _MAX_MOVE / max(float(np.abs(d[0]).max()), 1e-300))
+        a_d = longest(d)
+        if a_d < 0.5 * a_aff:
+            centred = direction(target - rw)
+            a_centred = longest(centred)
+            if a_centred > a_d:
+                d, a_d = centred, a_centred
+        step = min(_TO_BOUNDARY * a_d, _MAX_MOVE / max(float(np.abs(d[0]).max()), 1e-300))
         v = v + step * d[0]
         x = x + step * d[1]
         f, s = layout.softmax(v)
@@ -285,7 +290,7 @@ def _polish(layout: _Layout, marginals: np.ndarray, v: np.ndarray, r: np.ndarray
         q = (r[:, None] * s).reshape(-1)
         m_t = np.einsum("ly,lyv->lv", s, layout.by_block)
         hessian = (incidence.T * q) @ incidence - (m_t.T * r) @ m_t
-        hessian += (np.trace(hessian) / size) * layout.gauge
+        hessian += (hessian.trace() / size) * layout.gauge
         m_a = m_t[active].T
         system = np.block([[-hessian, m_a], [m_a.T, np.zeros((m_a.shape[1],) * 2)]])
         rhs = np.concatenate([marginals - q @ incidence, f[active]])
