@@ -245,6 +245,7 @@ class SlurmExecutor(futures.Executor):
         self._batching = False
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._cancelled: set[int] = set()
         self._watcher: threading.Thread | None = None
 
     @property
@@ -283,10 +284,11 @@ class SlurmExecutor(futures.Executor):
         """Resolve each future once its job is done; cancel the jobs of cancelled futures."""
         while not self._stop.is_set():
             with self._lock:
-                open_jobs = [(f, j) for f, j in self._jobs if not f.done()]
+                open_jobs = [(f, j) for f, j in self._jobs
+                             if not f.done() or (f.cancelled() and id(f) not in self._cancelled)]
             for future, job in open_jobs:
                 if future.cancelled():
-                    job.cancel(check=False)
+                    self._cancel(future, job)
                 elif job.done():
                     try:
                         future.set_result(job.result())
@@ -294,13 +296,25 @@ class SlurmExecutor(futures.Executor):
                         future.set_exception(exc)
             self._stop.wait(self._poll)
 
+    def _cancel(self, future: futures.Future, job: Any) -> None:
+        """Cancel ``future``'s job once (``scancel``; a missing command is not an error)."""
+        with self._lock:
+            if id(future) in self._cancelled:
+                return
+            self._cancelled.add(id(future))
+        with contextlib.suppress(OSError):
+            job.cancel(check=False)
+
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._lock:
             jobs = list(self._jobs)
-        if cancel_futures:
-            for future, job in jobs:
-                if future.cancel():
-                    job.cancel(check=False)
+        if not wait:
+            self._stop.set()
+        for future, job in jobs:
+            if cancel_futures:
+                future.cancel()
+            if future.cancelled():
+                self._cancel(future, job)
         if wait:
             for future, _ in jobs:
                 with contextlib.suppress(Exception):

@@ -85,6 +85,20 @@ def test_slurm_submits_one_job_array_with_the_run_s_resources(tmp_path, monkeypa
     assert "4242" in (tmp_path / "scancel").read_text()
 
 
+@pytest.mark.slow
+def test_slurm_jobs_resolve_their_futures_with_submitit_s_local_executor(tmp_path):
+    pytest.importorskip("submitit")
+    executor = SlurmExecutor(tmp_path, ExecutorSpec(name="slurm", cluster="local"),
+                             parallelism=2, poll=0.2)
+    with executor.batch():
+        jobs = [executor.submit(pow, 2, k) for k in range(3)]
+    failed = executor.submit(int, "x")
+    assert [job.result(timeout=120) for job in jobs] == [1, 2, 4]
+    with pytest.raises(Exception, match="invalid literal"):
+        failed.result(timeout=120)
+    executor.shutdown()
+
+
 def test_slurm_s_requeued_job_is_the_same_call():
     from pid_bench.experiment.executors import _Job
 
