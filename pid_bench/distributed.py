@@ -18,6 +18,11 @@ whenever a process group of more than one process is initialised (:func:`init_fr
 - only rank 0 runs the per-epoch callback (the probes) and writes checkpoints; the others wait
   at a barrier.
 
+``torchrun --nproc_per_node=K -m pid_bench run CONFIG`` uses the same machinery: rank 0 is the
+runner (:func:`lead`: it alone takes the results directory's lock, checks, probes and writes,
+as one process), and for each run it trains it hands the other ranks the call that trains their
+share (:func:`share`), which they wait for in :func:`serve`.
+
 Gradient scale: rank r's loss is the mean over its local anchors, so the single-process loss is
 the mean of the K local losses. The backward of :func:`gather_rows` and :func:`all_reduce_sum`
 returns to each rank the gradient of the *sum* of the K losses with respect to its rows, and
@@ -37,7 +42,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
@@ -45,11 +50,14 @@ import torch.distributed as dist
 from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-__all__ = ["init_from_env", "world_size", "rank", "is_leader", "barrier", "broadcast_object", "average",
+__all__ = ["init_from_env", "launched", "world_size", "rank", "is_leader", "barrier",
+           "broadcast_object", "average", "lead", "share", "serve",
            "gathering", "is_gathering", "gather_rows", "all_reduce_sum", "SyncBatchNorm", "synced_batch_norm"]
 
 _GATHERING: contextvars.ContextVar[bool] = contextvars.ContextVar("pid_bench_gathering",
                                                                   default=False)
+#: Inside :func:`lead` (outside :func:`share`), rank 0 works as if it were alone.
+_SOLO: contextvars.ContextVar[bool] = contextvars.ContextVar("pid_bench_solo", default=False)
 
 
 def init_from_env() -> bool:
@@ -91,14 +99,20 @@ def init_from_env() -> bool:
     return True
 
 
+def launched() -> bool:
+    """True in a process of an initialised group of several, also inside :func:`lead`."""
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
 def world_size() -> int:
-    """Number of processes of the initialised group (1 without one)."""
-    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+    """Number of processes that work together here: the group's (1 without one, or on rank 0
+    inside :func:`lead` but outside :func:`share`)."""
+    return dist.get_world_size() if launched() and not _SOLO.get() else 1
 
 
 def rank() -> int:
-    """This process's rank in the initialised group (0 without one)."""
-    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+    """This process's rank among those of :func:`world_size` (0 without a group)."""
+    return dist.get_rank() if world_size() > 1 else 0
 
 
 def is_leader() -> bool:
@@ -128,6 +142,55 @@ def average(value: float) -> float:
     total = torch.tensor(float(value), dtype=torch.float64)
     dist.all_reduce(total)  # a CPU tensor: the gloo part of the backend
     return float(total) / world_size()
+
+
+_STOP = "pid-bench: no more runs"
+
+
+@contextlib.contextmanager
+def lead() -> Iterator[None]:
+    """On rank 0 of a group: work alone in this block; the other ranks wait in :func:`serve`.
+
+    Inside, :func:`world_size` is 1 (so training, e.g. a dry run, is single-process) except
+    within :func:`share`. Leaving the block tells the others to stop; an exception leaves it
+    without a word, as the others may be inside a collective: the process ends with an error
+    and ``torchrun`` ends them. Without a group, a plain block.
+    """
+    if not launched():
+        yield
+        return
+    token = _SOLO.set(True)
+    try:
+        yield
+    finally:
+        _SOLO.reset(token)
+    broadcast_object(_STOP)
+
+
+@contextlib.contextmanager
+def share(fn: Callable[..., Any], *args: Any) -> Iterator[None]:
+    """Inside :func:`lead`: have the other ranks call ``fn(*args)`` while this block runs with
+    the whole group (:func:`world_size` K); ``fn`` and ``args`` must pickle. Outside
+    :func:`lead` (no group, or a rank that is not leading), a plain block."""
+    if not (launched() and _SOLO.get()):
+        yield
+        return
+    token = _SOLO.set(False)
+    try:
+        broadcast_object((fn, args))
+        yield
+    finally:
+        _SOLO.reset(token)
+
+
+def serve() -> None:
+    """On ranks other than 0: call what rank 0 shares (:func:`share`) until it stops leading."""
+    while True:
+        call = broadcast_object()
+        if call == _STOP:
+            return
+        fn, args = call
+        fn(*args)
 
 
 @contextlib.contextmanager

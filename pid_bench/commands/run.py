@@ -93,7 +93,16 @@ def format_summary(summary: pd.DataFrame) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the grid, then print the summary table and where the results are."""
+    """Run the grid, then print the summary table and where the results are.
+
+    Under ``torchrun`` (``WORLD_SIZE`` > 1), rank 0 runs the grid and the other ranks train
+    the shares of each run it trains (:mod:`pid_bench.distributed`).
+    """
+    from pid_bench import distributed  # torch: not imported for the other subcommands
+
+    if distributed.init_from_env() and not distributed.is_leader():
+        distributed.serve()
+        return 0
     path = args.config
     if path is None:
         if not DEFAULT_CONFIG.is_file():
@@ -106,8 +115,9 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers, threads=args.threads, target_task=args.target_task,
         executor=args.executor, scheduler=args.scheduler, partition=args.partition)
     out = args.out if args.out is not None else Path("results") / Path(path).stem
-    results = experiment.run_experiment(config, out, progress=not args.quiet,
-                                        rerun_invalid=args.rerun_invalid)
+    with distributed.lead():
+        results = experiment.run_experiment(config, out, progress=not args.quiet,
+                                            rerun_invalid=args.rerun_invalid)
     print(format_summary(experiment.summarize(results)))
     print(f"\nresults: {out / 'results.csv'} ({len(results)} rows)")
     return 0

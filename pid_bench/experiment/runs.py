@@ -28,6 +28,7 @@ import torch
 import yaml
 from tqdm.auto import tqdm
 
+from pid_bench import distributed
 from pid_bench.data import MultimodalDataset
 from pid_bench.evaluate import probe_callback, probe_embeddings
 from pid_bench.experiment.building import build_dataset, build_method, check_config
@@ -213,8 +214,9 @@ def execute_run(run: Run, progress: bool, config_id: str,
         callback = probe_callback(data, every=run.probe_every, embed=embed_split,
                                   method=run.method.label, seed=run.seed,
                                   skip=[final_epoch], tasks=run.tasks, settings=run.probe)
-    result = train(model, data.split("pretrain"), config, checkpoint_dir=directory,
-                   callback=callback, identity=text_digest(spec))
+    with distributed.share(_train_share, run):  # under torchrun: data-parallel over its ranks
+        result = train(model, data.split("pretrain"), config, checkpoint_dir=directory,
+                       callback=callback, identity=text_digest(spec))
     z = {s: embed_split(model, data.split(s)) for s in ("train", "test")}
     final = probe_embeddings(z, data, seed=run.seed, method=run.method.label, epoch=final_epoch,
                              tasks=run.tasks, settings=run.probe)
@@ -232,6 +234,14 @@ def execute_run(run: Run, progress: bool, config_id: str,
         "train_seconds": float(result.history["seconds"].sum()),
         "pairs_per_second": _overall_rate(result.history),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "config": config_id})
+
+
+def _train_share(run: Run) -> None:
+    """A torchrun rank's part of ``run`` (:func:`pid_bench.distributed.share`): the same model
+    trained on its rows of each batch, while rank 0 checkpoints, probes and writes."""
+    data = build_dataset(run.dataset)
+    model = build_method(run.method, run.dataset, data, seed=run.seed)
+    train(model, data.split("pretrain"), dataclasses.replace(run.train, progress=False))
 
 
 def run_experiment(config: str | os.PathLike[str] | Mapping[str, Any] | ExperimentConfig,
@@ -339,7 +349,12 @@ def _run_pending(config: ExperimentConfig, total: int, pending: Sequence[Run],
                  datasets: Mapping[str, MultimodalDataset], config_id: str, out: Path,
                  progress: bool) -> None:
     """Execute ``pending`` on the config's executor, rewriting the tables after each run."""
-    inline = config.executor.name == "local" and (config.workers == 1 or len(pending) <= 1)
+    if distributed.launched() and config.executor.name != "local":
+        raise ValueError(f"under torchrun each run trains data-parallel over its processes, "
+                         f"here; executor {config.executor.name!r} would send runs elsewhere: "
+                         f"use --executor local")
+    inline = config.executor.name == "local" and (config.workers == 1 or len(pending) <= 1
+                                                  or distributed.launched())
     if config.executor.name == "local" and not inline:
         pending = place_on_gpus(pending, torch.cuda.device_count())
     bar = _run_bar(total, total - len(pending), progress and not inline)

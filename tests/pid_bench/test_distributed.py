@@ -19,8 +19,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+import yaml
 
 from pid_bench import distributed
 from pid_bench.data import MultimodalDataset
@@ -161,6 +163,10 @@ def test_one_process_gathers_nothing():
         assert float(info_nce_lower_bound(torch.eye(4))) > 0  # no refusal without a group
     assert distributed.world_size() == 1 and distributed.rank() == 0 and distributed.is_leader()
     assert distributed.average(2.5) == 2.5 and distributed.broadcast_object("a") == "a"
+    calls = []
+    with distributed.lead(), distributed.share(calls.append, "never sent"):
+        assert distributed.world_size() == 1 and not distributed.launched()
+    assert calls == []  # without a group nothing is sent, and serve() has no one to wait for
 
 
 def test_synced_batch_norm_shares_and_restores_the_layers():
@@ -200,6 +206,47 @@ def test_bad_environment_is_named(monkeypatch):
         distributed.init_from_env()
     monkeypatch.setenv("WORLD_SIZE", "1")
     assert distributed.init_from_env() is False
+
+
+GRID = {
+    "datasets": [{"name": "latent", "args": {"n_pretrain": 96, "n_train": 120, "n_test": 120,
+                                             "dim": 6, "embed_dim": 4, "mixtures": []}}],
+    "methods": [{"name": "comm", "hparams": {**TINY, "batch_norm": True}},
+                {"name": "cross", "hparams": TINY}],
+    "seeds": [0],
+    "train": {"epochs": 2, "batch_size": 32, "device": "cpu"},
+    "probe": {"c_grid": [1.0]},
+    "tasks": ["redundancy", "unique1"],
+}
+
+
+@pytest.mark.slow
+def test_pid_bench_run_under_torchrun_matches_one_process(tmp_path):
+    """``torchrun --nproc_per_node=2 -m pid_bench run`` against ``python -m pid_bench run``."""
+    config = tmp_path / "grid.yaml"
+    config.write_text(yaml.safe_dump(GRID))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    run = ["-m", "pid_bench", "run", str(config), "--quiet", "--out"]
+    launchers = {"one": [sys.executable],
+                 "two": [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                         "--nproc_per_node=2"]}
+    for name, launcher in launchers.items():
+        done = subprocess.run([*launcher, *run, str(tmp_path / name)], env=env,
+                              capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stderr[-3000:]
+    keys = ["dataset", "method", "seed", "epoch"]
+    one, two = (pd.read_csv(tmp_path / n / "training.csv") for n in launchers)
+    pd.testing.assert_frame_equal(one[keys], two[keys])
+    np.testing.assert_allclose(two["loss"], one["loss"], rtol=1e-4)
+    keys = ["dataset", "task", "method", "seed", "epoch", "metric"]
+    one, two = (pd.read_csv(tmp_path / n / "results.csv") for n in launchers)
+    both = one.merge(two, on=keys, suffixes=("_one", "_two"), validate="one_to_one")
+    assert len(both) == len(one) == len(two) > 0
+    accuracy = both[both["metric"] == "balanced_accuracy"]
+    assert (accuracy["value_one"] - accuracy["value_two"]).abs().max() <= 1.0
+    # only rank 0 wrote: one run directory per run, each sealed once
+    assert sorted(p.name for p in (tmp_path / "two" / "runs").iterdir()) == [
+        "latent__comm__seed0", "latent__cross__seed0"]
 
 
 if __name__ == "__main__":
