@@ -75,9 +75,14 @@ def solve_binary(blocks, tol: float) -> tuple[float, np.ndarray, int] | None:
         q12 = q.sum(axis=2)
         return float(xlogy(q12, q12).sum() - xlogy(q, q).sum())
 
+    def certify(q: np.ndarray) -> tuple[float, np.ndarray]:
+        # q is built from p's marginals: it has them up to round-off, as a rounded point
+        # would.
+        return blocks.certificate(q, *_fitted_dual(blocks, q), feasible=True)
+
     t = np.where(free, a * b / py, low)           # the independent coupling, inside the box
     q = joint(t)
-    steps, near_face = 0, False
+    steps, corner = 0, None
     for steps in range(1, _MAX_STEPS + 1):
         q12 = q.sum(axis=2)
         # Cells of the fixed coordinates may be 0: their infinities are masked by `free`.
@@ -106,7 +111,14 @@ def solve_binary(blocks, tol: float) -> tuple[float, np.ndarray, int] | None:
                 q = joint(t)
             break
         step = min(1.0, _TO_BOUNDARY * room)
-        near_face |= step < 1.0
+        if step < 1.0 and corner is None:
+            # Heading for a face: where a block empties at the optimum, the corner is it,
+            # and certifying it now saves the steps of the approach.
+            corner = max((joint(np.where(free, low, t)), joint(np.where(free, high, t))),
+                         key=objective)
+            certified = certify(corner)
+            if certified[0] <= tol:
+                return (*certified, steps)
         if step == 1.0 and decrement < _NEWTON_REGION:
             t = t + dt                   # quadratic convergence: no line search needed
             q = joint(t)
@@ -121,13 +133,9 @@ def solve_binary(blocks, tol: float) -> tuple[float, np.ndarray, int] | None:
         else:
             break
         t, q = t + step * dt, trial
-    if near_face:
-        # The optimum may lie on a face where a block empties: the box's corners compete.
-        candidates = [q, joint(np.where(free, low, t)), joint(np.where(free, high, t))]
-        q = max(candidates, key=objective)
-    lam, mu = _fitted_dual(blocks, q)
-    # q is built from p's marginals: it has them up to round-off, as a rounded point would.
-    gap, q = blocks.certificate(q, lam, mu, feasible=True)
+    if corner is not None and objective(corner) > objective(q):
+        q = corner
+    gap, q = certify(q)
     return (gap, q, steps) if gap <= tol else None
 
 
