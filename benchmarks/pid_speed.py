@@ -21,13 +21,17 @@ prints a Markdown table (seconds, ratios reference / ours, the largest atom diff
 against each reference, our certified gap) under the date, the machine and its load, and,
 with ``--permutations N``, the time of a loop of N calls ``pid(p_perm, "broja")`` on the
 permutation tables of a 4 x 4 x 4 joint: n = 640 samples drawn from it with y shuffled
-against (x1, x2), as in a permutation test.
+against (x1, x2), as in a permutation test; with ``--xor-significance``, the time of the
+default ``pid_from_samples`` call (bias correction and p-values) on 2,000 samples of XOR.
+The last column names the path of our solver that certified the result
+(``details["solver"]``) and its iterations.
 
 Usage::
 
-    python benchmarks/pid_speed.py                          # k = 2, 4, ..., 64, cap 60 s
+    python benchmarks/pid_speed.py                          # k = 2, 3, 4, ..., 64, cap 60 s
     python benchmarks/pid_speed.py --ks 2,4,8,16 --cap 20 --repeats 3 --seed 0
-    python benchmarks/pid_speed.py --broja2pid ~/src/BROJA_2PID --permutations 1000
+    python benchmarks/pid_speed.py --broja2pid ~/src/BROJA_2PID --permutations 1000 \
+        --xor-significance
 
 Timings depend on the load of the machine; ``--threads N`` gives every solver N BLAS threads
 (by default ours uses its default of one thread, the references the BLAS default).
@@ -53,7 +57,7 @@ from pid_bench import pid
 from pid_bench.info.result import PIDResult
 from synthetic.discrete import random_distribution
 
-DEFAULT_KS = (2, 4, 8, 12, 16, 24, 32, 48, 64)
+DEFAULT_KS = (2, 3, 4, 8, 12, 16, 24, 32, 48, 64)
 
 #: Every solver is called at least --repeats times per k, and again while its calls have
 #: taken less than MIN_SECONDS in all (at most MAX_CALLS calls): the median of many calls
@@ -188,6 +192,20 @@ def permutation_tables(n_tables: int, seed: int, k: int = 4, n: int = 640) -> li
     return tables
 
 
+def time_xor_significance(n: int = 2000, seed: int = 0, **options: object
+                          ) -> tuple[float, PIDResult]:
+    """Seconds of the ``pid_from_samples`` call with default options (bias correction,
+    p-values from up to 1,000 permutations and as many no-synergy draws) or ``options`` on
+    n samples of XOR of two uniform bits, and its result."""
+    from pid_bench import pid_from_samples
+
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.integers(0, 2, n), rng.integers(0, 2, n)
+    start = time.perf_counter()
+    result = pid_from_samples(x1, x2, x1 ^ x2, **options)
+    return time.perf_counter() - start, result
+
+
 def time_permutations(tables: Sequence[np.ndarray],
                       solver: Callable[[np.ndarray], object] | None = None) -> float:
     """Seconds of a loop of pid(p_perm, "broja") over the tables (or of ``solver``, which
@@ -250,7 +268,8 @@ def benchmark(ks: Sequence[int], cap: float, repeats: int, seed: int,
         ours, result = time_ours(p, repeats, threads)
         row: dict[str, object] = {"k": k, "cells": k ** 3, "ours": ours,
                                   "gap": result.details["duality_gap"],
-                                  "iterations": result.details["iterations"]}
+                                  "iterations": result.details["iterations"],
+                                  "solver": result.details["solver"]}
         for name, solver in references.items():
             if name in skipped:
                 row[name], row[f"diff_{name}"] = None, None
@@ -274,8 +293,8 @@ def table_header(names: Sequence[str]) -> str:
     ratios = " | ".join(f"{label.get(n, n)} / ours" for n in names)
     diffs = " | ".join(f"diff vs {label.get(n, n)} (bits)" for n in names)
     columns = 4 + 3 * len(names)
-    return (f"| k | cells | ours (s) | {times} | {ratios} | {diffs} | our gap (bits) |\n"
-            + "|" + "---:|" * columns)
+    return (f"| k | cells | ours (s) | {times} | {ratios} | {diffs} | our gap (bits) | "
+            f"our path |\n" + "|" + "---:|" * columns + "---|")
 
 
 def markdown_row(r: dict[str, object], cap: float, names: Sequence[str] = ("cvxpy", "dit")
@@ -289,7 +308,8 @@ def markdown_row(r: dict[str, object], cap: float, names: Sequence[str] = ("cvxp
                       and np.isfinite(seconds) else "")
         diffs.append(f"{r[f'diff_{name}']:.1e}" if r[f"diff_{name}"] is not None else "")
     return (f"| {r['k']} | {r['cells']:,} | {r['ours']:.3g} | " + " | ".join(times) + " | "
-            + " | ".join(ratios) + " | " + " | ".join(diffs) + f" | {r['gap']:.1e} |")
+            + " | ".join(ratios) + " | " + " | ".join(diffs) + f" | {r['gap']:.1e} | "
+            f"{r['solver']} ({r['iterations']}) |")
 
 
 def _ks(text: str) -> list[int]:
@@ -306,7 +326,7 @@ def _ks(text: str) -> list[int]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ks", type=_ks, default=list(DEFAULT_KS),
-                        help="alphabet sizes, comma-separated (default: 2,4,8,12,16,24,32,48,64)")
+                        help="alphabet sizes, comma-separated (default: 2,3,4,8,12,16,24,32,48,64)")
     parser.add_argument("--cap", type=float, default=60.0,
                         help="seconds after which a reference's calls at one k are stopped "
                              "and the reference skipped for larger k (default: 60)")
@@ -323,6 +343,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--permutations", type=int, default=0,
                         help="also time a loop of this many pid(p_perm, 'broja') calls on "
                              "permutation tables of a 4x4x4 joint (default: 0, skipped)")
+    parser.add_argument("--xor-significance", action="store_true",
+                        help="also time the default pid_from_samples call (corrections and "
+                             "p-values) on 2,000 samples of XOR")
     return parser
 
 
@@ -347,11 +370,20 @@ def main(argv: Sequence[str] | None = None) -> int:
               on_row=lambda row: print(markdown_row(row, args.cap, names), flush=True))
     if args.permutations:
         tables = permutation_tables(args.permutations, args.seed)
+        ours = time_permutations(tables)
         lines = [f"\n{args.permutations} permutation tables of a 4x4x4 joint (n = 640), one "
-                 f"loop each: ours {time_permutations(tables):.3g} s"]
+                 f"loop each: ours {ours:.3g} s ({1e3 * ours / len(tables):.3g} ms a table)"]
         if "broja2pid" in references:
-            lines.append(f"BROJA_2PID {time_permutations(tables, references['broja2pid']):.3g} s")
+            theirs = time_permutations(tables, references["broja2pid"])
+            lines.append(f"BROJA_2PID {theirs:.3g} s (ratio BROJA_2PID / ours "
+                         f"{theirs / ours:.3g}x)")
         print(", ".join(lines), flush=True)
+    if args.xor_significance:
+        seconds, result = time_xor_significance()
+        print(f"\npid_from_samples on XOR, n = 2000, defaults: {seconds:.3g} s, synergy "
+              f"{result.synergy:.4f} bits, p = {result.details['p_values']['synergy']:.4f} "
+              f"({result.details['n_permutations']} permutations)", flush=True)
+    if args.permutations or args.xor_significance:
         print(f"load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}",
               flush=True)
     return 0

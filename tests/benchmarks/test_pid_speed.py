@@ -47,6 +47,11 @@ def test_a_slow_reference_is_skipped_for_larger_k(bench, monkeypatch):
     assert rows[1]["gap"] <= 1e-9 and rows[1]["cells"] == 27
     lines = [bench.markdown_row(row, 2.0) for row in rows]
     assert "> 2" in lines[0] and "skipped" in lines[1]
+    # The last column names our solver's path: two binary sources, then the small tables'.
+    assert lines[0].endswith(f"| binary ({rows[0]['iterations']}) |")
+    assert lines[1].endswith(f"| small ({rows[1]['iterations']}) |")
+    header = bench.table_header(["cvxpy", "dit"]).splitlines()
+    assert header[0].count("|") == header[1].count("|") == lines[0].count("|")
     assert bench.header(None)[0].startswith("Date: ")
 
 
@@ -75,7 +80,7 @@ def test_broja2pid_is_imported_from_a_checkout_and_timed(bench, tmp_path, monkey
                            references={"broja2pid": reference})
     assert rows[0]["broja2pid"] < 10.0 and rows[0]["diff_broja2pid"] >= 0
     line = bench.markdown_row(rows[0], 10.0, ["broja2pid"])
-    assert line.count("|") == 8 and "x |" in line
+    assert line.count("|") == 9 and "x |" in line and line.endswith(" |")
     assert "BROJA_2PID (s)" in bench.table_header(["broja2pid"])
 
 
@@ -93,3 +98,10 @@ def test_permutation_tables_and_their_loop(bench):
         np.testing.assert_allclose(t.sum(axis=2), tables[0].sum(axis=2), atol=1e-15)
         np.testing.assert_allclose(t.sum(axis=(0, 1)), tables[0].sum(axis=(0, 1)), atol=1e-15)
     assert bench.time_permutations(tables) > 0
+
+
+def test_xor_significance_is_timed_with_its_result(bench):
+    seconds, result = bench.time_xor_significance(n=400, seed=1, n_permutations=100)
+    assert seconds > 0 and result.details["n_permutations"] == 100
+    assert result.synergy == pytest.approx(1.0, abs=0.05)
+    assert result.details["p_values"]["synergy"] < 0.02    # 1 / 101: no permutation reached it
