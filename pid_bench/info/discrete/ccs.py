@@ -21,7 +21,10 @@ support. IPF started on too large a support converges only sublinearly towards t
 that the marginals force to zero (e.g. the "W" distribution uniform over {001, 010, 100}), so
 the support is determined first: a cell belongs to it exactly when some distribution with the
 three marginals puts mass on it, which one linear program decides for all cells of unknown
-status at once.
+status at once, from p's zero pattern alone. Newton's method on the dual finishes the fits
+on which IPF is slow; where even it stalls (masses of 1e-22 that leave the attainable region
+thinner than round-off), cells of p below 1e-20 or so are pruned, within the tolerance of
+the fit (see :func:`max_entropy_pairwise`).
 """
 
 from __future__ import annotations
@@ -51,9 +54,21 @@ NEWTON_MAX_PARAMETERS = 2500
 #: Largest number of Newton steps.
 NEWTON_MAX_STEPS = 100
 
-#: Smallest diagonal entry, relative to the largest, that the Jacobi scaling of the Newton
-#: solves divides by (below it, scaled directions of marginals near 1e-35 blow up).
+#: Newton's method gives up as stalled when this many steps have not halved the marginal
+#: error (converging fits halve it within a few steps; a stalled one never does).
+STALL_STEPS = 10
+
+#: Cells of p below 10^-k, for k in turn, that a fit which cannot reach its tolerance sets
+#: to zero before it tries again (see :func:`max_entropy_pairwise`).
+PRUNE_DECADES = (30, 25, 20, 16)
+
+#: Smallest diagonal entry, relative to the largest, that the Jacobi scaling of the
+#: formed-Hessian Newton solve divides by (see :func:`_newton_directions`).
 JACOBI_FLOOR = 1e-24
+
+#: Smallest curvature of the dual, relative to the largest, that the truncated Newton
+#: direction keeps (see :func:`_newton_directions`).
+TRUNCATION = 1e-13
 
 
 def _pairwise(q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -93,10 +108,16 @@ def _support(p: np.ndarray) -> np.ndarray:
 
     Cells of p's support belong to it (p itself has the marginals), and so do the cells that
     basic moves reach from them (:func:`_grow_by_moves`, which settles random distributions
-    without further work); cells that a zero marginal forbids do not. Any others are
-    decided together by a linear program over the cone
-    {(q, t) >= 0 : marginals(q) = t * marginals(p)}: maximise sum_c s_c subject to
-    0 <= s_c <= min(1, q_c), which reaches s_c = 1 exactly on the attainable cells.
+    without further work); cells that a zero marginal forbids do not. A remaining cell c is
+    attainable exactly when some direction d with zero pairwise marginals has d_c > 0 and
+    d >= 0 off p's support (then p + epsilon d is a distribution with p's marginals; the
+    converse holds because the feasible set is convex). That condition depends on p's zero
+    pattern only, not on its masses, so one linear program with 0/1 coefficients decides all
+    such cells at once, whatever the scale of p's cells (an earlier program put the masses
+    themselves, down to 1e-33, into its equality rows, far below HiGHS's feasibility
+    tolerance of 1e-7, and returned "Status 0: Not Set" on some fuzz joints): maximise
+    sum_c s_c subject to 0 <= s_c <= min(1, d_c), which reaches s_c = 1 exactly on the
+    attainable cells.
     """
     m12, m1y, m2y = _pairwise(p)
     allowed = (m12[:, :, None] > 0) & (m1y[:, None, :] > 0) & (m2y[None, :, :] > 0)
@@ -105,34 +126,34 @@ def _support(p: np.ndarray) -> np.ndarray:
     if not unknown.any():
         return known
     cells = np.argwhere(allowed)
-    n_q, n_s = len(cells), int(unknown.sum())
-    rows, cols, targets = [], [], []
-    offset = 0
+    n_d, n_s = len(cells), int(unknown.sum())
+    rows, offset = [], 0
     for axes, marginal in (((0, 1), m12), ((0, 2), m1y), ((1, 2), m2y)):
-        flat = np.ravel_multi_index(tuple(cells[:, a] for a in axes), marginal.shape)
-        rows.append(offset + flat)
-        cols.append(np.arange(n_q))
-        targets.append(marginal.ravel())
+        rows.append(offset + np.ravel_multi_index(tuple(cells[:, a] for a in axes),
+                                                  marginal.shape))
         offset += marginal.size
-    b = np.concatenate(targets)
-    a_q = sparse.csr_matrix((np.ones(3 * n_q), (np.concatenate(rows), np.concatenate(cols))),
-                            shape=(offset, n_q))
-    keep = b > 0
-    a_eq = sparse.hstack([a_q[keep], sparse.csr_matrix((int(keep.sum()), n_s)),
-                          sparse.csr_matrix(-b[keep][:, None])]).tocsr()
+    a_d = sparse.csr_matrix((np.ones(3 * n_d),
+                             (np.concatenate(rows), np.tile(np.arange(n_d), 3))),
+                            shape=(offset, n_d))
+    a_eq = sparse.hstack([a_d, sparse.csr_matrix((offset, n_s))]).tocsr()
     unknown_index = np.flatnonzero(unknown[tuple(cells.T)])
     a_ub = sparse.hstack([
-        sparse.csr_matrix((-np.ones(n_s), (np.arange(n_s), unknown_index)), shape=(n_s, n_q)),
-        sparse.identity(n_s, format="csr"), sparse.csr_matrix((n_s, 1))]).tocsr()
-    cost = np.concatenate([np.zeros(n_q), -np.ones(n_s), [0.0]])
-    bounds = [(0, None)] * n_q + [(0, 1)] * n_s + [(0, None)]
+        sparse.csr_matrix((-np.ones(n_s), (np.arange(n_s), unknown_index)), shape=(n_s, n_d)),
+        sparse.identity(n_s, format="csr")]).tocsr()
+    cost = np.concatenate([np.zeros(n_d), -np.ones(n_s)])
+    # d is free on the cells known to be attainable (p charges them, or moves reach them),
+    # non-negative on the others; the bound of n_d keeps the program bounded without
+    # excluding any direction (directions scale).
+    free = known[tuple(cells.T)]
+    bounds = [(-n_d, n_d) if f else (0, n_d) for f in free] + [(0, 1)] * n_s
     lp = optimize.linprog(cost, A_ub=a_ub, b_ub=np.zeros(n_s), A_eq=a_eq,
-                          b_eq=np.zeros(a_eq.shape[0]), bounds=bounds, method="highs")
+                          b_eq=np.zeros(offset), bounds=bounds, method="highs")
     if lp.status != 0:
         raise RuntimeError(f"the support linear program of the CCS maximum-entropy "
-                           f"distribution failed: {lp.message}")
+                           f"distribution failed (HiGHS status {lp.status}: {lp.message}) "
+                           f"with {n_s} cells of unknown status")
     support = known.copy()
-    attainable = cells[unknown_index[lp.x[n_q:n_q + n_s] > 0.5]]
+    attainable = cells[unknown_index[lp.x[n_d:] > 0.5]]
     support[tuple(attainable.T)] = True
     return support
 
@@ -145,6 +166,69 @@ def _log_partition(scores: np.ndarray) -> tuple[float, np.ndarray]:
     return float(top + np.log(total)), weights / total
 
 
+def _ipf_cycle(design: sparse.csr_matrix, target: np.ndarray, theta: np.ndarray,
+               blocks: list[tuple[slice, sparse.csr_matrix]]) -> tuple[np.ndarray, np.ndarray]:
+    """One cycle of iterative proportional fitting: each block of log-factors in turn is set
+    so that q = softmax(design @ theta) has that block's marginal (the exact minimum of the
+    dual along that block, so the dual objective never increases).
+
+    ``blocks`` holds each block's slice of theta and the transpose of its columns of the
+    design. Returns the new theta and q.
+    """
+    theta = theta.copy()
+    q = _log_partition(design @ theta)[1]
+    for block, columns in blocks:
+        current = columns @ q
+        fitted = (target[block] > 0) & (current > 0)
+        theta[block][fitted] += np.log(target[block][fitted] / current[fitted])
+        q = _log_partition(design @ theta)[1]
+    return theta, q
+
+
+def _newton_directions(design: sparse.csr_matrix, q: np.ndarray, target: np.ndarray,
+                       moments: np.ndarray) -> list[np.ndarray]:
+    """Candidate Newton directions -H^+ gradient of the dual, computed in three ways.
+
+    The Hessian of log sum exp(design @ theta) is H = D^T (diag q - q q^T) D (D the design).
+    Its diagonal is about the marginal mass of each parameter, so the solves are Jacobi
+    scaled: without it the directions of marginals below ~1e-16 of the largest fall under
+    the solver's cut-off and their errors are never corrected.
+
+    1. A least-squares solve with the formed, scaled Hessian, its scaling floored at
+       ``JACOBI_FLOOR`` of the largest diagonal entry (below it, the scaled directions of
+       marginals near 1e-35 blow up).
+    2. The singular value decomposition of B = diag(sqrt q) D with unit-norm columns
+       (H without its rank-one term is B^T B, which gives the same direction up to a shift
+       of the log-factors that the normalisation absorbs: H^-1 D^T q is such a shift).
+       Forming B^T B squares the condition number, and the directions of cells that only a
+       few 1e-12 of mass separate from the boundary of the feasible set (curvature 1e-22
+       next to 1) vanish under its round-off; from B they are kept.
+    3. The same, restricted to curvatures above ``TRUNCATION`` times the largest (steps
+       along the thinnest directions can be far too long where the quadratic model is
+       poor).
+    """
+    gradient = moments - target
+    hessian = ((design.T @ design.multiply(q[:, None]).tocsr()).toarray()
+               - np.outer(moments, moments))
+    diagonal = np.diag(hessian)
+    floored = 1.0 / np.sqrt(np.maximum(diagonal, max(JACOBI_FLOOR * diagonal.max(),
+                                                     np.finfo(float).tiny)))
+    directions = [-floored * np.linalg.lstsq(hessian * np.outer(floored, floored),
+                                             floored * gradient, rcond=None)[0]]
+    # Parameters of marginal cells outside the support (no cell, moment 0) get no direction.
+    scale = np.zeros_like(moments)
+    scale[moments > 0] = 1.0 / np.sqrt(moments[moments > 0])
+    factor = design.multiply(np.sqrt(q)[:, None]).multiply(scale[None, :]).toarray()
+    _, singular, vt = np.linalg.svd(factor, full_matrices=False)
+    curvature = singular ** 2
+    projected = vt @ (scale * gradient)
+    for cutoff in (curvature[0] * (max(factor.shape) * np.finfo(float).eps) ** 2,
+                   curvature[0] * TRUNCATION):
+        kept = curvature > cutoff
+        directions.append(-scale * (vt[kept].T @ (projected[kept] / curvature[kept])))
+    return directions
+
+
 def _newton(design: sparse.csr_matrix, target: np.ndarray, theta: np.ndarray, tol: float,
             error_of: Callable[[np.ndarray], float]) -> tuple[np.ndarray, int]:
     """Minimise log sum exp(design @ theta) - theta . target by damped Newton steps.
@@ -152,48 +236,54 @@ def _newton(design: sparse.csr_matrix, target: np.ndarray, theta: np.ndarray, to
     This is the dual of the maximum-entropy problem on the support: at the optimum,
     q = softmax(design @ theta) has ``design.T @ q = target``. The Hessian is singular
     (the parametrisation is redundant) but the gradient lies in its range, so a
-    least-squares solve gives the Newton direction.
+    pseudo-inverse gives the Newton direction (:func:`_newton_directions`). Returns q on
+    the support and the number of steps.
     """
     def objective(at: np.ndarray) -> tuple[float, np.ndarray]:
         log_z, dist = _log_partition(design @ at)
         return log_z - at @ target, dist
 
     value, q = objective(theta)
+    errors = [error_of(q)]
     for step in range(1, NEWTON_MAX_STEPS + 1):
         moments = design.T @ q
         gradient = moments - target
-        hessian = ((design.T @ design.multiply(q[:, None]).tocsr()).toarray()
-                   - np.outer(moments, moments))
-        # Jacobi scaling: the diagonal of the Hessian is about the marginal mass of each
-        # parameter, so without it the directions of marginals below ~1e-16 of the largest
-        # fall under lstsq's cut-off and their errors are never corrected (floored at
-        # JACOBI_FLOOR).
-        diagonal = np.diag(hessian)
-        scale = 1.0 / np.sqrt(np.maximum(diagonal, max(JACOBI_FLOOR * diagonal.max(),
-                                                       np.finfo(float).tiny)))
-        direction = -scale * np.linalg.lstsq(hessian * np.outer(scale, scale),
-                                             scale * gradient, rcond=None)[0]
-        slope = gradient @ direction
-        # Once the predicted decrease is below the objective's floating-point resolution the
-        # sufficient-decrease test cannot tell a good step from a bad one (it would halve the
-        # step to nothing and stall); that close to the optimum the step is judged by the
-        # marginal error (the gradient's size) instead, which it may not increase. Far from
-        # it, a step may not raise the marginal error tenfold either: with log-factors of
-        # marginals near 1e-35 the objective is evaluated too coarsely to catch a bad step.
-        resolvable = -slope > 64 * np.finfo(float).eps * max(1.0, abs(value))
         error = error_of(q)
-        alpha = 1.0
-        trial_value, trial_q = objective(theta + direction)
-        while alpha >= 1e-10 and (error_of(trial_q) > (10.0 if resolvable else 1.0) * error
-                                  or resolvable and trial_value > value + 1e-4 * alpha * slope):
-            alpha /= 2
-            trial_value, trial_q = objective(theta + alpha * direction)
-        if alpha < 1e-10:
+        # A step is acceptable if it decreases the objective sufficiently and does not raise
+        # the marginal error tenfold (with log-factors of marginals near 1e-35 the objective
+        # is evaluated too coarsely to catch a bad step on its own). Once the predicted
+        # decrease is below the objective's floating-point resolution, the sufficient-decrease
+        # test cannot tell a good step from a bad one; that close to the optimum the step is
+        # judged by the marginal error (the gradient's size) instead, which it may not
+        # increase. Each candidate direction is halved until acceptable; of the acceptable
+        # steps, the one with the lowest objective is taken, or, among those that the
+        # objective cannot tell apart, the one with the lowest marginal error.
+        steps = []
+        for direction in _newton_directions(design, q, target, moments):
+            for alpha in 0.5 ** np.arange(34):
+                slope = alpha * (gradient @ direction)
+                resolvable = -slope > 64 * np.finfo(float).eps * max(1.0, abs(value))
+                trial_value, trial_q = objective(theta + alpha * direction)
+                trial_error = error_of(trial_q)
+                if (trial_error <= (10.0 if resolvable else 1.0) * error
+                        and not (resolvable and trial_value > value + 1e-4 * slope)):
+                    steps.append((trial_value, trial_error, alpha * direction, trial_q))
+                    break
+        if not steps:
             raise RuntimeError(f"Newton's method found no acceptable step at a marginal error "
                                f"of {error:.3g} (tol {tol:g}; round-off of the log-factors)")
-        theta, value, q = theta + alpha * direction, trial_value, trial_q
-        if error_of(q) <= tol:
+        lowest = min(s[0] for s in steps)
+        resolution = 64 * np.finfo(float).eps * max(1.0, abs(value))
+        trial_value, _, direction, trial_q = min(
+            (s for s in steps if s[0] <= lowest + resolution), key=lambda s: s[1])
+        theta, value, q = theta + direction, trial_value, trial_q
+        errors.append(error_of(q))
+        if errors[-1] <= tol:
             return q, step
+        if step > STALL_STEPS and errors[-1] > 0.5 * errors[-1 - STALL_STEPS]:
+            raise RuntimeError(f"Newton's method stalled at a marginal error of "
+                               f"{errors[-1]:.3g} (tol {tol:g}; it fell by less than half in "
+                               f"the last {STALL_STEPS} of {step} steps)")
     raise RuntimeError(f"Newton's method did not reach a marginal error of {tol:g} within "
                        f"{NEWTON_MAX_STEPS} steps (error {error_of(q):.3g}); pass a larger tol")
 
@@ -207,7 +297,15 @@ def max_entropy_pairwise(p: np.ndarray, *, tol: float = 1e-12,
     some distributions with many zeros (tens of thousands of cycles); when it has not
     converged after ``IPF_CYCLES`` cycles and the problem has at most
     ``NEWTON_MAX_PARAMETERS`` marginal cells, damped Newton steps on the dual, started from
-    the IPF iterate, finish the job quadratically. Larger problems keep to IPF.
+    the IPF iterate, finish the job. Larger problems keep to IPF.
+
+    Where the fit cannot reach ``tol`` (cells of 1e-22 whose attainable region is so thin
+    that the fit stalls at marginal errors of ~2e-12, measured on the fuzz set), the cells
+    of ``p`` below 10^-k are set to zero for k = ``PRUNE_DECADES`` in turn, as long as
+    their total mass is at most a tenth of ``tol``, and the pruned joint is fitted to the
+    rest of the tolerance. The result is then the exact maximum-entropy distribution of
+    its own marginals, and those are within ``tol`` of ``p``'s (checked): what pruning
+    costs is bounded by the pruned mass, reported as ``pruned_mass``.
 
     Parameters
     ----------
@@ -225,61 +323,83 @@ def max_entropy_pairwise(p: np.ndarray, *, tol: float = 1e-12,
     q : numpy.ndarray, shape (|X1|, |X2|, |Y|)
         The maximum-entropy distribution.
     info : dict
-        ``cycles`` (IPF cycles run), ``newton_steps`` and ``marginal_error`` (largest
-        total gap over the three marginals).
+        ``cycles`` (IPF cycles run), ``newton_steps``, ``marginal_error`` (largest total
+        gap over the three marginals, against ``p``'s), ``pruned_cells`` and
+        ``pruned_mass`` (cells of ``p`` set to zero and their total mass; 0 where the fit
+        on ``p`` itself succeeded).
 
     Raises
     ------
     RuntimeError
-        If ``tol`` is not reached.
+        If ``tol`` is not reached, with or without pruning; the message says what the fit
+        reached.
     """
     arr = validate_joint(p, ndim=3)
     if not (isinstance(tol, (int, float, np.floating)) and tol > 0):
         raise ValueError(f"tol must be a positive number; received {tol!r}")
     if not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer; received {max_iter!r}")
+    try:
+        q, info = _fit(arr, tol, max_iter)
+        return q, {**info, "pruned_cells": 0, "pruned_mass": 0.0}
+    except RuntimeError as error:
+        failure = error
     targets = _pairwise(arr)
-    support = _support(arr)
-    cells = np.nonzero(support)
-    index = ((cells[0], cells[1]), (cells[0], cells[2]), (cells[1], cells[2]))
-    # log q = a(x1, x2) + b(x1, y) + c(x2, y) on the support, up to normalisation
-    logs = [np.zeros_like(t) for t in targets]
+    reached = []
+    for decades in PRUNE_DECADES:
+        small = (arr > 0) & (arr < 10.0 ** -decades)
+        mass = float(arr[small].sum())
+        if not small.any() or mass > tol / 10:
+            continue
+        try:
+            q, info = _fit(np.where(small, 0.0, arr), tol - mass, max_iter)
+        except RuntimeError as error:
+            reached.append(f"cells below 1e-{decades} pruned: {error}")
+            continue
+        info["marginal_error"] = max(float(np.abs(m - t).sum())
+                                     for m, t in zip(_pairwise(q), targets))
+        if info["marginal_error"] <= tol:
+            return q, {**info, "pruned_cells": int(small.sum()), "pruned_mass": mass}
+        reached.append(f"cells below 1e-{decades} pruned: marginal error "
+                       f"{info['marginal_error']:.3g}")
+    raise RuntimeError("; ".join([str(failure), *reached]))
 
-    def distribution() -> np.ndarray:
-        return _scatter(_log_partition(sum(f[i] for f, i in zip(logs, index)))[1], cells,
-                        arr.shape)
 
-    def error_of(q: np.ndarray) -> float:
-        return max(float(np.abs(m - t).sum()) for m, t in zip(_pairwise(q), targets))
+def _fit(arr: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, dict[str, int | float]]:
+    """:func:`max_entropy_pairwise` without pruning, on a validated joint."""
+    targets = _pairwise(arr)
+    cells = np.nonzero(_support(arr))
+    # log q = a(x1, x2) + b(x1, y) + c(x2, y) on the support, up to normalisation: q is
+    # softmax(design @ theta), theta the concatenated log-factors a, b, c.
+    offsets = np.cumsum([0, *(t.size for t in targets)])
+    blocks = [slice(lo, hi) for lo, hi in zip(offsets[:-1], offsets[1:])]
+    columns = np.concatenate([o + np.ravel_multi_index(i, t.shape) for o, i, t in zip(
+        offsets, ((cells[0], cells[1]), (cells[0], cells[2]), (cells[1], cells[2])), targets)])
+    n_cells, n_parameters = cells[0].size, int(offsets[-1])
+    design = sparse.csr_matrix((np.ones(3 * n_cells), (np.tile(np.arange(n_cells), 3), columns)),
+                               shape=(n_cells, n_parameters))
+    target = np.concatenate([t.ravel() for t in targets])
+    block_columns = [(block, design[:, block].T.tocsr()) for block in blocks]
 
-    n_parameters = sum(t.size for t in targets)
+    def error_of(q_cells: np.ndarray) -> float:
+        gap = np.abs(design.T @ q_cells - target)
+        return max(float(gap[block].sum()) for block in blocks)
+
     cycle_limit = min(max_iter, IPF_CYCLES) if n_parameters <= NEWTON_MAX_PARAMETERS else max_iter
-    q = distribution()
+    theta = np.zeros(n_parameters)
     for cycle in range(1, cycle_limit + 1):
-        for block, (target, log_factor) in enumerate(zip(targets, logs)):
-            current = q.sum(axis=2 - block)
-            fitted = (target > 0) & (current > 0)
-            log_factor[fitted] += np.log(target[fitted] / current[fitted])
-            q = distribution()
+        theta, q = _ipf_cycle(design, target, theta, block_columns)
         error = error_of(q)
         if error <= tol:
-            return q, {"cycles": cycle, "newton_steps": 0, "marginal_error": error}
+            return _scatter(q, cells, arr.shape), {"cycles": cycle, "newton_steps": 0,
+                                                   "marginal_error": error}
     if n_parameters > NEWTON_MAX_PARAMETERS:
         raise RuntimeError(f"iterative proportional fitting did not reach a marginal error of "
                            f"{tol:g} within {max_iter} cycles (error {error:.3g}); pass a "
                            f"larger max_iter or tol")
-    offsets = np.cumsum([0, *(t.size for t in targets)])
-    columns = np.concatenate([o + np.ravel_multi_index(i, t.shape)
-                              for o, i, t in zip(offsets, index, targets)])
-    n_cells = cells[0].size
-    design = sparse.csr_matrix((np.ones(3 * n_cells), (np.tile(np.arange(n_cells), 3), columns)),
-                               shape=(n_cells, n_parameters))
-    theta = np.concatenate([f.ravel() for f in logs])
-    target = np.concatenate([t.ravel() for t in targets])
-    q_cells, steps = _newton(design, target, theta, tol,
-                             lambda qc: error_of(_scatter(qc, cells, arr.shape)))
-    q = _scatter(q_cells, cells, arr.shape)
-    return q, {"cycles": cycle_limit, "newton_steps": steps, "marginal_error": error_of(q)}
+    q, steps = _newton(design, target, theta, tol, error_of)
+    return _scatter(q, cells, arr.shape), {"cycles": cycle_limit, "newton_steps": steps,
+                                           "marginal_error": error_of(q)}
 
 
 def _scatter(values: np.ndarray, cells: tuple[np.ndarray, ...],
@@ -308,7 +428,10 @@ def ccs(p: np.ndarray, *, tol: float = 1e-12, max_iter: int = 10_000) -> PIDResu
     PIDResult
         Atoms in bits, ``measure="ccs"``; unique information and synergy may be negative.
         ``details`` holds the maximum-entropy distribution ``q``, the IPF ``cycles``, the
-        ``newton_steps`` and the final ``marginal_error``.
+        ``newton_steps``, the final ``marginal_error`` (against ``p``'s marginals) and the
+        ``pruned_cells`` and ``pruned_mass`` of a fit that needed pruning (see
+        :func:`max_entropy_pairwise`). The redundancy is exactly I_ccs of ``q``, whose
+        pairwise marginals are within ``marginal_error`` of ``p``'s.
 
     Examples
     --------

@@ -223,3 +223,57 @@ def test_newton_fits_marginals_spanning_thirty_decades(index):
         warnings.simplefilter("ignore", UserWarning)
         expected = ccs_redundancy_from(max_entropy_cvxpy(p))
     assert r.redundancy == pytest.approx(expected, abs=1e-5)
+
+
+def _check_against_the_cone_solve(p, r):
+    mi1, _, mi12 = source_target_informations(p)
+    assert r.details["marginal_error"] <= 1e-12
+    assert r.redundancy + r.unique1 == pytest.approx(mi1, abs=ATOL)
+    assert r.total == pytest.approx(mi12, abs=ATOL)
+    with warnings.catch_warnings():     # Clarabel: "may be inaccurate" on these
+        warnings.simplefilter("ignore", UserWarning)
+        expected = ccs_redundancy_from(max_entropy_cvxpy(p))
+    assert r.redundancy == pytest.approx(expected, abs=1e-5)
+
+
+@pytest.mark.parametrize("index", [4614, 9653])
+def test_newton_keeps_the_directions_of_thin_feasible_sets(index):
+    # Fuzz joints whose maximum-entropy fit must move a few 1e-12 of mass between cells that
+    # a cell of ~4e-12 separates from the boundary of the feasible set (curvature 1e-22 next
+    # to 1): in the formed Hessian those directions vanished under round-off and Newton
+    # stalled at marginal errors of 9.5e-12 and 1.4e-9. From the factor's SVD they are kept.
+    _, p = fuzz_joint(index)
+    q, info = max_entropy_pairwise(p)
+    assert info["newton_steps"] > 0 and info["pruned_cells"] == 0
+    _check_against_the_cone_solve(p, ccs(p))
+
+
+def test_newton_finds_a_step_where_the_floored_scaling_finds_none():
+    # Y = f(X1, X2) with marginals down to 6e-33: the Jacobi scaling floored at 1e-24 gave
+    # directions that no step length made acceptable (at a marginal error of 1.9e-5); the
+    # unfloored scaling of the SVD's direction does.
+    _, p = fuzz_joint(3659)
+    q, info = max_entropy_pairwise(p)
+    assert info["newton_steps"] > 0 and info["pruned_cells"] == 0
+    _check_against_the_cone_solve(p, ccs(p))
+
+
+def test_a_stalled_fit_prunes_negligible_cells_within_the_tolerance():
+    # Cells of 8e-22 make the attainable region so thin that the fit stalls at a marginal
+    # error of 1.8e-12 whatever the direction; without the four cells below 1e-20 (total
+    # mass 7.9e-22) it converges, and its marginals are within 1e-12 of p's own.
+    _, p = fuzz_joint(7096)
+    q, info = max_entropy_pairwise(p)
+    assert info["pruned_cells"] == 4 and 0 < info["pruned_mass"] < 1e-21
+    for axis in range(3):
+        np.testing.assert_allclose(q.sum(axis=axis), p.sum(axis=axis), rtol=0, atol=1e-12)
+    _check_against_the_cone_solve(p, ccs(p))
+
+
+def test_a_genuine_failure_says_what_was_reached(monkeypatch):
+    monkeypatch.setattr(ccs_module, "PRUNE_DECADES", (25,))
+    _, p = fuzz_joint(7096)
+    with pytest.raises(RuntimeError, match=r"stalled at a marginal error of 1\.\d+e-12 \(tol "
+                                           r"1e-12; .*; cells below 1e-25 pruned: Newton's "
+                                           r"method stalled at a marginal error of 1\.\d+e-12"):
+        max_entropy_pairwise(p)
