@@ -24,10 +24,14 @@ Three parts (``--parts``):
   ``pid_bench.info.sampling.bias`` (the resampling ones with 20 resamples, 10 above 1,024
   cells), and their time; 20 seeds up to 1,024 cells, 2 above (``--few-seeds``);
 * ``coverage``: on eight distributions of at most 64 cells (``COVERAGE_DATASETS``), n from 2x
-  to 100x cells, 20 seeds: 95% bootstrap intervals (100 replicates; centered, BCa and
-  percentile, each around every correction) and their coverage of the true atoms, and the
+  to 100x cells, 20 seeds: 95% bootstrap intervals (100 replicates; boundary, centered, BCa
+  and percentile, each around every correction) and their coverage of the true atoms, and the
   p-values (50 permutations of y, 50 draws of the no-synergy null) of every atom, whose rate
-  of p < 0.05 on atoms that are truly 0 is the false-positive rate;
+  of p < 0.05 on atoms that are truly 0 is the false-positive rate; and on larger tables
+  (``LARGE_COVERAGE``: latent tasks of 128 and 1,024 cells, random joints of 512 and 4,096
+  cells, at 5x and 10x cells, with the seeds that two shared cores allow; 27,000 cells are
+  not measured) the default's intervals alone (boundary and centered around the bootstrap
+  and NSB corrections, which ``auto`` chooses between), without p-values;
 * ``musts``: the acceptance checks of issue 17 through the default ``pid_from_samples``
   (independent 30-level columns at n = 3,000; XOR at n = 2,000), 20 seeds.
 
@@ -63,7 +67,8 @@ from pid_bench.info.result import ATOMS
 from pid_bench.info.sampling import bias
 from pid_bench.info.sampling.estimate import auto_correction
 from pid_bench.info.sampling.guards import SamplingWarning
-from pid_bench.info.sampling.intervals import INTERVALS, bootstrap_draws, bootstrap_interval
+from pid_bench.info.sampling.intervals import (DEFAULT_INTERVAL, INTERVALS, bootstrap_draws,
+                                                bootstrap_interval)
 from pid_bench.info.sampling.significance import no_synergy_test, permutation_test
 from pid_bench.info.sampling.table import RESAMPLE_OPTIONS, SampleTable, decompose
 from pid_bench.io import atomic_path
@@ -83,6 +88,17 @@ N_PERMUTATIONS = 50
 COVERAGE_DATASETS = ("xor", "and", "rdn", "unq", "sum", "independent_2", "independent_4",
                      "random_4")
 COVERAGE_MAX_CELLS = 64
+#: The large tables of the coverage part: name -> (seeds, ratios), as many as a 40-minute run
+#: on two cores shared with other jobs allows (one solve of 4,096 cells takes about 0.3 s
+#: there, of 27,000 cells 1.7 s: 27,000 cells are not measured).
+LARGE_COVERAGE = {
+    "latent_redundancy": (20, (5, 10)), "latent_synergy_xor": (20, (5, 10)),
+    "random_8": (5, (5, 10)), "latent_mix": (3, (5,)), "random_16": (2, (5,)),
+}
+#: The corrections and intervals of the large tables (those of the default, and the
+#: interval it replaced).
+LARGE_CORRECTIONS = ("bootstrap", "nsb")
+LARGE_INTERVALS = ("boundary", "centered")
 MANY_SEEDS_MAX_CELLS = 1024
 CANONICAL = ("xor", "and", "rdn", "unq", "copy", "rdnxor", "xorand", "sum", "dice_sum",
              "dice_x1+6x2")
@@ -186,6 +202,15 @@ def _bias_case(task: tuple[str, str, np.ndarray, np.ndarray, float, int]) -> lis
     return rows
 
 
+def _cover_rows(case: tuple, correction: str, interval: str,
+                limits: dict[str, tuple[float, float]], truth5: np.ndarray) -> list[tuple]:
+    """COVERAGE_COLUMNS rows of one interval; ``case`` is (dataset, family, cells, n, ratio,
+    seed, occupied), ``truth5`` the true atoms and total."""
+    return [(*case, correction, interval, key, truth5[i], *limits[key],
+             bool(limits[key][0] - 1e-9 <= truth5[i] <= limits[key][1] + 1e-9))
+            for i, key in enumerate((*ATOMS, "total"))]
+
+
 def _coverage_case(task: tuple[str, str, np.ndarray, np.ndarray, float, int, int, int]
                    ) -> tuple[list[tuple], list[tuple]]:
     name, family, p, truth, ratio, seed, n_bootstrap, n_permutations = task
@@ -225,11 +250,8 @@ def _coverage_case(task: tuple[str, str, np.ndarray, np.ndarray, float, int, int
             else:
                 limits = bootstrap_interval(table, _solve, raw, result.atoms(), boot, 0.95,
                                             interval, rng)
-            for i, key in enumerate((*ATOMS, "total")):
-                lo, hi = limits[key]
-                cover.append((name, family, p.size, n, ratio, seed, table.occupied(), method,
-                              interval, key, truth5[i], lo, hi,
-                              bool(lo - 1e-9 <= truth5[i] <= hi + 1e-9)))
+            cover += _cover_rows((name, family, p.size, n, ratio, seed, table.occupied()),
+                                 method, interval, limits, truth5)
     tests = [(name, family, p.size, n, ratio, seed, table.occupied(), key, "permutation",
               truth5[i], float(p_values[i])) for i, key in enumerate((*ATOMS, "total"))]
     tests.append((name, family, p.size, n, ratio, seed, table.occupied(), "synergy",
@@ -237,6 +259,46 @@ def _coverage_case(task: tuple[str, str, np.ndarray, np.ndarray, float, int, int
     tests.append((name, family, p.size, n, ratio, seed, table.occupied(), "synergy",
                   "both", truth5[3], float(max(p_no_synergy, p_values[3]))))
     return cover, tests
+
+
+def _large_coverage_case(task: tuple[str, str, np.ndarray, np.ndarray, float, int, int]
+                         ) -> list[tuple]:
+    """Coverage rows of the default's corrections and intervals on one sample of a large table."""
+    name, family, p, truth, ratio, seed, n_bootstrap = task
+    rng = np.random.default_rng([seed, p.size, int(10 * ratio), 2])
+    n = _n_of(ratio, p.size)
+    table = _draw(p, n, rng)
+    raw = _solve(table.joint())
+    boot = bootstrap_draws(table, _solve, n_bootstrap, rng)
+    corrected = {
+        "bootstrap": bias.corrected_atoms(2 * raw - boot[:RESAMPLES].mean(axis=0),
+                                          measure="broja"),
+        "nsb": bias.corrected_informations(bias.nsb_informations(table.counts()), raw[0],
+                                           measure="broja"),
+    }
+    truth5 = np.append(truth, truth.sum())
+    rows = []
+    for method, result in corrected.items():
+        for interval in LARGE_INTERVALS:
+            limits = bootstrap_interval(table, _solve, raw, result.atoms(), boot, 0.95,
+                                        interval, rng)
+            rows += _cover_rows((name, family, p.size, n, ratio, seed, table.occupied()),
+                                method, interval, limits, truth5)
+    return rows
+
+
+def _large_tasks(dists: dict[str, tuple[str, np.ndarray]], seeds: int, max_cells: int,
+                 n_bootstrap: int) -> list[tuple]:
+    tasks = []
+    for name, (n_seeds, ratios) in LARGE_COVERAGE.items():
+        family, p = dists[name]
+        if p.size > max_cells:
+            continue
+        truth = pid(p, "broja").atoms()
+        tasks += [(name, family, p, truth, ratio, seed, n_bootstrap)
+                  for ratio in ratios for seed in range(min(seeds, n_seeds))]
+    # The costliest first, so that the workers finish together.
+    return sorted(tasks, key=lambda t: -t[2].size * t[4])
 
 
 def _must_case(task: tuple[str, int]) -> tuple:
@@ -330,11 +392,46 @@ def per_cell_rule(table: pd.DataFrame, method: str) -> pd.DataFrame:
 
 
 def coverage_summary(cover: pd.DataFrame) -> pd.DataFrame:
-    """Coverage per (correction, interval, ratio): mean over everything and the worst
-    (dataset, atom) over seeds."""
-    per = cover.groupby(["correction", "interval", "ratio", "dataset", "atom"])["covered"].mean()
+    """Coverage per (correction, interval, ratio): mean over everything, the worst
+    (dataset, atom) over seeds, and the mean width (bits)."""
+    cover = cover.assign(width=cover["high"] - cover["low"])
+    per = cover.groupby(["correction", "interval", "ratio", "dataset", "atom"])[
+        ["covered", "width"]].mean()
     grouped = per.groupby(["correction", "interval", "ratio"])
-    return pd.DataFrame({"mean": grouped.mean(), "worst": grouped.min()}).unstack("ratio")
+    return pd.DataFrame({"mean": grouped["covered"].mean(), "worst": grouped["covered"].min(),
+                         "width": grouped["width"].mean()}).unstack("ratio")
+
+
+def default_coverage(cover: pd.DataFrame) -> pd.DataFrame:
+    """For the default correction (``"auto"``) and the intervals of LARGE_INTERVALS, per
+    interval, dataset and ratio: the worst atom's coverage over seeds, the seeds, the samples
+    per occupied cell (median) and the mean width."""
+    sub = with_auto(cover, "correction")
+    sub = sub[(sub["correction"] == "auto") & sub["interval"].isin(LARGE_INTERVALS)]
+    sub = sub.assign(width=sub["high"] - sub["low"], per_cell=sub["n"] / sub["occupied"])
+    keys = ["interval", "cells", "dataset", "ratio"]
+    per = sub.groupby([*keys, "atom"]).agg(covered=("covered", "mean"),
+                                          width=("width", "mean"))
+    out = per.groupby(keys).agg(worst=("covered", "min"), width=("width", "mean"))
+    out["seeds"] = sub.groupby(keys)["seed"].nunique()
+    out["per_cell"] = sub.groupby(keys)["per_cell"].median()
+    return out
+
+
+def coverage_per_cell(cover: pd.DataFrame, interval: str, min_seeds: int = 10) -> pd.DataFrame:
+    """For the default correction and one interval, by samples per occupied cell: the worst
+    (dataset, ratio, atom) coverage over its seeds in the bin (groups of at least
+    ``min_seeds`` seeds), its case, and the mean coverage."""
+    sub = with_auto(cover, "correction")
+    sub = sub[(sub["correction"] == "auto") & (sub["interval"] == interval)]
+    sub = sub.assign(bin=pd.cut(sub["n"] / sub["occupied"], PER_CELL_BINS, right=False))
+    per = sub.groupby(["bin", "dataset", "ratio", "atom"], observed=True)["covered"].agg(
+        ["mean", "count"])
+    per = per.loc[per["count"] >= min_seeds, "mean"]
+    out = per.groupby("bin", observed=True).agg(["min", "idxmin", "mean", "count"])
+    out["worst_case"] = [f"{d} at {r:g}x, {a}" for _, d, r, a in out.pop("idxmin")]
+    return out.rename(columns={"min": "worst_coverage", "mean": "mean_coverage",
+                               "count": "cases"})
 
 
 def false_positives(tests: pd.DataFrame) -> pd.DataFrame:
@@ -420,17 +517,33 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 min(args.max_cells, COVERAGE_MAX_CELLS), args.few_seeds))
             results = _run(_coverage_case, [(*t, args.n_bootstrap, args.n_permutations)
                                             for t in tasks], args.workers)
-            cover = pd.DataFrame([r for c, _ in results for r in c],
-                                 columns=list(COVERAGE_COLUMNS))
+            # The small tables' rows are kept before the large tables run.
             tests = pd.DataFrame([r for _, t in results for r in t], columns=list(TEST_COLUMNS))
-            with atomic_path(args.out_dir / "coverage.csv.gz") as tmp:
-                cover.to_csv(tmp, index=False)
             with atomic_path(args.out_dir / "pvalues.csv.gz") as tmp:
                 tests.to_csv(tmp, index=False)
+            with atomic_path(args.out_dir / "coverage.csv.gz") as tmp:
+                pd.DataFrame([r for c, _ in results for r in c],
+                             columns=list(COVERAGE_COLUMNS)).to_csv(tmp, index=False)
+            large = _run(_large_coverage_case,
+                         _large_tasks(dists, args.seeds, args.max_cells, args.n_bootstrap),
+                         args.workers)
+            cover = pd.DataFrame([r for c, _ in results for r in c]
+                                 + [r for rows in large for r in rows],
+                                 columns=list(COVERAGE_COLUMNS))
+            with atomic_path(args.out_dir / "coverage.csv.gz") as tmp:
+                cover.to_csv(tmp, index=False)
         report += ["## Coverage of 95% intervals", "",
                    "mean: over datasets, atoms and seeds; worst: the worst (dataset, atom) "
-                   "over seeds.", "", _markdown(coverage_summary(with_auto(cover, "correction")),
-                                                2), "",
+                   "over seeds; width: mean high - low, bits. Tables of at most "
+                   f"{COVERAGE_MAX_CELLS} cells.", "",
+                   _markdown(coverage_summary(with_auto(
+                       cover[cover["cells"] <= COVERAGE_MAX_CELLS], "correction")), 2), "",
+                   "## Coverage of the default correction's intervals, every table", "",
+                   "worst: the worst atom's coverage over the seeds; per_cell: median samples "
+                   "per occupied cell.", "",
+                   _markdown(default_coverage(cover), 3), "",
+                   "## Coverage of the default interval by samples per occupied cell", "",
+                   _markdown(coverage_per_cell(cover, DEFAULT_INTERVAL), 3), "",
                    "## False-positive rate of p < 0.05 (atoms that are truly 0)", "",
                    _markdown(false_positives(tests), 3), ""]
     if "musts" in args.parts:

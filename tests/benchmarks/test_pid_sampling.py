@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pid_bench.info.sampling.intervals import CALIBRATED_SAMPLES_PER_CELL, DEFAULT_INTERVAL
 
 RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "pid_sampling"
 KEPT = {"reason": "benchmark output not kept"}
@@ -36,7 +37,7 @@ def test_small_grid_writes_every_table(bench, tmp_path, capsys):
     assert set(errors["method"]) == set(bench.METHODS)
     assert np.allclose(errors["abs_error"], (errors["estimate"] - errors["true"]).abs())
     cover = pd.read_csv(tmp_path / "coverage.csv.gz")
-    assert set(cover["interval"]) == {"centered", "bca", "percentile"}
+    assert set(cover["interval"]) == set(bench.INTERVALS)
     tests = pd.read_csv(tmp_path / "pvalues.csv.gz")
     assert set(tests["null"]) == {"permutation", "no_synergy", "both"}
     out = capsys.readouterr().out
@@ -60,20 +61,56 @@ def test_the_default_correction_has_the_smallest_worst_case_error_from_2x_cells(
     assert at2["auto"] < at2["raw"] and at2["auto"] == pytest.approx(0.147, abs=0.0005)
 
 
-def _default_coverage(bench) -> pd.Series:
+def _default_coverage(bench, interval: str = DEFAULT_INTERVAL) -> pd.DataFrame:
+    """Coverage over seeds of the default correction's intervals per (dataset, ratio, atom)
+    from 5x cells on, with the number of seeds behind it."""
     cover = bench.with_auto(pd.read_csv(RESULTS / "coverage.csv.gz"), "correction")
-    sub = cover[(cover["correction"] == "auto") & (cover["interval"] == "centered")
+    sub = cover[(cover["correction"] == "auto") & (cover["interval"] == interval)
                 & (cover["ratio"] >= 5)]
-    return sub.groupby(["dataset", "ratio", "atom"])["covered"].mean()
+    return sub.groupby(["dataset", "ratio", "atom"]).agg(covered=("covered", "mean"),
+                                                          seeds=("seed", "nunique"),
+                                                          cells=("cells", "first"))
 
 
 @pytest.mark.skipif(not (RESULTS / "coverage.csv.gz").is_file(), **KEPT)
 def test_default_intervals_cover_95_percent_on_average_from_5x_cells(bench):
-    assert _default_coverage(bench).mean() >= 0.93
+    cov = _default_coverage(bench)
+    assert cov["covered"].mean() >= 0.95
+    assert cov["cells"].max() >= 4096, "the large tables are in the kept coverage"
 
 
-@pytest.mark.xfail(strict=True, reason="atoms on BROJA's boundary (U = 0 of AND and SUM) are "
-               "covered in 70-85% of seeds; docs/results/pid_sampling.md, Limits")
+@pytest.mark.skipif(not (RESULTS / "coverage.csv.gz").is_file(), **KEPT)
+def test_boundary_intervals_fix_the_atoms_that_centered_ones_miss(bench):
+    # Of the (dataset, n, atom) cases of 20 seeds from 5x cells, the centered interval misses
+    # the truth in more than 10% of seeds on AND's and SUM's atoms (U = 0 and the atoms tied
+    # to them); the boundary interval leaves fewer such cases, none below 85%, at a width
+    # that grows by less than a third.
+    boundary, centered = _default_coverage(bench), _default_coverage(bench, "centered")
+    full = boundary["seeds"] == 20
+    low_b, low_c = boundary[full & (boundary["covered"] < 0.9)], centered[
+        full & (centered["covered"] < 0.9)]
+    assert len(low_b) <= 3 < 10 <= len(low_c), (low_b, low_c)
+    assert boundary.loc[full, "covered"].min() >= 0.85
+    assert {"and", "sum"} <= set(low_c.index.get_level_values("dataset"))
+    cover = pd.read_csv(RESULTS / "coverage.csv.gz")
+    width = (cover["high"] - cover["low"]).groupby(cover["interval"]).mean()
+    assert width["centered"] < width["boundary"] < 1.33 * width["centered"]
+
+
+@pytest.mark.xfail(strict=True, reason="with 20 seeds, 2 of the 140 (dataset, n, atom) cases "
+                   "of 20 seeds are covered in 17 of them (AND's unique2 and "
+                   "random 4x4x4's synergy at 5x cells); an exactly calibrated 95% interval "
+                   "falls below 18/20 in 7.5% of such cases by chance; "
+                   "docs/results/pid_sampling.md, Intervals")
 @pytest.mark.skipif(not (RESULTS / "coverage.csv.gz").is_file(), **KEPT)
 def test_default_intervals_cover_in_90_percent_of_seeds_from_5x_cells(bench):
-    assert _default_coverage(bench).min() >= 0.9
+    cov = _default_coverage(bench)
+    assert cov.loc[cov["seeds"] == 20, "covered"].min() >= 0.9
+
+
+@pytest.mark.skipif(not (RESULTS / "coverage.csv.gz").is_file(), **KEPT)
+def test_calibrated_intervals_cover_from_the_documented_samples_per_cell(bench):
+    table = bench.coverage_per_cell(pd.read_csv(RESULTS / "coverage.csv.gz"), DEFAULT_INTERVAL)
+    from_there = [b for b in table.index if b.left >= CALIBRATED_SAMPLES_PER_CELL]
+    assert from_there and table.loc[from_there, "worst_coverage"].min() >= 0.85
+    assert table.loc[from_there, "mean_coverage"].min() >= 0.95
