@@ -72,6 +72,17 @@ def _predictions(predictions: object, n: int, discrete: bool) -> np.ndarray:
     return arr
 
 
+def _source_arrays(dataset: MultimodalDataset) -> tuple[np.ndarray, np.ndarray]:
+    """X1 and X2 of the modality path: each source group's modalities flattened side by side."""
+    if dataset.ground_truth_sources is None:
+        raise ValueError(f"model_pid decomposes over two sources, and the dataset has "
+                         f"{len(dataset.modalities)} modalities {list(dataset.modalities)} "
+                         f"without ground_truth_sources; name the two groups, e.g. "
+                         f"dataset.select_modalities([...]) or ground_truth_sources=")
+    return tuple(np.hstack([np.asarray(dataset.modalities[m]).reshape(dataset.n_samples, -1)
+                            for m in group]) for group in dataset.ground_truth_sources)
+
+
 def model_pid(dataset: MultimodalDataset, predictions: object, *, estimator: str = "cluster",
               use_latents: bool | None = None, measure: str = "broja",
               correction: str | None = "bootstrap", n_bootstrap: int = 0,
@@ -82,8 +93,8 @@ def model_pid(dataset: MultimodalDataset, predictions: object, *, estimator: str
     Parameters
     ----------
     dataset : MultimodalDataset
-        The samples the predictions were made on (e.g. ``dataset.split("test")``); its first
-        two modalities are X1 and X2.
+        The samples the predictions were made on (e.g. ``dataset.split("test")``); X1 and X2
+        are the two groups of its ``ground_truth_sources`` (by default its two modalities).
     predictions : array_like, shape (n,)
         One prediction per sample: class labels (any hashable values), or floats for a
         continuous prediction (modality path only).
@@ -116,7 +127,8 @@ def model_pid(dataset: MultimodalDataset, predictions: object, *, estimator: str
     ------
     ValueError
         Predictions of the wrong length, NaN, non-integer floats on the latent path, a dataset
-        without latents when ``use_latents=True``, an unknown estimator.
+        without latents when ``use_latents=True``, an unknown estimator, a dataset of three
+        or more modalities that does not name its ``ground_truth_sources`` (modality path).
     """
     if not isinstance(dataset, MultimodalDataset):
         raise ValueError(f"dataset must be a MultimodalDataset; received "
@@ -132,8 +144,7 @@ def model_pid(dataset: MultimodalDataset, predictions: object, *, estimator: str
         if estimator not in estimators():
             raise ValueError(f"unknown PID estimator {estimator!r}; known estimators: "
                              f"{', '.join(estimators())}")
-        mods = list(dataset.modalities.values())[:2]
-        x1, x2 = (np.asarray(m).reshape(dataset.n_samples, -1) for m in mods)
+        x1, x2 = _source_arrays(dataset)
         name, label = estimator, f"modalities:{estimator}"
     if name == "cluster":
         opts.update(measure=measure, correction=correction)

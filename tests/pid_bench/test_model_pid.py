@@ -96,3 +96,22 @@ def test_latents_required_when_asked():
         model_pid(_dataset(200, with_latents=False), np.zeros(200, dtype=int), use_latents=True)
     with pytest.raises(ValueError, match="MultimodalDataset"):
         model_pid(np.zeros((3, 2)), np.zeros(3, dtype=int))
+
+
+def test_modality_path_reads_the_ground_truth_sources(data):
+    # A third, irrelevant modality first: the sources named by ground_truth_sources are used,
+    # not the first two modalities.
+    noise = np.random.default_rng(5).normal(size=(N, 4))
+    three = MultimodalDataset(modalities={"noise": noise, "x1": data.modalities["x1"],
+                                          "x2": data.modalities["x2"]},
+                              tasks=data.tasks, split_of=data.split_of,
+                              ground_truth=data.ground_truth, n_classes=data.n_classes,
+                              ground_truth_sources=(("x1",), ("x2",)))
+    xor = data.latents["s1"] ^ data.latents["s2"]
+    res = model_pid(three, xor, use_latents=False, n_clusters=8)
+    assert np.allclose(res.atoms(), [0, 0, 0, 1], atol=0.03)
+    unnamed = MultimodalDataset(modalities=three.modalities, tasks=data.tasks,
+                                split_of=data.split_of, ground_truth=data.ground_truth,
+                                n_classes=data.n_classes)
+    with pytest.raises(ValueError, match=r"3 modalities .* without ground_truth_sources"):
+        model_pid(unnamed, xor, use_latents=False)
