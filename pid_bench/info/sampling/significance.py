@@ -28,6 +28,10 @@ far more cells than the data occupy, and its draws show less spurious synergy th
 data's 2.66), so alone it would call that artefact significant. ``pid_from_samples`` therefore
 reports for BROJA's synergy the larger of the two p-values, which is a valid p-value wherever
 either null is the truth.
+
+Both loops solve each distinct table once: a permutation or a draw that repeats an earlier
+table (common for small n: of 1,000 permutations of XOR at n = 100, 433 tables are distinct;
+at n = 300, 775; at n = 2,000, 982) reuses its atoms, which are a function of the table.
 """
 
 from __future__ import annotations
@@ -49,6 +53,27 @@ MIN_PERMUTATIONS = 20
 #: Relative slack under which a permuted atom counts as reaching the observed one, so that
 #: atoms equal up to solver round-off (e.g. both 0) are ties.
 _TIE = 1e-9
+
+#: Largest table (cells) whose solves are remembered by content (a key of 8 bytes a cell,
+#: kept for every distinct table of one test).
+_REMEMBER_CELLS = 512
+
+
+def _once_per_table(solve: Callable[[np.ndarray], np.ndarray], shape: tuple[int, ...]
+                    ) -> Callable[[np.ndarray], np.ndarray]:
+    """``solve`` that solves each distinct table once (tables of at most _REMEMBER_CELLS
+    cells; larger ones, which rarely repeat, are solved every time)."""
+    if int(np.prod(shape)) > _REMEMBER_CELLS:
+        return solve
+    seen: dict[bytes, np.ndarray] = {}
+
+    def remembered(p: np.ndarray) -> np.ndarray:
+        key = p.tobytes()
+        if key not in seen:
+            seen[key] = solve(p)
+        return seen[key]
+
+    return remembered
 
 
 def permutation_test(table: SampleTable, solve: Callable[[np.ndarray], np.ndarray],
@@ -88,6 +113,7 @@ def permutation_test(table: SampleTable, solve: Callable[[np.ndarray], np.ndarra
     watch = None if stop_on is None else np.asarray(stop_on, dtype=bool)
     draws = []
     hits = np.zeros(5, dtype=np.int64)
+    solve = _once_per_table(solve, table.shape)
     for m in range(1, n_permutations + 1):
         atoms = solve(table.permuted(rng))
         draws.append(atoms)
@@ -134,6 +160,7 @@ def no_synergy_test(q: np.ndarray, n: int, solve: Callable[[np.ndarray], np.ndar
     target = observed - _TIE * max(abs(observed), 1.0)
     draws = []
     hits = 0
+    solve = _once_per_table(solve, q.shape)
     for m in range(1, n_draws + 1):
         atoms = solve((rng.multinomial(n, weights) / n).reshape(q.shape))
         draws.append(atoms)

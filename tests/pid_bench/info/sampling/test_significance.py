@@ -65,3 +65,27 @@ def test_permuting_y_within_x1_classes_is_no_synergy_null():
         y[x1 == v] = rng.permutation(y[x1 == v])
     p = SampleTable((x1, x2, y)).joint()
     assert mutual_information(p, 1, 2) < 0.01
+
+
+def test_repeated_tables_are_solved_once_with_the_same_results():
+    # n = 60 of XOR: many permutations (and no-synergy draws) repeat a table.
+    table = _xor(60, 4)
+    raw = _solve(table.joint())
+    solved = []
+
+    def counted(p):
+        solved.append(p.tobytes())
+        return _solve(p)
+
+    draws, p = permutation_test(table, counted, raw, 200, np.random.default_rng(5),
+                                stop_on=None)
+    assert len(solved) == len(set(solved)) < 150
+    # The same as solving every table: each draw is the atoms of its own table.
+    rng = np.random.default_rng(5)
+    for atoms in draws[:50]:
+        np.testing.assert_array_equal(atoms, _solve(table.permuted(rng)))
+    # Draws of n = 10 from a joint on four cells: at most 286 distinct tables.
+    solved.clear()
+    draws, _ = no_synergy_test(table.joint(), 10, counted, raw[3], 200,
+                               np.random.default_rng(6), stop_early=False)
+    assert len(draws) == 200 and len(solved) == len(set(solved)) < 150
