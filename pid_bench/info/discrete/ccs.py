@@ -29,7 +29,8 @@ the fit (see :func:`max_entropy_pairwise`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize, sparse
@@ -166,28 +167,60 @@ def _log_partition(scores: np.ndarray) -> tuple[float, np.ndarray]:
     return float(top + np.log(total)), weights / total
 
 
-def _ipf_cycle(design: sparse.csr_matrix, target: np.ndarray, theta: np.ndarray,
-               blocks: list[tuple[slice, sparse.csr_matrix]]) -> tuple[np.ndarray, np.ndarray]:
-    """One cycle of iterative proportional fitting: each block of log-factors in turn is set
-    so that q = softmax(design @ theta) has that block's marginal (the exact minimum of the
-    dual along that block, so the dual objective never increases).
+@dataclass(frozen=True)
+class _Layout:
+    """The log-linear parametrisation of q on the support.
 
-    ``blocks`` holds each block's slice of theta and the transpose of its columns of the
-    design. Returns the new theta and q.
+    log q = a(x1, x2) + b(x1, y) + c(x2, y) up to normalisation: q = softmax(D theta), theta
+    the concatenated log-factors a, b, c and D the 0/1 design with one 1 per cell and block.
+    ``index[k, i]`` is the parameter of block k that cell i uses; ``blocks`` are the blocks'
+    slices of theta, ``target`` the concatenated marginals of p.
     """
+
+    index: np.ndarray
+    blocks: tuple[slice, ...]
+    target: np.ndarray
+
+    def distribution(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """log sum exp(D theta) and softmax(D theta)."""
+        return _log_partition(theta[self.index].sum(axis=0))
+
+    def moments(self, q: np.ndarray) -> np.ndarray:
+        """D^T q: the concatenated marginals of q."""
+        return np.bincount(self.index.ravel(), weights=np.tile(q, 3),
+                           minlength=self.target.size)
+
+    def error(self, q: np.ndarray) -> float:
+        """Largest total gap between a block of D^T q and the target's."""
+        gap = np.abs(self.moments(q) - self.target)
+        return max(float(gap[block].sum()) for block in self.blocks)
+
+    def design(self) -> sparse.csr_matrix:
+        n_cells = self.index.shape[1]
+        return sparse.csr_matrix((np.ones(3 * n_cells),
+                                  (np.tile(np.arange(n_cells), 3), self.index.ravel())),
+                                 shape=(n_cells, self.target.size))
+
+
+def _ipf_cycle(layout: _Layout, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One cycle of iterative proportional fitting: each block of log-factors in turn is set
+    so that q = softmax(D theta) has that block's marginal (the exact minimum of the dual
+    along that block, so the dual objective never increases). Returns theta and q."""
     theta = theta.copy()
-    q = _log_partition(design @ theta)[1]
-    for block, columns in blocks:
-        current = columns @ q
-        fitted = (target[block] > 0) & (current > 0)
-        theta[block][fitted] += np.log(target[block][fitted] / current[fitted])
-        q = _log_partition(design @ theta)[1]
+    q = layout.distribution(theta)[1]
+    for rows, block in zip(layout.index, layout.blocks):
+        current = np.bincount(rows - block.start, weights=q, minlength=block.stop - block.start)
+        target = layout.target[block]
+        fitted = (target > 0) & (current > 0)
+        theta[block][fitted] += np.log(target[fitted] / current[fitted])
+        q = layout.distribution(theta)[1]
     return theta, q
 
 
 def _newton_directions(design: sparse.csr_matrix, q: np.ndarray, target: np.ndarray,
-                       moments: np.ndarray) -> list[np.ndarray]:
-    """Candidate Newton directions -H^+ gradient of the dual, computed in three ways.
+                       moments: np.ndarray) -> Iterator[np.ndarray]:
+    """Candidate Newton directions -H^+ gradient of the dual, computed in three ways (in
+    this order, each only when asked for).
 
     The Hessian of log sum exp(design @ theta) is H = D^T (diag q - q q^T) D (D the design).
     Its diagonal is about the marginal mass of each parameter, so the solves are Jacobi
@@ -213,8 +246,8 @@ def _newton_directions(design: sparse.csr_matrix, q: np.ndarray, target: np.ndar
     diagonal = np.diag(hessian)
     floored = 1.0 / np.sqrt(np.maximum(diagonal, max(JACOBI_FLOOR * diagonal.max(),
                                                      np.finfo(float).tiny)))
-    directions = [-floored * np.linalg.lstsq(hessian * np.outer(floored, floored),
-                                             floored * gradient, rcond=None)[0]]
+    yield -floored * np.linalg.lstsq(hessian * np.outer(floored, floored),
+                                     floored * gradient, rcond=None)[0]
     # Parameters of marginal cells outside the support (no cell, moment 0) get no direction.
     scale = np.zeros_like(moments)
     scale[moments > 0] = 1.0 / np.sqrt(moments[moments > 0])
@@ -225,28 +258,28 @@ def _newton_directions(design: sparse.csr_matrix, q: np.ndarray, target: np.ndar
     for cutoff in (curvature[0] * (max(factor.shape) * np.finfo(float).eps) ** 2,
                    curvature[0] * TRUNCATION):
         kept = curvature > cutoff
-        directions.append(-scale * (vt[kept].T @ (projected[kept] / curvature[kept])))
-    return directions
+        yield -scale * (vt[kept].T @ (projected[kept] / curvature[kept]))
 
 
-def _newton(design: sparse.csr_matrix, target: np.ndarray, theta: np.ndarray, tol: float,
-            error_of: Callable[[np.ndarray], float]) -> tuple[np.ndarray, int]:
-    """Minimise log sum exp(design @ theta) - theta . target by damped Newton steps.
+def _newton(layout: _Layout, theta: np.ndarray, tol: float) -> tuple[np.ndarray, int]:
+    """Minimise log sum exp(D theta) - theta . target by damped Newton steps.
 
     This is the dual of the maximum-entropy problem on the support: at the optimum,
-    q = softmax(design @ theta) has ``design.T @ q = target``. The Hessian is singular
+    q = softmax(D theta) has ``D^T q = target`` (D the design of ``layout``). The Hessian is singular
     (the parametrisation is redundant) but the gradient lies in its range, so a
     pseudo-inverse gives the Newton direction (:func:`_newton_directions`). Returns q on
     the support and the number of steps.
     """
+    design, target, error_of = layout.design(), layout.target, layout.error
+
     def objective(at: np.ndarray) -> tuple[float, np.ndarray]:
-        log_z, dist = _log_partition(design @ at)
+        log_z, dist = layout.distribution(at)
         return log_z - at @ target, dist
 
     value, q = objective(theta)
     errors = [error_of(q)]
     for step in range(1, NEWTON_MAX_STEPS + 1):
-        moments = design.T @ q
+        moments = layout.moments(q)
         gradient = moments - target
         error = error_of(q)
         # A step is acceptable if it decreases the objective sufficiently and does not raise
@@ -255,8 +288,9 @@ def _newton(design: sparse.csr_matrix, target: np.ndarray, theta: np.ndarray, to
         # decrease is below the objective's floating-point resolution, the sufficient-decrease
         # test cannot tell a good step from a bad one; that close to the optimum the step is
         # judged by the marginal error (the gradient's size) instead, which it may not
-        # increase. Each candidate direction is halved until acceptable; of the acceptable
-        # steps, the one with the lowest objective is taken, or, among those that the
+        # increase. Each candidate direction is halved until acceptable; a step that halves
+        # the marginal error is taken at once, otherwise, of the acceptable steps of all
+        # candidates, the one with the lowest objective, or, among those that the
         # objective cannot tell apart, the one with the lowest marginal error.
         steps = []
         for direction in _newton_directions(design, q, target, moments):
@@ -269,6 +303,9 @@ def _newton(design: sparse.csr_matrix, target: np.ndarray, theta: np.ndarray, to
                         and not (resolvable and trial_value > value + 1e-4 * slope)):
                     steps.append((trial_value, trial_error, alpha * direction, trial_q))
                     break
+            if steps and steps[-1][1] <= 0.5 * error:
+                steps = steps[-1:]
+                break
         if not steps:
             raise RuntimeError(f"Newton's method found no acceptable step at a marginal error "
                                f"of {error:.3g} (tol {tol:g}; round-off of the log-factors)")
@@ -369,27 +406,19 @@ def _fit(arr: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, dict[s
     """:func:`max_entropy_pairwise` without pruning, on a validated joint."""
     targets = _pairwise(arr)
     cells = np.nonzero(_support(arr))
-    # log q = a(x1, x2) + b(x1, y) + c(x2, y) on the support, up to normalisation: q is
-    # softmax(design @ theta), theta the concatenated log-factors a, b, c.
     offsets = np.cumsum([0, *(t.size for t in targets)])
-    blocks = [slice(lo, hi) for lo, hi in zip(offsets[:-1], offsets[1:])]
-    columns = np.concatenate([o + np.ravel_multi_index(i, t.shape) for o, i, t in zip(
-        offsets, ((cells[0], cells[1]), (cells[0], cells[2]), (cells[1], cells[2])), targets)])
-    n_cells, n_parameters = cells[0].size, int(offsets[-1])
-    design = sparse.csr_matrix((np.ones(3 * n_cells), (np.tile(np.arange(n_cells), 3), columns)),
-                               shape=(n_cells, n_parameters))
-    target = np.concatenate([t.ravel() for t in targets])
-    block_columns = [(block, design[:, block].T.tocsr()) for block in blocks]
-
-    def error_of(q_cells: np.ndarray) -> float:
-        gap = np.abs(design.T @ q_cells - target)
-        return max(float(gap[block].sum()) for block in blocks)
-
+    layout = _Layout(
+        index=np.stack([o + np.ravel_multi_index(i, t.shape) for o, i, t in zip(
+            offsets, ((cells[0], cells[1]), (cells[0], cells[2]), (cells[1], cells[2])),
+            targets)]),
+        blocks=tuple(slice(lo, hi) for lo, hi in zip(offsets[:-1], offsets[1:])),
+        target=np.concatenate([t.ravel() for t in targets]))
+    n_parameters = layout.target.size
     cycle_limit = min(max_iter, IPF_CYCLES) if n_parameters <= NEWTON_MAX_PARAMETERS else max_iter
     theta = np.zeros(n_parameters)
     for cycle in range(1, cycle_limit + 1):
-        theta, q = _ipf_cycle(design, target, theta, block_columns)
-        error = error_of(q)
+        theta, q = _ipf_cycle(layout, theta)
+        error = layout.error(q)
         if error <= tol:
             return _scatter(q, cells, arr.shape), {"cycles": cycle, "newton_steps": 0,
                                                    "marginal_error": error}
@@ -397,9 +426,9 @@ def _fit(arr: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, dict[s
         raise RuntimeError(f"iterative proportional fitting did not reach a marginal error of "
                            f"{tol:g} within {max_iter} cycles (error {error:.3g}); pass a "
                            f"larger max_iter or tol")
-    q, steps = _newton(design, target, theta, tol, error_of)
+    q, steps = _newton(layout, theta, tol)
     return _scatter(q, cells, arr.shape), {"cycles": cycle_limit, "newton_steps": steps,
-                                           "marginal_error": error_of(q)}
+                                           "marginal_error": layout.error(q)}
 
 
 def _scatter(values: np.ndarray, cells: tuple[np.ndarray, ...],

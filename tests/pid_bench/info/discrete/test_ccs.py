@@ -248,13 +248,14 @@ def test_newton_keeps_the_directions_of_thin_feasible_sets(index):
     _check_against_the_cone_solve(p, ccs(p))
 
 
-def test_newton_finds_a_step_where_the_floored_scaling_finds_none():
-    # Y = f(X1, X2) with marginals down to 6e-33: the Jacobi scaling floored at 1e-24 gave
-    # directions that no step length made acceptable (at a marginal error of 1.9e-5); the
-    # unfloored scaling of the SVD's direction does.
+def test_a_fit_with_no_acceptable_newton_step_is_certified():
+    # Y = f(X1, X2) with marginals down to 6e-33: the Newton direction of the formed Hessian,
+    # its Jacobi scaling floored at 1e-24, had no acceptable step length at a marginal error
+    # of 1.9e-5, and ccs raised. The SVD's directions take the fit to a stall near 1e-12;
+    # without its two cells below 1e-30 it converges.
     _, p = fuzz_joint(3659)
     q, info = max_entropy_pairwise(p)
-    assert info["newton_steps"] > 0 and info["pruned_cells"] == 0
+    assert info["newton_steps"] > 0 and 0 < info["pruned_mass"] < 1e-29
     _check_against_the_cone_solve(p, ccs(p))
 
 
