@@ -222,7 +222,7 @@ def _newton_directions(design: sparse.csr_matrix, q: np.ndarray, target: np.ndar
     """Candidate Newton directions -H^+ gradient of the dual, computed in three ways (in
     this order, each only when asked for).
 
-    The Hessian of log sum exp(design @ theta) is H = D^T (diag q - q q^T) D (D the design).
+    The Hessian of log sum exp(D theta) is H = D^T (diag q - q q^T) D (D the design).
     Its diagonal is about the marginal mass of each parameter, so the solves are Jacobi
     scaled: without it the directions of marginals below ~1e-16 of the largest fall under
     the solver's cut-off and their errors are never corrected.
@@ -265,9 +265,9 @@ def _newton(layout: _Layout, theta: np.ndarray, tol: float) -> tuple[np.ndarray,
     """Minimise log sum exp(D theta) - theta . target by damped Newton steps.
 
     This is the dual of the maximum-entropy problem on the support: at the optimum,
-    q = softmax(D theta) has ``D^T q = target`` (D the design of ``layout``). The Hessian is singular
-    (the parametrisation is redundant) but the gradient lies in its range, so a
-    pseudo-inverse gives the Newton direction (:func:`_newton_directions`). Returns q on
+    q = softmax(D theta) has ``D^T q = target`` (D the design of ``layout``). The Hessian
+    is singular (the parametrisation is redundant) but the gradient lies in its range, so
+    a pseudo-inverse gives the Newton direction (:func:`_newton_directions`). Returns q on
     the support and the number of steps.
     """
     design, target, error_of = layout.design(), layout.target, layout.error
