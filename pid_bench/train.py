@@ -245,7 +245,8 @@ def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
     model is wrapped in ``DistributedDataParallel`` and trained through its forward pass
     (:meth:`Method.forward <pid_bench.methods.base.Method.forward>`), augmentations are drawn on
     the global batch, the losses gather every process's embeddings and batch-norm layers use
-    the global batch's statistics. On CPU the losses then match a single process at the same
+    the global batch's statistics; every parameter must take part in each step's loss (DDP
+    waits for the gradient of each). On CPU the losses then match a single process at the same
     batch size up to float rounding (dropout masks, drawn per process, do not). Only rank 0
     reads the checkpoint (and sends it to the others), runs the callback and writes the
     checkpoint; the history's loss is the mean over processes, and the other ranks return
