@@ -27,8 +27,12 @@ Gradient scale: rank r's loss is the mean over its local anchors, so the single-
 the mean of the K local losses. The backward of :func:`gather_rows` and :func:`all_reduce_sum`
 returns to each rank the gradient of the *sum* of the K losses with respect to its rows, and
 ``DistributedDataParallel`` averages the parameter gradients over the K ranks: the result is the
-gradient of the mean, the single-process gradient at batch B. lightly's ``GatherLayer`` and
-``torch.distributed.nn.functional.all_gather`` follow the same rule.
+gradient of the mean, the single-process gradient at batch B. ``torch.distributed.nn.functional
+.all_gather`` follows the same rule (a summing reduce-scatter, emulated with all-to-all on gloo;
+in torch 2.13 it works on gloo, gives the same gradients as :func:`gather_rows` on 2 ranks, and
+is deprecated with a ``FutureWarning``, hence this module's own autograd function). A gather
+that returns only its own block of the incoming gradient, without the sum, drops the terms of
+the other ranks' losses.
 
 SLURM: one task per node, each starting ``torchrun`` with the node's GPUs::
 
