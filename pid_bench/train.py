@@ -395,6 +395,7 @@ def _share(batch: Batch, start: int, stop: int) -> Batch:
     return dataclasses.replace(
         batch, modalities=[x[start:stop] for x in batch.modalities],
         labels={k: v[start:stop] for k, v in batch.labels.items()},
+        masks=[None if m is None else m[start:stop] for m in batch.masks],
         shard=Shard(modalities=batch.modalities, start=start, stop=stop))
 
 

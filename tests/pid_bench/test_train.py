@@ -424,3 +424,21 @@ def test_supervised_trains_on_a_multilabel_task_and_a_kind_mismatch_is_refused()
                                           masks=data.masks)
     with pytest.raises(ValueError, match="task 'genres' of dataset 'custom' is single-label"):
         train(method, plain, CONFIG)
+
+
+def test_a_share_of_a_global_batch_keeps_its_rows_of_everything():
+    from pid_bench.train import _share, _Tensors
+
+    mask = np.ones((48, 6), dtype=bool)
+    mask[::2, 4:] = False
+    data = MultimodalDataset.from_arrays(DATA.modalities["x1"][:, :, None].repeat(2, axis=2),
+                                         DATA.modalities["x2"], tasks=dict(DATA.tasks),
+                                         masks={"x1": mask})
+    full = _Tensors(data).batch(torch.arange(8), torch.device("cpu"), None)
+    part = _share(full, 2, 6)
+    assert part.size == 4 and part.shard.modalities is full.modalities
+    assert (part.shard.start, part.shard.stop) == (2, 6)
+    for pieces, whole in ((part.modalities, full.modalities), (part.masks, full.masks),
+                          (list(part.labels.values()), list(full.labels.values()))):
+        assert len(pieces) == len(whole) > 0
+        assert all(torch.equal(p, w[2:6]) for p, w in zip(pieces, whole) if w is not None)
