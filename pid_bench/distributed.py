@@ -34,11 +34,19 @@ is deprecated with a ``FutureWarning``, hence this module's own autograd functio
 that returns only its own block of the incoming gradient, without the sum, drops the terms of
 the other ranks' losses.
 
-SLURM: one task per node, each starting ``torchrun`` with the node's GPUs::
+One machine: ``torchrun --standalone --nproc_per_node=K -m pid_bench run CONFIG`` (with
+``--device cpu``, K CPU processes on gloo; with GPUs, one per process: name the device ``cuda``
+or ``auto``, not ``cuda:K``). SLURM, in a batch script with ``#SBATCH --nodes=N
+--ntasks-per-node=1 --gpus-per-node=G``: one task per node, each starting ``torchrun`` with the
+node's G GPUs::
 
-    srun --nodes=N --ntasks-per-node=1 torchrun --nnodes=N --nproc_per_node=G \\
-        --rdzv_backend=c10d --rdzv_endpoint=$(scontrol show hostnames | head -n1):29500 \\
-        --rdzv_id=$SLURM_JOB_ID -m pid_bench run CONFIG
+    head=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)
+    srun torchrun --nnodes="$SLURM_NNODES" --nproc_per_node=G \\
+        --rdzv_id="$SLURM_JOB_ID" --rdzv_backend=c10d --rdzv_endpoint="$head:29500" \\
+        -m pid_bench run CONFIG --out /shared/results
+
+Global rank 0 writes the results directory and reads the checkpoints (the others receive their
+state from it); every rank builds the datasets itself.
 """
 
 from __future__ import annotations
