@@ -7,7 +7,7 @@ import json
 import warnings
 from pathlib import Path
 
-from pid_bench.commands.pid import _format_table
+from pid_bench.commands.pid import format_result
 from pid_bench.data import SPLITS, MultimodalDataset
 from pid_bench.info.sampling import SamplingWarning
 from pid_bench.realdata.interactions import (
@@ -83,5 +83,5 @@ def run(args: argparse.Namespace) -> int:
               f"from {x1} and {x2}: PCA to {details['n_components']} components per view, "
               f"{details['n_clusters']} k-means codes per source, BROJA; "
               f"n = {details['n_samples']} samples. An estimate, not an exact value.")
-    print(_format_table(out, header))
+    print(format_result(out, header))
     return 0

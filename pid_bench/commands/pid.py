@@ -21,7 +21,7 @@ from pid_bench.info.sampling.estimate import (
 from pid_bench.info.sampling.guards import MEMORY_LIMIT
 from pid_bench.info.sampling.intervals import DEFAULT_INTERVAL, INTERVALS
 
-__all__ = ["HELP", "add_arguments", "run", "read_table", "format_value"]
+__all__ = ["HELP", "add_arguments", "run", "read_table", "format_result", "format_value"]
 
 HELP = ("Partial information decomposition of three columns of a CSV or parquet file, with "
         "bias correction, p-values and intervals.")
@@ -100,7 +100,9 @@ def format_value(value: float) -> str:
     return "0.000000" if text == "-0.000000" else text
 
 
-def _format_table(result: dict, header: str) -> str:
+def format_result(result: dict, header: str) -> str:
+    """The atoms of a result dictionary (``PIDResult.to_dict`` plus ``plugin``, ``p_values``,
+    ``intervals`` where present) as a fixed-width table under ``header``."""
     unit = result["unit"]
     intervals = result.get("intervals") or {}
     p_values = result.get("p_values") or {}
@@ -174,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         what = f"estimator {args.estimator}" if args.estimator else f"measure {result.measure}"
         header = f"PID of {args.y} from {args.x1} and {args.x2}: {what}, n = {len(frame)} samples"
-        print(_format_table(out, header))
+        print(format_result(out, header))
     return 0
 
 
