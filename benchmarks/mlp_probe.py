@@ -14,10 +14,18 @@ The embeddings: ``--n`` samples of ``--dim`` standard normal coordinates. The la
 classes, 2 bits: one bit is the XOR of the signs of the first two coordinates (no linear map
 reads it), the other the sign of the third (a linear map reads it).
 
+Part 3 (with ``--config`` and ``--runs``) probes trained models: for every method of the config
+whose run directory under ``--runs`` holds a checkpoint (seed ``--seed``), and for the config's
+first method untrained (its initial weights at that seed), the embeddings of ``train`` and
+``test`` are probed for ``--tasks`` with both probes (default settings), and it prints balanced
+accuracy, captured bits and their fraction of the task's ground-truth total.
+
 Usage::
 
     python benchmarks/mlp_probe.py                      # a few minutes on 2 loaded cores
     python benchmarks/mlp_probe.py --repeats 1 --n 1000
+    pid-bench run CONFIG --out OUT                      # then, part 3 alone:
+    python benchmarks/mlp_probe.py --config CONFIG --runs OUT --repeats 0
 """
 
 from __future__ import annotations
@@ -37,7 +45,10 @@ from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
 from pid_bench.evaluate import _standardise, probe_classification
+from pid_bench.experiment import load_config
+from pid_bench.experiment.building import build_dataset, build_method
 from pid_bench.mlp_probe import probe_classification_mlp
+from pid_bench.train import CHECKPOINT_NAME, embed
 
 LR, BATCH, ALPHA, CLASSES = 3e-3, 128, 1e-3, 4
 
@@ -118,22 +129,68 @@ def probes(n: int, dim: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def trained(config: str, runs: str, seed: int, tasks: list[str]) -> pd.DataFrame:
+    """Part 3: both probes on the embeddings of the runs' checkpoints and of an untrained model."""
+    grid = load_config(config)
+    rows = []
+    for spec in grid.datasets:
+        data = build_dataset(spec)
+        models = [(f"{grid.methods[0].label} (untrained)", grid.methods[0], None)]
+        models += [(m.label, m, f"{runs}/runs/{spec.label}__{m.label}__seed{seed}/{CHECKPOINT_NAME}")
+                   for m in grid.methods]
+        for label, method, checkpoint in models:
+            model = build_method(method, spec, data, seed=seed)
+            if checkpoint is not None:
+                if not os.path.exists(checkpoint):
+                    continue
+                state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+                model.load_state_dict(state["model"])
+            model.eval()
+            z = {s: embed(model, data.split(s), device="cpu") for s in ("train", "test")}
+            for task in tasks:
+                y = {s: np.asarray(data.tasks[task])[data.split_of == s] for s in z}
+                total = float(data.ground_truth.loc[task, "total"])
+                for name, probe in (("linear", probe_classification),
+                                    ("mlp", probe_classification_mlp)):
+                    out = probe(z["train"], y["train"], z["test"], y["test"],
+                                n_classes=int(data.n_classes[task]), seed=seed)
+                    rows.append({"dataset": spec.label, "model": label, "task": task,
+                                 "probe": name,
+                                 "balanced_accuracy": round(out["balanced_accuracy"], 2),
+                                 "captured_bits": round(out["captured_bits"], 3),
+                                 "gt_total": round(total, 3),
+                                 "fraction": round(out["captured_bits"] / total, 2)})
+                    print(pd.DataFrame(rows[-1:]).to_string(index=False, header=len(rows) == 1),
+                          flush=True)
+    return pd.DataFrame(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000, help="samples (default 2000)")
     parser.add_argument("--dim", type=int, default=64, help="embedding width (default 64)")
     parser.add_argument("--width", type=int, default=64, help="hidden width (default 64)")
     parser.add_argument("--epochs", type=int, default=100, help="epochs per fit (default 100)")
-    parser.add_argument("--repeats", type=int, default=2, help="repeats (default 2)")
+    parser.add_argument("--repeats", type=int, default=2,
+                        help="repeats of part 1; 0 skips parts 1 and 2 (default 2)")
+    parser.add_argument("--config", help="part 3: the grid config of --runs")
+    parser.add_argument("--runs", help="part 3: the results directory of --config")
+    parser.add_argument("--seed", type=int, default=0, help="part 3: the runs' seed (default 0)")
+    parser.add_argument("--tasks", default="synergy,synergy_xor",
+                        help="part 3: comma-separated tasks (default synergy,synergy_xor)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     print(f"# load average before: {os.getloadavg()}")
     with threadpool_limits(limits=1):
-        table = backends(args.n, args.dim, args.width, args.epochs, args.repeats)
-        print(table.to_string(index=False))
-        mean = table.groupby("backend")["seconds"].mean()
-        print(f"# torch / sklearn time, mean over repeats: {mean['torch'] / mean['sklearn']:.2f}")
-        print(probes(args.n, args.dim).to_string(index=False))
+        if args.repeats > 0:
+            table = backends(args.n, args.dim, args.width, args.epochs, args.repeats)
+            print(table.to_string(index=False))
+            mean = table.groupby("backend")["seconds"].mean()
+            print(f"# torch / sklearn time, mean over repeats: "
+                  f"{mean['torch'] / mean['sklearn']:.2f}")
+            print(probes(args.n, args.dim).to_string(index=False))
+        if args.config and args.runs:
+            trained(args.config, args.runs, args.seed, args.tasks.split(","))
     print(f"# load average after: {os.getloadavg()}")
     return 0
 
