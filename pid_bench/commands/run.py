@@ -82,11 +82,13 @@ def format_summary(summary: pd.DataFrame) -> str:
     """The summary table as aligned text: accuracy in %, information in bits."""
     if summary.empty:
         return "(no finished runs)"
+    if summary["f1_macro"].isna().all():
+        summary = summary.drop(columns="f1_macro")
     table = summary.rename(columns={
         "balanced_accuracy": "bal_acc_%", "balanced_accuracy_sd": "sd", "chance": "chance_%",
-        "captured_bits": "captured_bits", "gt_redundancy": "gt_R", "gt_unique1": "gt_U1",
+        "f1_macro": "f1_macro_%", "captured_bits": "captured_bits", "gt_redundancy": "gt_R", "gt_unique1": "gt_U1",
         "gt_unique2": "gt_U2", "gt_synergy": "gt_S", "gt_total": "gt_total"})
-    formats = {c: "{:.1f}".format for c in ("bal_acc_%", "sd", "chance_%")}
+    formats = {c: "{:.1f}".format for c in ("bal_acc_%", "sd", "chance_%", "f1_macro_%")}
     formats.update({c: "{:.3f}".format for c in ("captured_bits", "gt_R", "gt_U1", "gt_U2",
                                                   "gt_S", "gt_total")})
     return table.to_string(index=False, formatters=formats, na_rep="-")

@@ -60,7 +60,8 @@ def ground_truth_table(datasets: Mapping[str, MultimodalDataset]) -> pd.DataFram
 
 
 def summarize(results: pd.DataFrame) -> pd.DataFrame:
-    """Mean over seeds of the final-epoch balanced accuracy and captured bits, per task.
+    """Mean over seeds of the final-epoch balanced accuracy (macro F1 for multi-label tasks) and
+    captured bits, per task.
 
     Rows without an epoch (``probe_embeddings`` called without ``epoch=``) count as final, and
     rows without a seed as one seed.
@@ -75,22 +76,28 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         One row per (dataset, task, method), in the table's order, with ``seeds``,
         ``balanced_accuracy`` and its standard deviation over seeds ``balanced_accuracy_sd``
-        (%; missing for continuous tasks), its ``chance`` level (%), ``captured_bits`` (mean,
-        bits) and the task's ground truth ``gt_*`` (bits).
+        (%; missing for continuous and multi-label tasks), its ``chance`` level (%),
+        ``f1_macro`` (%, multi-label tasks only), ``captured_bits`` (mean, bits; missing for
+        multi-label tasks) and the task's ground truth ``gt_*`` (bits).
     """
     keys = ["dataset", "task", "method"]
     gt = [f"gt_{c}" for c in GROUND_TRUTH_COLUMNS]
     columns = [*keys, "seeds", "balanced_accuracy", "balanced_accuracy_sd", "chance",
-               "captured_bits", *gt]
+               "f1_macro", "captured_bits", *gt]
     if results.empty:
         return pd.DataFrame(columns=columns)
     last = results.groupby(["dataset", "method", "seed"], dropna=False)["epoch"].transform("max")
     # Rows without an epoch (embeddings probed outside training) are final results too.
     final = results[results["epoch"].isna() | results["epoch"].eq(last).fillna(False)]
-    bits = final[final.metric == "captured_bits"].groupby(keys, sort=False).agg(
-        seeds=("seed", lambda s: s.nunique(dropna=False)), captured_bits=("value", "mean"),
-        **{c: (c, "first") for c in gt})
-    accuracy = final[final.metric == "balanced_accuracy"].groupby(keys, sort=False).agg(
-        balanced_accuracy=("value", "mean"), balanced_accuracy_sd=("value", "std"),
-        chance=("chance", "first"))
-    return bits.join(accuracy, how="left").reset_index()[columns]
+    # Every task has captured bits except multi-label ones, which have F1 scores instead.
+    tasks = final[final.metric.isin(["captured_bits", "f1_macro"])].groupby(keys, sort=False).agg(
+        seeds=("seed", lambda s: s.nunique(dropna=False)), **{c: (c, "first") for c in gt})
+
+    def mean_of(metric: str, **extra: tuple[str, str]) -> pd.DataFrame:
+        rows = final[final.metric == metric]
+        return rows.groupby(keys, sort=False).agg(**{metric: ("value", "mean")}, **extra)
+
+    accuracy = mean_of("balanced_accuracy", balanced_accuracy_sd=("value", "std"),
+                       chance=("chance", "first"))
+    parts = [mean_of("captured_bits"), accuracy, mean_of("f1_macro")]
+    return tasks.join(parts, how="left").reset_index()[columns]

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from pid_bench.cli import main
+from pid_bench.commands.run import format_summary
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples" / "my_method.py"
@@ -118,3 +119,16 @@ def test_an_unknown_executor_is_refused_by_the_parser(capsys):
     with pytest.raises(SystemExit):
         main(["run", "grid.yaml", "--executor", "ray"])
     assert "invalid choice: 'ray'" in capsys.readouterr().err
+
+
+def test_format_summary_shows_macro_f1_only_where_a_task_has_it():
+    gt = {f"gt_{c}": 0.0 for c in ("redundancy", "unique1", "unique2", "synergy", "total")}
+    row = {"dataset": "d", "task": "y", "method": "comm", "seeds": 2, "balanced_accuracy": 81.25,
+           "balanced_accuracy_sd": 1.0, "chance": 50.0, "f1_macro": float("nan"),
+           "captured_bits": 0.5, **gt}
+    single = format_summary(pd.DataFrame([row]))
+    assert "f1_macro" not in single and "81.2" in single
+    multi = {**row, "task": "genres", "balanced_accuracy": float("nan"), "chance": float("nan"),
+             "balanced_accuracy_sd": float("nan"), "f1_macro": 47.5, "captured_bits": float("nan")}
+    both = format_summary(pd.DataFrame([row, multi]))
+    assert "f1_macro_%" in both and "47.5" in both

@@ -44,3 +44,18 @@ def test_ground_truth_table_has_one_row_per_dataset_and_task():
     table = ground_truth_table({"a": data, "b": data})
     assert list(table.columns) == ["dataset", "task", *GROUND_TRUTH_COLUMNS]
     assert list(zip(table.dataset, table.task)) == [("a", "y"), ("b", "y")]
+
+
+def test_summarize_keeps_multilabel_tasks_with_their_macro_f1():
+    """A multi-label task has F1 scores and no captured bits: it still gets its row."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, (120, 3))
+    data = MultimodalDataset.from_arrays(labels.astype(float), np.zeros((120, 1)),
+                                         tasks={"genres": labels, "y": labels[:, 0]},
+                                         multilabel=["genres"])
+    summary = summarize(probe_embeddings(labels.astype(float), data, seed=0)).set_index("task")
+    assert set(summary.index) == {"genres", "y"}
+    assert summary.loc["genres", "f1_macro"] == pytest.approx(100.0)
+    assert np.isnan(summary.loc["genres", "balanced_accuracy"])
+    assert np.isnan(summary.loc["genres", "captured_bits"])
+    assert np.isnan(summary.loc["y", "f1_macro"]) and summary.loc["y", "balanced_accuracy"] == 100
