@@ -31,6 +31,12 @@ embeddings of the ``"train"`` split and scored on ``"test"``:
   binary entropies. No captured bits: the labels' joint entropy is not estimable from a test
   split of this size, and the sum of their entropies is not a lower bound.
 
+With ``ProbeSettings(kind="mlp")`` or ``"both"``, classification tasks also (or only) get the
+non-linear probe of :mod:`pid_bench.mlp_probe` (an MLP, its capacity and penalty chosen on the
+same kind of validation part, early stopping), reported with the same metrics under names with
+the suffix ``_mlp`` (``balanced_accuracy_mlp``, ``captured_bits_mlp``, ...): a second lower
+bound on the same information.
+
 Balanced accuracy uses the decision argmax_k p(k | z) / pi_k, with pi the class frequencies of the
 training split: the rule that maximises balanced accuracy for calibrated probabilities, so one
 fit (by cross-entropy) serves both numbers, also on imbalanced tasks such as the binary synergy
@@ -60,6 +66,7 @@ from pid_bench.settings import ProbeSettings
 __all__ = [
     "RESULT_COLUMNS",
     "METRIC_UNITS",
+    "MLP_SUFFIX",
     "ProbeSettings",
     "measure",
     "probe_callback",
@@ -83,6 +90,11 @@ METRIC_UNITS = {
     "f1_weighted": "%",
     "r2": "fraction",
 }
+#: Suffix of the MLP probe's metrics (``ProbeSettings(kind="mlp")`` or ``"both"``).
+MLP_SUFFIX = "_mlp"
+METRIC_UNITS.update({f"{m}{MLP_SUFFIX}": METRIC_UNITS[m] for m in
+                     ("balanced_accuracy", "captured_bits", "captured_fraction",
+                      "cross_entropy_bits")})
 
 #: Splits the probes need: fitted on the first, scored on the second.
 _PROBE_SPLITS = ("train", "test")
@@ -214,6 +226,17 @@ def probe_classification(z_train: np.ndarray, y_train: np.ndarray, z_test: np.nd
         (H of the test labels, bits), ``captured_bits`` (max(0, H - CE), bits) and ``c`` (the
         chosen inverse regularisation).
     """
+    z_train, y_train, z_test, y_test = _check_class_pairs(z_train, y_train, z_test, y_test,
+                                                          n_classes)
+    with threadpool_limits(limits=1):
+        return _probe_classification(z_train, y_train, z_test, y_test, int(n_classes), seed,
+                                     settings or ProbeSettings())
+
+
+def _check_class_pairs(z_train: object, y_train: object, z_test: object, y_test: object,
+                       n_classes: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_check_pairs`, then labels in 0..n_classes-1 (int64) with at least two classes
+    in training and no test class missing from it."""
     z_train, y_train, z_test, y_test = _check_pairs(z_train, y_train, z_test, y_test)
     if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
         raise ValueError(f"n_classes must be an integer >= 2; received {n_classes!r}")
@@ -221,16 +244,7 @@ def probe_classification(z_train: np.ndarray, y_train: np.ndarray, z_test: np.nd
         if y.dtype.kind not in "iub" or y.min() < 0 or y.max() >= n_classes:
             raise ValueError(f"{name} must hold integer labels in 0..{n_classes - 1}; received "
                              f"dtype {y.dtype}, range {y.min()}..{y.max()}")
-    with threadpool_limits(limits=1):
-        return _probe_classification(z_train, y_train, z_test, y_test, int(n_classes), seed,
-                                     settings or ProbeSettings())
-
-
-def _probe_classification(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray,
-                          y_test: np.ndarray, n_classes: int, seed: int | np.random.Generator,
-                          settings: ProbeSettings) -> dict[str, float]:
-    y_train = np.asarray(y_train).astype(np.int64)
-    y_test = np.asarray(y_test).astype(np.int64)
+    y_train, y_test = y_train.astype(np.int64), y_test.astype(np.int64)
     seen = np.unique(y_train)
     if seen.size < 2:
         raise ValueError(f"a probe needs at least 2 classes in the training split; received "
@@ -241,6 +255,27 @@ def _probe_classification(z_train: np.ndarray, y_train: np.ndarray, z_test: np.n
                          f"split, so the probe cannot predict them: give the dataset more "
                          f"training samples (e.g. a larger n_train), or leave this task out of "
                          f"the probed tasks")
+    return z_train, y_train, z_test, y_test
+
+
+def _classification_scores(proba: np.ndarray, y_train: np.ndarray, y_test: np.ndarray,
+                           n_classes: int) -> dict[str, float]:
+    """Balanced accuracy of argmax p(k | z) / pi_k, test CE, H(Y_test) and max(0, H - CE),
+    from the test probabilities ``proba`` (n_test, K) and the training class frequencies pi."""
+    prior = np.bincount(y_train, minlength=n_classes) / y_train.shape[0]
+    with np.errstate(divide="ignore"):
+        decision = np.where(prior > 0, proba / np.where(prior > 0, prior, 1.0), -np.inf)
+    predicted = decision.argmax(axis=1)
+    recalls = [np.mean(predicted[y_test == k] == k) for k in np.unique(y_test)]
+    ce = _cross_entropy_bits(proba, y_test)
+    h = float(entropy(np.bincount(y_test, minlength=n_classes), normalize=True))
+    return {"balanced_accuracy": 100.0 * float(np.mean(recalls)), "cross_entropy_bits": ce,
+            "entropy_bits": h, "captured_bits": max(0.0, h - ce)}
+
+
+def _probe_classification(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray,
+                          y_test: np.ndarray, n_classes: int, seed: int | np.random.Generator,
+                          settings: ProbeSettings) -> dict[str, float]:
     z_train, z_test = _standardise(np.asarray(z_train, float), np.asarray(z_test, float))
     fit_idx, val_idx = _carve(y_train, settings.validation_fraction, _seed_int(seed), True)
     best_c, best_ce, model = settings.c_grid[0], np.inf, None
@@ -251,16 +286,9 @@ def _probe_classification(z_train: np.ndarray, y_train: np.ndarray, z_test: np.n
         if ce < best_ce:
             best_c, best_ce = c, ce
     final = _fit_logistic(z_train, y_train, best_c, settings.max_iter, None)
-    proba = _class_probabilities(final, z_test, n_classes)
-    prior = np.bincount(y_train, minlength=n_classes) / y_train.shape[0]
-    with np.errstate(divide="ignore"):
-        decision = np.where(prior > 0, proba / np.where(prior > 0, prior, 1.0), -np.inf)
-    predicted = decision.argmax(axis=1)
-    recalls = [np.mean(predicted[y_test == k] == k) for k in np.unique(y_test)]
-    ce = _cross_entropy_bits(proba, y_test)
-    h = float(entropy(np.bincount(y_test, minlength=n_classes), normalize=True))
-    return {"balanced_accuracy": 100.0 * float(np.mean(recalls)), "cross_entropy_bits": ce,
-            "entropy_bits": h, "captured_bits": max(0.0, h - ce), "c": best_c}
+    scores = _classification_scores(_class_probabilities(final, z_test, n_classes), y_train,
+                                    y_test, n_classes)
+    return {**scores, "c": best_c}
 
 
 def probe_regression(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray,
@@ -436,7 +464,7 @@ def probe_multilabel(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarra
 
 # ---------------------------------------------------------------------------- tables
 def _task_rows(task: str, kind: str, n_classes: int, scores: dict[str, float],
-               truth: pd.Series) -> list[dict[str, Any]]:
+               truth: pd.Series, suffix: str = "") -> list[dict[str, Any]]:
     total = float(truth["total"])
     fraction = (scores["captured_bits"] / total if "captured_bits" in scores
                 and np.isfinite(total) and total > 0 else np.nan)
@@ -454,7 +482,7 @@ def _task_rows(task: str, kind: str, n_classes: int, scores: dict[str, float],
                   "captured_fraction": (fraction, 0.0),
                   "r2": (scores["r2"], 0.0)}
     gt = {f"gt_{c}": float(truth[c]) for c in GROUND_TRUTH_COLUMNS}
-    return [{"task": task, "metric": m, "value": float(v), "unit": METRIC_UNITS[m],
+    return [{"task": task, "metric": m + suffix, "value": float(v), "unit": METRIC_UNITS[m],
              "chance": float(ch), **gt} for m, (v, ch) in values.items()]
 
 
@@ -537,27 +565,29 @@ def probe_embeddings(embeddings: Mapping[str, np.ndarray] | np.ndarray, dataset:
                          f"{list(dataset.tasks)}")
     z = _split_embeddings(embeddings, dataset)
     rng_seed = _seed_int(seed)
+    settings = ProbeSettings() if settings is None else settings
     rows: list[dict[str, Any]] = []
     for task in chosen:
         k = int(dataset.n_classes[task])
         kind = dataset.task_kind(task)
         y = {s: np.asarray(dataset.tasks[task])[dataset.split_of == s] for s in _PROBE_SPLITS}
         if kind == "multilabel":
-            scores = probe_multilabel(z["train"], y["train"], z["test"], y["test"],
-                                      seed=rng_seed, settings=settings)
+            probes = {"": probe_multilabel(z["train"], y["train"], z["test"], y["test"],
+                                           seed=rng_seed, settings=settings)}
         elif k:
             try:
-                scores = probe_classification(z["train"], y["train"], z["test"], y["test"],
-                                              n_classes=k, seed=rng_seed, settings=settings)
+                probes = _class_probes(z["train"], y["train"], z["test"], y["test"], k,
+                                       rng_seed, settings)
             except ValueError as exc:
                 raise ValueError(f"probing task {task!r} of dataset {dataset.name!r}: "
                                  f"{exc}") from None
         else:
-            scores = probe_regression(z["train"], y["train"], z["test"], y["test"],
-                                      seed=rng_seed, settings=settings)
+            probes = {"": probe_regression(z["train"], y["train"], z["test"], y["test"],
+                                           seed=rng_seed, settings=settings)}
         truth = (dataset.ground_truth.loc[task] if task in dataset.ground_truth.index
                  else pd.Series(np.nan, index=list(GROUND_TRUTH_COLUMNS)))
-        rows.extend(_task_rows(task, kind, k, scores, truth))
+        for suffix, scores in probes.items():
+            rows.extend(_task_rows(task, kind, k, scores, truth, suffix))
     table = pd.DataFrame(rows)
     table.insert(0, "dataset", dataset.name)
     table.insert(2, "method", method)
@@ -566,6 +596,24 @@ def probe_embeddings(embeddings: Mapping[str, np.ndarray] | np.ndarray, dataset:
     table["seed"] = table["seed"].astype("Int64")
     table["epoch"] = table["epoch"].astype("Int64")
     return table[list(RESULT_COLUMNS)]
+
+
+def _class_probes(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray,
+                  y_test: np.ndarray, n_classes: int, seed: int,
+                  settings: ProbeSettings) -> dict[str, dict[str, float]]:
+    """The scores of the probes ``settings.kind`` names, by metric suffix ("" for the linear
+    probe, :data:`MLP_SUFFIX` for the MLP probe)."""
+    from pid_bench.mlp_probe import probe_classification_mlp
+
+    probes = {}
+    if settings.kind in ("linear", "both"):
+        probes[""] = probe_classification(z_train, y_train, z_test, y_test, n_classes=n_classes,
+                                          seed=seed, settings=settings)
+    if settings.kind in ("mlp", "both"):
+        probes[MLP_SUFFIX] = probe_classification_mlp(z_train, y_train, z_test, y_test,
+                                                      n_classes=n_classes, seed=seed,
+                                                      settings=settings.mlp)
+    return probes
 
 
 def measure(embeddings: Mapping[str, np.ndarray] | np.ndarray, dataset: MultimodalDataset,

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -28,77 +27,16 @@ from threadpoolctl import threadpool_limits
 
 from pid_bench.evaluate import (
     _carve,
-    _check_pairs,
+    _check_class_pairs,
     _class_probabilities,
+    _classification_scores,
     _cross_entropy_bits,
     _seed_int,
     _standardise,
 )
-from pid_bench.info.shannon import entropy
+from pid_bench.settings import MLPProbeSettings
 
 __all__ = ["MLPProbeSettings", "probe_classification_mlp"]
-
-
-@dataclass(frozen=True)
-class MLPProbeSettings:
-    """How the MLP probe is chosen and fitted.
-
-    Every combination of ``widths``, ``depths`` and ``alphas`` is trained on the fitting part of
-    ``"train"`` with early stopping on the cross-entropy of the validation part; the one with the
-    lowest validation cross-entropy is refitted on all of ``"train"`` for its best number of
-    epochs.
-
-    Attributes
-    ----------
-    widths : tuple of int, default (64, 256)
-        Hidden widths tried.
-    depths : tuple of int, default (1, 2)
-        Numbers of hidden layers tried.
-    alphas : tuple of float, default (1e-3, 1e-1, 1.0)
-        L2 penalties tried (scikit-learn's ``alpha``, on standardised embeddings).
-    validation_fraction : float, default 0.2
-        Fraction of ``"train"`` held out to choose the capacity, penalty and epochs.
-    max_epochs : int, default 200
-        Most epochs of one fit.
-    patience : int, default 10
-        Epochs without a lower validation cross-entropy before a fit stops.
-    batch_size : int, default 128
-        Samples per Adam step.
-    learning_rate : float, default 3e-3
-        Adam's step size.
-    """
-
-    widths: tuple[int, ...] = (64, 256)
-    depths: tuple[int, ...] = (1, 2)
-    alphas: tuple[float, ...] = (1e-3, 1e-1, 1.0)
-    validation_fraction: float = 0.2
-    max_epochs: int = 200
-    patience: int = 10
-    batch_size: int = 128
-    learning_rate: float = 3e-3
-
-    def __post_init__(self) -> None:
-        for name in ("widths", "depths"):
-            grid = tuple(getattr(self, name))
-            if not grid or not all(isinstance(g, (int, np.integer)) and not isinstance(g, bool)
-                                   and g >= 1 for g in grid):
-                raise ValueError(f"{name} must be a non-empty sequence of positive integers; "
-                                 f"received {grid!r}")
-            object.__setattr__(self, name, tuple(int(g) for g in grid))
-        alphas = tuple(self.alphas)
-        if not alphas or not all(np.isfinite(a) and a >= 0 for a in alphas):
-            raise ValueError(f"alphas must be a non-empty sequence of numbers >= 0; received "
-                             f"{alphas!r}")
-        object.__setattr__(self, "alphas", tuple(float(a) for a in alphas))
-        if not 0 < self.validation_fraction < 1:
-            raise ValueError(f"validation_fraction must be in (0, 1); received "
-                             f"{self.validation_fraction!r}")
-        for name in ("max_epochs", "patience", "batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer; received {value!r}")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be > 0; received {self.learning_rate!r}")
 
 
 def probe_classification_mlp(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray,
@@ -153,27 +91,12 @@ def probe_classification_mlp(z_train: np.ndarray, y_train: np.ndarray, z_test: n
     >>> bool(mlp["balanced_accuracy"] > 90 > 60 > linear["balanced_accuracy"])
     True
     """
-    z_train, y_train, z_test, y_test = _check_pairs(z_train, y_train, z_test, y_test)
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
-        raise ValueError(f"n_classes must be an integer >= 2; received {n_classes!r}")
-    for name, y in (("y_train", y_train), ("y_test", y_test)):
-        if y.dtype.kind not in "iub" or y.min() < 0 or y.max() >= n_classes:
-            raise ValueError(f"{name} must hold integer labels in 0..{n_classes - 1}; received "
-                             f"dtype {y.dtype}, range {y.min()}..{y.max()}")
+    z_train, y_train, z_test, y_test = _check_class_pairs(z_train, y_train, z_test, y_test,
+                                                          n_classes)
     settings = MLPProbeSettings() if settings is None else settings
     if not isinstance(settings, MLPProbeSettings):
         raise ValueError(f"settings must be an MLPProbeSettings; received "
                          f"{type(settings).__name__}")
-    y_train, y_test = y_train.astype(np.int64), y_test.astype(np.int64)
-    seen = np.unique(y_train)
-    if seen.size < 2:
-        raise ValueError(f"a probe needs at least 2 classes in the training split; received "
-                         f"only {seen.tolist()}")
-    unseen = sorted(set(np.unique(y_test).tolist()) - set(seen.tolist()))
-    if unseen:
-        raise ValueError(f"classes {unseen} occur in the test split but never in the training "
-                         f"split, so the probe cannot predict them; give the dataset more "
-                         f"training samples")
     with threadpool_limits(limits=1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return _probe(z_train, y_train, z_test, y_test, int(n_classes), _seed_int(seed), settings)
@@ -200,21 +123,6 @@ def _early_stopped(z_fit: np.ndarray, y_fit: np.ndarray, z_val: np.ndarray, y_va
         elif epoch - best_epoch >= settings.patience:
             break
     return best_ce, best_epoch
-
-
-def _classification_scores(proba: np.ndarray, y_train: np.ndarray, y_test: np.ndarray,
-                           n_classes: int) -> dict[str, float]:
-    """Balanced accuracy of argmax p(k | z) / pi_k, test CE, H(Y_test) and H - CE, from the
-    test probabilities (rows of ``proba``) and the training labels' class frequencies pi."""
-    prior = np.bincount(y_train, minlength=n_classes) / y_train.shape[0]
-    with np.errstate(divide="ignore"):
-        decision = np.where(prior > 0, proba / np.where(prior > 0, prior, 1.0), -np.inf)
-    predicted = decision.argmax(axis=1)
-    recalls = [np.mean(predicted[y_test == k] == k) for k in np.unique(y_test)]
-    ce = _cross_entropy_bits(proba, y_test)
-    h = float(entropy(np.bincount(y_test, minlength=n_classes), normalize=True))
-    return {"balanced_accuracy": 100.0 * float(np.mean(recalls)), "cross_entropy_bits": ce,
-            "entropy_bits": h, "captured_bits": max(0.0, h - ce)}
 
 
 def _probe(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray, y_test: np.ndarray,

@@ -9,16 +9,20 @@ historical names (``pid_bench.train.TrainConfig``, ``pid_bench.evaluate.ProbeSet
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-__all__ = ["DEVICES", "PRECISIONS", "ProbeSettings", "TrainConfig", "check_device_name"]
+__all__ = ["DEVICES", "MLPProbeSettings", "PRECISIONS", "PROBE_KINDS", "ProbeSettings",
+           "TrainConfig", "check_device_name"]
 
 #: Device names :class:`TrainConfig` accepts (besides ``"cuda:K"``).
 DEVICES = ("auto", "cpu", "cuda", "mps")
 #: Arithmetic of the training steps.
 PRECISIONS = ("fp32", "bf16")
+#: Probes of classification tasks that :class:`ProbeSettings` ``kind`` names.
+PROBE_KINDS = ("linear", "mlp", "both")
 
 
 def check_device_name(name: object) -> None:
@@ -98,6 +102,68 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
+class MLPProbeSettings:
+    """How the MLP probe (:mod:`pid_bench.mlp_probe`) is chosen and fitted.
+
+    Every combination of ``widths``, ``depths`` and ``alphas`` is trained on the fitting part of
+    ``"train"`` with early stopping on the cross-entropy of the validation part; the one with the
+    lowest validation cross-entropy is refitted on all of ``"train"`` for its best number of
+    epochs.
+
+    Attributes
+    ----------
+    widths : tuple of int, default (64, 256)
+        Hidden widths tried.
+    depths : tuple of int, default (1, 2)
+        Numbers of hidden layers tried.
+    alphas : tuple of float, default (1e-3, 1e-1, 1.0)
+        L2 penalties tried (scikit-learn's ``alpha``, on standardised embeddings).
+    validation_fraction : float, default 0.2
+        Fraction of ``"train"`` held out to choose the capacity, penalty and epochs.
+    max_epochs : int, default 200
+        Most epochs of one fit.
+    patience : int, default 10
+        Epochs without a lower validation cross-entropy before a fit stops.
+    batch_size : int, default 128
+        Samples per Adam step.
+    learning_rate : float, default 3e-3
+        Adam's step size.
+    """
+
+    widths: tuple[int, ...] = (64, 256)
+    depths: tuple[int, ...] = (1, 2)
+    alphas: tuple[float, ...] = (1e-3, 1e-1, 1.0)
+    validation_fraction: float = 0.2
+    max_epochs: int = 200
+    patience: int = 10
+    batch_size: int = 128
+    learning_rate: float = 3e-3
+
+    def __post_init__(self) -> None:
+        for name in ("widths", "depths"):
+            grid = tuple(getattr(self, name))
+            if not grid or not all(isinstance(g, (int, np.integer)) and not isinstance(g, bool)
+                                   and g >= 1 for g in grid):
+                raise ValueError(f"{name} must be a non-empty sequence of positive integers; "
+                                 f"received {grid!r}")
+            object.__setattr__(self, name, tuple(int(g) for g in grid))
+        alphas = tuple(self.alphas)
+        if not alphas or not all(np.isfinite(a) and a >= 0 for a in alphas):
+            raise ValueError(f"alphas must be a non-empty sequence of numbers >= 0; received "
+                             f"{alphas!r}")
+        object.__setattr__(self, "alphas", tuple(float(a) for a in alphas))
+        if not 0 < self.validation_fraction < 1:
+            raise ValueError(f"validation_fraction must be in (0, 1); received "
+                             f"{self.validation_fraction!r}")
+        for name in ("max_epochs", "patience", "batch_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be a positive integer; received {value!r}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0; received {self.learning_rate!r}")
+
+
+@dataclass(frozen=True)
 class ProbeSettings:
     """How probes are fitted.
 
@@ -112,14 +178,37 @@ class ProbeSettings:
     max_iter : int
         L-BFGS iterations per logistic fit. A fit stopped early is still a valid probe: the
         bound holds for any predictor, so convergence warnings are not raised.
+    kind : {"linear", "mlp", "both"}, default "linear"
+        The probes of classification tasks: the logistic probe, the MLP probe of
+        :mod:`pid_bench.mlp_probe` (settings ``mlp``; its metrics carry the suffix ``_mlp``:
+        ``balanced_accuracy_mlp``, ...), or both. Continuous and multi-label tasks get their
+        linear probe whatever the kind.
+    mlp : MLPProbeSettings or mapping, default MLPProbeSettings()
+        The MLP probe's grid, early stopping and optimiser (a mapping of its fields is
+        converted).
     """
 
     c_grid: tuple[float, ...] = (1e-3, 1e-2, 1e-1, 1.0, 10.0)
     alpha_grid: tuple[float, ...] = (1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
     validation_fraction: float = 0.2
     max_iter: int = 300
+    kind: str = "linear"
+    mlp: MLPProbeSettings = field(default_factory=MLPProbeSettings)
 
     def __post_init__(self) -> None:
+        if self.kind not in PROBE_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(PROBE_KINDS)}; received "
+                             f"{self.kind!r}")
+        if isinstance(self.mlp, Mapping):
+            known = [f.name for f in fields(MLPProbeSettings)]
+            unknown = sorted(set(self.mlp) - set(known))
+            if unknown:
+                raise ValueError(f"unknown mlp probe settings {unknown}; known: "
+                                 f"{', '.join(known)}")
+            object.__setattr__(self, "mlp", MLPProbeSettings(**self.mlp))
+        if not isinstance(self.mlp, MLPProbeSettings):
+            raise ValueError(f"mlp must be an MLPProbeSettings or a mapping of its fields; "
+                             f"received {type(self.mlp).__name__}")
         for name in ("c_grid", "alpha_grid"):
             grid = tuple(getattr(self, name))
             if not grid or not all(np.isfinite(g) and g > 0 for g in grid):

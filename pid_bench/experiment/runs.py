@@ -116,6 +116,8 @@ class Run:
         data["method"].pop("train")
         for key in _RUNTIME_TRAIN_KEYS:
             data["train"].pop(key, None)
+        if data["probe"]["kind"] == "linear":  # as the specs written before the MLP probe
+            del data["probe"]["kind"], data["probe"]["mlp"]
         return data
 
 

@@ -293,3 +293,32 @@ def test_multilabel_probe_rows_and_bad_labels():
         probe_multilabel(z, genres * 2, z, genres)
     with pytest.raises(ValueError, match=r"must have shape \(n, K\); received shape \(200,\)"):
         probe_multilabel(z, genres[:, 0], z, genres)
+
+
+def test_kind_both_reports_the_mlp_probe_beside_the_linear_one():
+    """XOR of two embedding coordinates: the MLP rows read it, the linear rows do not; a
+    continuous task keeps its ridge rows only; kind="mlp" leaves the linear rows out."""
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(800, 3))
+    xor = ((z[:, 0] > 0) ^ (z[:, 1] > 0)).astype(int)
+    truth = pd.DataFrame([[0.0, 0.0, 0.0, 1.0, 1.0], [np.nan] * 5],
+                         index=pd.Index(["xor", "t"], name="task"),
+                         columns=list(GROUND_TRUTH_COLUMNS))
+    data = _dataset({"xor": xor, "t": z[:, 2]}, {"xor": 2, "t": 0}, truth=truth)
+    small = {"widths": (16,), "depths": (1,), "alphas": (1e-4,), "learning_rate": 1e-2,
+             "batch_size": 32, "max_epochs": 40, "patience": 5}
+    table = probe_embeddings(z, data, settings=ProbeSettings(kind="both", mlp=small))
+    assert _value(table, "xor", "balanced_accuracy") < 60 < 90 < _value(
+        table, "xor", "balanced_accuracy_mlp")
+    assert _value(table, "xor", "captured_fraction_mlp") == pytest.approx(
+        _value(table, "xor", "captured_bits_mlp"), rel=1e-12)  # the planted total is 1 bit
+    mlp = table[table.metric.str.endswith("_mlp")]
+    assert sorted(mlp.metric) == ["balanced_accuracy_mlp", "captured_bits_mlp",
+                                  "captured_fraction_mlp", "cross_entropy_bits_mlp"]
+    assert set(mlp.task) == {"xor"} and mlp.set_index("metric").loc[
+        "balanced_accuracy_mlp", "chance"] == 50.0
+    assert set(table[table.task == "t"].metric) == {"captured_bits", "captured_fraction", "r2"}
+    only = probe_embeddings(z, data, tasks=["xor"], settings=ProbeSettings(kind="mlp", mlp=small))
+    assert only.metric.str.endswith("_mlp").all()
+    pd.testing.assert_frame_equal(only.reset_index(drop=True),
+                                  mlp.reset_index(drop=True), check_dtype=False)

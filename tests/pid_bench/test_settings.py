@@ -42,3 +42,18 @@ def test_probe_grids_are_sorted_floats():
     assert ProbeSettings(c_grid=[10, 1]).c_grid == (1.0, 10.0)
     with pytest.raises(ValueError, match="c_grid must be a non-empty sequence"):
         ProbeSettings(c_grid=[])
+
+
+def test_probe_kind_and_mlp_settings_are_checked_and_mappings_converted():
+    from pid_bench.settings import MLPProbeSettings
+
+    assert ProbeSettings().kind == "linear" and ProbeSettings().mlp == MLPProbeSettings()
+    settings = ProbeSettings(kind="both", mlp={"widths": [32], "patience": 3})
+    assert settings.mlp == MLPProbeSettings(widths=(32,), patience=3)
+    with pytest.raises(ValueError, match="kind must be one of linear, mlp, both; received 'deep'"):
+        ProbeSettings(kind="deep")
+    with pytest.raises(ValueError, match=r"unknown mlp probe settings \['width'\]; known: widths"):
+        ProbeSettings(mlp={"width": 3})
+    with pytest.raises(ValueError, match="mlp must be an MLPProbeSettings or a mapping of its "
+                                         "fields; received int"):
+        ProbeSettings(mlp=3)
