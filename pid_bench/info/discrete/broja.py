@@ -78,6 +78,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import numbers
 import types
 
@@ -94,6 +95,7 @@ from pid_bench.info.validation import validate_joint
 __all__ = ["BrojaConvergenceError", "broja"]
 
 _LN2 = float(np.log(2.0))
+_EPS = float(np.finfo(float).eps)
 
 #: Relative diagonal shifts tried, in order, when round-off makes the Newton matrix
 #: indefinite (near the optimum, on distributions whose masses span many decades).
@@ -188,9 +190,12 @@ class _Blocks:
         # min_i H_Q(Y | Xi) = min_i H_p(Y | Xi) (nats), i.e. I_Q(X1, X2; Y) >= max_i I(Xi; Y).
         # The bound is attained where p itself is optimal (X1 = X2, Y a function of one
         # source, Y constant, or any Markov chain Y - Xi - Xj), so it certifies those at once.
-        self.h_bound = min(_conditional_entropy_nats(self.p1[:, None, :]),
-                           _conditional_entropy_nats(self.p2[:, None, :]))
-        self.h_scale = float(-xlogy(self.p1, self.p1).sum() - xlogy(self.p2, self.p2).sum())
+        # H(Y | Xi) = H(Xi, Y) - H(Xi), from the sums of x log x over the (xi, y) and the xi
+        # marginals.
+        xlx1, xlx2 = float(xlogy(self.p1, self.p1).sum()), float(xlogy(self.p2, self.p2).sum())
+        x1, x2 = self.p1.sum(axis=1), self.p2.sum(axis=1)
+        self.h_bound = min(float(xlogy(x1, x1).sum()) - xlx1, float(xlogy(x2, x2).sum()) - xlx2)
+        self.h_scale = -xlx1 - xlx2
 
     @functools.cached_property
     def cost(self) -> np.ndarray:
@@ -268,11 +273,11 @@ class _Blocks:
         the marginals, then add the missing mass as a rank-one term (Altschuler, Weed and
         Rigollet 2017, Algorithm 2). The result has the (x1, y) and (x2, y) marginals of p up
         to round-off and moves at most twice the marginal error in L1."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rows = q.sum(axis=1)
-            q = q * np.where(rows > self.p1, self.p1 / rows, 1.0)[:, None, :]
-            cols = q.sum(axis=0)
-            q = q * np.where(cols > self.p2, self.p2 / cols, 1.0)[None, :, :]
+        rows = q.sum(axis=1)
+        # Divided only where the sum exceeds the marginal, so never by 0.
+        q = q * np.divide(self.p1, rows, out=np.ones_like(rows), where=rows > self.p1)[:, None, :]
+        cols = q.sum(axis=0)
+        q = q * np.divide(self.p2, cols, out=np.ones_like(cols), where=cols > self.p2)[None, :, :]
         lack1 = np.maximum(self.p1 - q.sum(axis=1), 0.0)
         lack2 = np.maximum(self.p2 - q.sum(axis=0), 0.0)
         mass = lack1.sum(axis=0)
@@ -298,7 +303,10 @@ class _Blocks:
     def feasible_dual(self, lam: np.ndarray, mu: np.ndarray, f: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
         """The dual-feasible pair that :meth:`dual_bound` evaluates."""
-        excess = np.where(self.live, np.maximum(f, 0.0), 0.0)[..., None] * self.cells
+        excess = np.where(self.live, np.maximum(f, 0.0), 0.0)
+        if not excess.any():
+            return lam, mu
+        excess = excess[..., None] * self.cells
         on_lam = self.p1[:, None, :] <= self.p2[None, :, :]
         return (lam + np.where(on_lam, excess, 0.0).max(axis=1),
                 mu + np.where(on_lam, 0.0, excess).max(axis=0))
@@ -328,7 +336,7 @@ class _Blocks:
             upper = min(dual, upper)
             magnitude += (abs(dual) + float(np.abs(lam * self.p1).sum())
                           + float(np.abs(mu * self.p2).sum()))
-        roundoff = np.finfo(float).eps * (np.log2(q.size) + 4.0) * magnitude
+        roundoff = _EPS * (math.log2(q.size) + 4.0) * magnitude
         return (max(upper - primal, 0.0) + roundoff) / _LN2, q
 
 
