@@ -828,7 +828,7 @@ def _is_int(value: object) -> bool:
 
 
 def _check_options(tol: object, max_iter: object, blas_threads: object) -> tuple[float, int]:
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) \
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not math.isfinite(tol) \
             or tol <= 0:
         raise ValueError(f"tol must be a finite number > 0 (bits; a zero duality gap cannot be "
                          f"certified in floating point); received {tol!r}")
