@@ -1,7 +1,7 @@
 """Batched data augmentations as torch operations, on any device.
 
 Each augmentation is a small callable object, ``aug(x, generator) -> Tensor``: ``x`` is a batch
-of images (B, C, H, W) with values in [0, 1], or of vectors (B, D); the result has the same
+of images (B, C, H, W) with values in [0, 1], of vectors (B, D) or of sequences (B, T, D); the result has the same
 shape, dtype and device. Every sample gets its own random parameters, drawn from ``generator``
 (a ``torch.Generator`` or an int seed) on the generator's device, so the same generator state
 gives the same output on CPU whatever the batch's device; no global random state is touched.
@@ -33,6 +33,8 @@ GaussianNoise        keeps labels while ``std`` is small against the spread betw
 FeatureMask          keeps labels while each factor is spread over many coordinates (true of
                      the random maps of ``synthetic.latent``); a label carried by a few
                      coordinates is destroyed with them
+StepDrop             keeps labels spread over many steps of a sequence; a label carried by a
+                     few steps is lost when they are dropped
 RandomScale          keeps labels that depend on directions; changes norms
 RandomRotation       keeps every label of ``synthetic.latent`` data made with
                      ``unique_code="rotation"``: their unique factors are angles between the
@@ -64,10 +66,12 @@ __all__ = [
     "GaussianBlur",
     "GaussianNoise",
     "FeatureMask",
+    "StepDrop",
     "RandomScale",
     "RandomRotation",
     "default_image_augment",
     "default_vector_augment",
+    "default_sequence_augment",
     "default_augment",
     "dataset_augment",
 ]
@@ -328,26 +332,47 @@ class GaussianBlur:
 
 # ---------------------------------------------------------------------------- vectors
 class GaussianNoise:
-    """Add independent Gaussian noise of standard deviation ``std`` to every coordinate."""
+    """Add independent Gaussian noise of standard deviation ``std`` to every coordinate of
+    vectors (B, D) or sequences (B, T, D)."""
 
     def __init__(self, std: float = 0.1) -> None:
         self.std = _nonnegative("std", std)
 
     def __call__(self, x: Tensor, generator: torch.Generator | int) -> Tensor:
-        x, gen = _check_batch(x, 2, "vectors (B, D)"), _generator(generator)
+        x, gen = _check_batch(x, 3 if getattr(x, "ndim", 2) == 3 else 2,
+                              "vectors (B, D) or sequences (B, T, D)"), _generator(generator)
         noise = torch.randn(tuple(x.shape), generator=gen, device=gen.device)
         return x + self.std * noise.to(device=x.device, dtype=x.dtype)
 
 
 class FeatureMask:
-    """Set each coordinate to 0 independently with probability ``fraction``."""
+    """Set each coordinate of vectors (B, D) or sequences (B, T, D) to 0 independently with
+    probability ``fraction``."""
 
     def __init__(self, fraction: float = 0.2) -> None:
         self.fraction = _probability("fraction", fraction)
 
     def __call__(self, x: Tensor, generator: torch.Generator | int) -> Tensor:
-        x, gen = _check_batch(x, 2, "vectors (B, D)"), _generator(generator)
+        x, gen = _check_batch(x, 3 if getattr(x, "ndim", 2) == 3 else 2,
+                              "vectors (B, D) or sequences (B, T, D)"), _generator(generator)
         return x * (_uniform(gen, tuple(x.shape), x) >= self.fraction)
+
+
+class StepDrop:
+    """Set whole steps of sequences (B, T, D) to 0, each independently with probability
+    ``fraction``.
+
+    A dropped step stays in the sequence (its mask, if any, is unchanged), so the sequence
+    keeps its length; steps that are padding are masked downstream whatever their values.
+    """
+
+    def __init__(self, fraction: float = 0.1) -> None:
+        self.fraction = _probability("fraction", fraction)
+
+    def __call__(self, x: Tensor, generator: torch.Generator | int) -> Tensor:
+        x, gen = _check_batch(x, 3, "sequences (B, T, D)"), _generator(generator)
+        keep = _uniform(gen, (x.shape[0], x.shape[1], 1), x) >= self.fraction
+        return x * keep
 
 
 class RandomScale:
@@ -489,20 +514,47 @@ def default_vector_augment(*, noise_std: float = 0.1, mask_fraction: float = 0.1
                    GaussianNoise(noise_std))
 
 
+def default_sequence_augment(*, noise_std: float = 0.1, drop_fraction: float = 0.1,
+                             mask_fraction: float = 0.0) -> Compose:
+    """Sequence augmentation: dropped steps, [masked coordinates,] Gaussian noise.
+
+    Time series have no agreed default; this follows the two that contrastive work on
+    MultiBench's affect and clinical series uses, random drops and additive noise (CoMM,
+    Dufumier et al., ICLR 2025, Appendix on MultiBench).
+
+    Parameters
+    ----------
+    noise_std : float, default 0.1
+        Standard deviation of :class:`GaussianNoise`, in the units of the features (the
+        converters z-score where the official loaders do).
+    drop_fraction : float, default 0.1
+        Probability that :class:`StepDrop` zeroes a step.
+    mask_fraction : float, default 0.0
+        Fraction of coordinates zeroed by :class:`FeatureMask` (off by default).
+    """
+    steps: list[Augmentation] = [StepDrop(drop_fraction)]
+    if mask_fraction:
+        steps.append(FeatureMask(mask_fraction))
+    return Compose(*steps, GaussianNoise(noise_std))
+
+
 def default_augment(modality_shapes: Sequence[Sequence[int]], *, keep_colour: bool = False,
                     image: Mapping[str, object] | None = None,
-                    vector: Mapping[str, object] | None = None) -> tuple[Compose, ...]:
+                    vector: Mapping[str, object] | None = None,
+                    sequence: Mapping[str, object] | None = None) -> tuple[Compose, ...]:
     """One default augmentation per modality, chosen by its per-sample shape.
 
     Parameters
     ----------
     modality_shapes : sequence of tuples
-        Per-sample shape of each modality: (C, H, W) for images, (D,) for vectors.
+        Per-sample shape of each modality: (C, H, W) for images, (D,) for vectors, (T, D) for
+        sequences.
     keep_colour : bool, default False
         Passed to :func:`default_image_augment` (forced for images without 3 channels).
-    image, vector : mapping, optional
-        Keyword arguments of :func:`default_image_augment` (except ``keep_colour``) and of
-        :func:`default_vector_augment`, e.g. ``image={"blur_sigma": None}``.
+    image, vector, sequence : mapping, optional
+        Keyword arguments of :func:`default_image_augment` (except ``keep_colour``), of
+        :func:`default_vector_augment` and of :func:`default_sequence_augment`, e.g.
+        ``image={"blur_sigma": None}``.
 
     Returns
     -------
@@ -512,13 +564,16 @@ def default_augment(modality_shapes: Sequence[Sequence[int]], *, keep_colour: bo
     Raises
     ------
     ValueError
-        A modality that is neither an image nor a vector, or an unknown or bad option.
+        A modality that is neither an image, a vector nor a sequence, or an unknown or bad
+        option.
     """
     image_options = _options("image", image, default_image_augment, exclude=("keep_colour",))
     vector_options = _options("vector", vector, default_vector_augment)
-    # Build both once, so that bad option values fail whatever modalities are present.
+    sequence_options = _options("sequence", sequence, default_sequence_augment)
+    # Build each once, so that bad option values fail whatever modalities are present.
     default_image_augment(**image_options)
     default_vector_augment(**vector_options)
+    default_sequence_augment(**sequence_options)
     out = []
     for shape in modality_shapes:
         shape = tuple(shape)
@@ -527,15 +582,19 @@ def default_augment(modality_shapes: Sequence[Sequence[int]], *, keep_colour: bo
                                               **image_options))
         elif len(shape) == 1:
             out.append(default_vector_augment(**vector_options))
+        elif len(shape) == 2:
+            out.append(default_sequence_augment(**sequence_options))
         else:
-            raise ValueError(f"default augmentations exist for images (C, H, W) and vectors "
-                             f"(D,); received a modality of per-sample shape {shape}")
+            raise ValueError(f"default augmentations exist for images (C, H, W), vectors (D,) "
+                             f"and sequences (T, D); received a modality of per-sample shape "
+                             f"{shape}")
     return tuple(out)
 
 
 def dataset_augment(data: object, *, keep_colour: bool = False,
                     image: Mapping[str, object] | None = None,
-                    vector: Mapping[str, object] | None = None) -> tuple[Compose, ...]:
+                    vector: Mapping[str, object] | None = None,
+                    sequence: Mapping[str, object] | None = None) -> tuple[Compose, ...]:
     """The default augmentations of a dataset, with the options its generator asks for.
 
     A generator whose data needs a particular augmentation to keep its labels (the rotation of
@@ -548,7 +607,7 @@ def dataset_augment(data: object, *, keep_colour: bool = False,
     ----------
     data : MultimodalDataset
         Any object with ``modalities`` (name -> array (n, ...)) and ``metadata``.
-    keep_colour, image, vector
+    keep_colour, image, vector, sequence
         As in :func:`default_augment`.
 
     Returns
@@ -577,7 +636,7 @@ def dataset_augment(data: object, *, keep_colour: bool = False,
     merged = {kind: {**defaults[kind], **given} if isinstance(given, Mapping)
               else defaults[kind] if given is None else given
               for kind, given in (("image", image), ("vector", vector))}
-    return default_augment(shapes, keep_colour=keep_colour, **merged)
+    return default_augment(shapes, keep_colour=keep_colour, sequence=sequence, **merged)
 
 
 def _options(what: str, options: Mapping[str, object] | None, factory: Callable[..., Compose],

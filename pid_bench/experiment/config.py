@@ -94,7 +94,7 @@ class DatasetSpec:
         Keyword arguments of the generator (for ``"file"``: ``path``).
     augment : str or dict
         ``"default"`` (vector or image augmentations from ``synthetic.augment``), ``"none"``,
-        or a mapping with keys ``"image"`` and/or ``"vector"``: the default augmentations with
+        or a mapping with keys ``"image"``, ``"vector"`` and/or ``"sequence"``: the default augmentations with
         these keyword arguments of ``default_image_augment`` / ``default_vector_augment``.
         Options the generator records in the dataset's ``metadata["augment"]`` (the rotation of
         ``make_latent(unique_code="rotation")``) apply unless overridden here. ``image`` may also
@@ -293,10 +293,10 @@ def _dataset_spec(entry: object) -> DatasetSpec:
 
 def _augment_options(augment: Mapping[str, Any], dataset: str) -> dict[str, Any]:
     """The shape of the augmentation options; their values are checked when the grid is built."""
-    unknown = sorted(set(map(str, augment)) - {"image", "vector"})
+    unknown = sorted(set(map(str, augment)) - {"image", "vector", "sequence"})
     if unknown:
         raise ValueError(f"augment of dataset {dataset!r}: unknown keys {unknown}; a mapping of "
-                         f"options has keys 'image' and/or 'vector'")
+                         f"options has keys 'image', 'vector' and/or 'sequence'")
     options = {k: _mapping(v, f"augment.{k} of dataset {dataset!r}") for k, v in augment.items()}
     image = options.get("image", {})
     if not isinstance(image.get("keep_colour", False), bool):

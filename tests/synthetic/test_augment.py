@@ -20,9 +20,11 @@ from synthetic.augment import (
     RandomResizedCrop,
     RandomRotation,
     RandomScale,
+    StepDrop,
     dataset_augment,
     default_augment,
     default_image_augment,
+    default_sequence_augment,
     default_vector_augment,
 )
 
@@ -299,8 +301,10 @@ def test_default_augment_picks_by_shape() -> None:
     assert "ColourJitter" in repr(img) and "GaussianNoise" in repr(vec)
     assert "ColourJitter" not in repr(grey)
     assert grey(torch.rand(2, 1, 8, 8), 0).shape == (2, 1, 8, 8)
-    with pytest.raises(ValueError, match=r"per-sample shape \(4, 4\)"):
-        default_augment([(4, 4)])
+    seq, = default_augment([(6, 4)])
+    assert "StepDrop" in repr(seq) and seq(torch.randn(2, 6, 4), 0).shape == (2, 6, 4)
+    with pytest.raises(ValueError, match=r"per-sample shape \(2, 4, 4, 4\)"):
+        default_augment([(2, 4, 4, 4)])
 
 
 def test_default_augment_passes_options_on() -> None:
@@ -346,7 +350,7 @@ def test_bad_arguments_raise(make, message: str) -> None:
     (HorizontalFlip(), torch.rand(2, 16, 16), r"4 axes; received shape \(2, 16, 16\)"),
     (Greyscale(), torch.rand(2, 1, 8, 8), r"3 channels; received shape \(2, 1, 8, 8\)"),
     (ColourJitter(), torch.zeros(2, 3, 8, 8, dtype=torch.uint8), "floating-point .* torch.uint8"),
-    (GaussianNoise(), torch.rand(2, 3, 4, 4), r"vectors \(B, D\), a tensor with 2 axes"),
+    (GaussianNoise(), torch.rand(2, 3, 4, 4), r"vectors \(B, D\) or sequences \(B, T, D\), a tensor with 2 axes"),
     (FeatureMask(), [[1.0, 2.0]], "torch.Tensor .* received list"),
     (RandomRotation(4), torch.zeros(2, 7), "rotates the last 8 coordinates; received vectors of 7"),
 ])
@@ -359,3 +363,30 @@ def test_bad_batches_raise(aug, x, message: str) -> None:
 def test_bad_generators_raise(generator) -> None:
     with pytest.raises(ValueError, match="generator must be a torch.Generator or a non-negative"):
         GaussianNoise()(vectors(), generator)
+
+
+def test_step_drop_zeroes_whole_steps_at_the_asked_rate() -> None:
+    x = torch.ones(400, 50, 3)
+    y = StepDrop(fraction=0.2)(x, 0)
+    per_step = y.sum(dim=2)
+    assert set(per_step.unique().tolist()) == {0.0, 3.0}     # a step is kept or dropped whole
+    assert abs(float((per_step == 0).float().mean()) - 0.2) < 0.01
+    torch.testing.assert_close(StepDrop(fraction=0.2)(x, 0), y)   # same seed, same steps
+    torch.testing.assert_close(StepDrop(fraction=0.0)(x, 0), x)
+    with pytest.raises(ValueError, match=r"sequences \(B, T, D\), a tensor with 3 axes"):
+        StepDrop()(torch.ones(4, 3), 0)
+
+
+def test_noise_and_masks_take_sequences_and_the_default_is_seeded() -> None:
+    x = torch.zeros(64, 10, 5)
+    noisy = GaussianNoise(std=0.5)(x, 0)
+    assert noisy.shape == x.shape and abs(float(noisy.std()) - 0.5) < 0.02
+    assert FeatureMask(0.5)(torch.ones(64, 10, 5), 0).mean().item() == pytest.approx(0.5, abs=0.03)
+    aug = default_sequence_augment(noise_std=0.0, drop_fraction=0.0)
+    torch.testing.assert_close(aug(torch.ones(2, 3, 4), 0), torch.ones(2, 3, 4))
+    seq = default_sequence_augment()
+    z = torch.randn(8, 20, 4)
+    torch.testing.assert_close(seq(z, 7), seq(z, 7))
+    assert not torch.equal(seq(z, 7), z)
+    with pytest.raises(ValueError, match=r"unknown sequence augmentation options \['std'\]"):
+        default_augment([(6, 4)], sequence={"std": 1.0})
