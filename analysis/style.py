@@ -64,12 +64,14 @@ METHOD_COLORS: dict[str, str] = {
     "cross_self": "#56B4E9",
     "factorcl": "#009E73",
     "comm": "#D55E00",
+    "infmasking": "#E69F00",
+    "coral": "#CC79A7",
 }
 
-#: Colours handed to other names, in this order (the rest of Okabe-Ito, then Tol's muted
-#: colours that no atom uses); reused cyclically beyond the end.
+#: Colours handed to other names, in this order (Tol's muted colours that no atom uses, then
+#: Okabe-Ito's yellow); reused cyclically beyond the end.
 EXTRA_COLORS: tuple[str, ...] = (
-    "#E69F00", "#CC79A7", "#999933", "#882255", "#117733", "#AA4499", "#DDCC77", "#F0E442",
+    "#999933", "#882255", "#117733", "#AA4499", "#DDCC77", "#F0E442",
 )
 
 #: Colours of the four atoms (Tol's muted scheme).
