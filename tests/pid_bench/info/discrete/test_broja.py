@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 
 from pid_bench import pid
+from pid_bench.info.discrete import _broja_small as small_module
 from pid_bench.info.discrete import broja as broja_module
 from pid_bench.info.discrete.broja import BrojaConvergenceError, broja
 from pid_bench.info.shannon import (
@@ -401,6 +402,38 @@ def test_fuzz_joints_that_stalled_the_robust_path_are_certified(index):
     r = broja(p)
     assert r.details["solver"] == "pruned"
     _assert_consistent(p, r)
+
+
+@pytest.mark.parametrize("index", [3577, 9653])
+def test_fuzz_joints_that_round_off_stalled_in_double_are_certified_in_long_double(index):
+    # Dirichlet joints of the fuzz set with masses over 32 and 43 decades (cells of 4e-43 and
+    # 6e-42 next to cells of 0.55): every solve in double stalled at gaps of 2.5e-9 and
+    # 2.7e-9 bits; the pruned joint's fast path in long double certifies them.
+    from pid_bench.testing.fuzz import fuzz_joint
+
+    _, p = fuzz_joint(index)
+    r = broja(p)
+    assert r.details["solver"] == "extended_pruned"
+    _assert_consistent(p, r)
+    reference = broja_cvxpy(p)
+    np.testing.assert_allclose(r.atoms(), reference.atoms(), rtol=0,
+                               atol=r.details["duality_gap"] + 1e-6)
+    # Clarabel's q misses the marginals by up to about 1e-7 on these inputs, so its
+    # objective may fall below the optimum by about that much (1e-6: its accuracy here).
+    i_ours = mutual_information(r.details["q"], (0, 1), 2)
+    assert i_ours <= mutual_information(reference.details["q"], (0, 1), 2) \
+        + r.details["duality_gap"] + 1e-6
+
+
+def test_long_double_fast_path_matches_the_double_one():
+    # Where double converges, the long-double iteration reaches the same certified optimum.
+    p = random_distribution((3, 3, 3), alpha=0.5, seed=7)
+    blocks = broja_module._Blocks(p)
+    double = small_module.solve_small(blocks, TOL, 100)
+    extended = small_module.solve_small(blocks, TOL, 100, extended=True)
+    assert double is not None and extended is not None
+    assert max(double[0], extended[0]) <= TOL
+    np.testing.assert_allclose(extended[1], double[1], rtol=0, atol=1e-6)
 
 
 def test_two_binary_sources_take_the_binary_path_and_match_the_robust_one(monkeypatch):
