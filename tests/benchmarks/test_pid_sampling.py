@@ -61,10 +61,11 @@ def test_the_default_correction_has_the_smallest_worst_case_error_from_2x_cells(
     assert at2["auto"] < at2["raw"] and at2["auto"] == pytest.approx(0.147, abs=0.0005)
 
 
-def _default_coverage(bench, interval: str = DEFAULT_INTERVAL) -> pd.DataFrame:
+def _default_coverage(bench, interval: str = DEFAULT_INTERVAL,
+                      kept: str = "coverage.csv.gz") -> pd.DataFrame:
     """Coverage over seeds of the default correction's intervals per (dataset, ratio, atom)
     from 5x cells on, with the number of seeds behind it."""
-    cover = bench.with_auto(pd.read_csv(RESULTS / "coverage.csv.gz"), "correction")
+    cover = bench.with_auto(pd.read_csv(RESULTS / kept), "correction")
     sub = cover[(cover["correction"] == "auto") & (cover["interval"] == interval)
                 & (cover["ratio"] >= 5)]
     return sub.groupby(["dataset", "ratio", "atom"]).agg(covered=("covered", "mean"),
@@ -100,7 +101,8 @@ def test_boundary_intervals_fix_the_atoms_that_centered_ones_miss(bench):
 @pytest.mark.xfail(strict=True, reason="with 20 seeds, 2 of the 140 (dataset, n, atom) cases "
                    "of 20 seeds are covered in 17 of them (AND's unique2 and "
                    "random 4x4x4's synergy at 5x cells); an exactly calibrated 95% interval "
-                   "falls below 18/20 in 7.5% of such cases by chance; "
+                   "falls below 18/20 in 7.5% of such cases by chance; with 100 seeds the "
+                   "random 4x4x4 table stays at 88-89% (a real shortfall); "
                    "docs/results/pid_sampling.md, Intervals")
 @pytest.mark.skipif(not (RESULTS / "coverage.csv.gz").is_file(), **KEPT)
 def test_default_intervals_cover_in_90_percent_of_seeds_from_5x_cells(bench):
@@ -111,6 +113,24 @@ def test_default_intervals_cover_in_90_percent_of_seeds_from_5x_cells(bench):
 @pytest.mark.skipif(not (RESULTS / "coverage.csv.gz").is_file(), **KEPT)
 def test_calibrated_intervals_cover_from_the_documented_samples_per_cell(bench):
     table = bench.coverage_per_cell(pd.read_csv(RESULTS / "coverage.csv.gz"), DEFAULT_INTERVAL)
+    from_there = [b for b in table.index if b.left >= CALIBRATED_SAMPLES_PER_CELL]
+    assert from_there and table.loc[from_there, "worst_coverage"].min() >= 0.85
+    assert table.loc[from_there, "mean_coverage"].min() >= 0.95
+
+
+@pytest.mark.skipif(not (RESULTS / "coverage_100seeds.csv.gz").is_file(), **KEPT)
+def test_with_100_seeds_only_the_random_table_falls_below_90_percent(bench):
+    """The 100-seed rerun on tables of at most 64 cells: every canonical table's atoms are
+    covered in at least 90% of seeds, and the documented calibration claim (mean >= 95%, every
+    atom >= 85% from 10 samples per occupied cell) holds on these independent draws."""
+    cov = _default_coverage(bench, kept="coverage_100seeds.csv.gz")
+    assert set(cov["seeds"]) == {100} and cov["covered"].mean() >= 0.97
+    low = cov[cov["covered"] < 0.9]
+    assert set(low.index.get_level_values("dataset")) == {"random_4"}, low
+    centered = _default_coverage(bench, "centered", kept="coverage_100seeds.csv.gz")
+    assert (centered["covered"] < 0.9).sum() > 3 * len(low)
+    table = bench.coverage_per_cell(pd.read_csv(RESULTS / "coverage_100seeds.csv.gz"),
+                                    DEFAULT_INTERVAL)
     from_there = [b for b in table.index if b.left >= CALIBRATED_SAMPLES_PER_CELL]
     assert from_there and table.loc[from_there, "worst_coverage"].min() >= 0.85
     assert table.loc[from_there, "mean_coverage"].min() >= 0.95
