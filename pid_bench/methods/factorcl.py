@@ -9,6 +9,7 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call
 
+from pid_bench.distributed import gather_rows
 from pid_bench.methods.base import Batch, Method, MethodContext
 from pid_bench.methods.losses import info_nce_lower_bound, nce_club_upper_bound
 from pid_bench.models import Architecture, ConcatCritic, ProjectionHead, VectorEncoder
@@ -149,8 +150,9 @@ class FactorCL(Method):
         """NCE-CLUB estimate (critic frozen) and the critic's training loss (features frozen)."""
         critic = self.critics[name]
         frozen = {k: v.detach() for k, v in critic.named_parameters()}
-        estimate = nce_club_upper_bound(functional_call(critic, frozen, (a, b)))
-        critic_loss = -info_nce_lower_bound(critic(a.detach(), b.detach()))
+        b_all, offset = gather_rows(b)
+        estimate = nce_club_upper_bound(functional_call(critic, frozen, (a, b_all)), offset)
+        critic_loss = -info_nce_lower_bound(critic(a.detach(), b_all.detach()), offset)
         return estimate, critic_loss
 
     def loss(self, batch: Batch) -> Tensor:
@@ -163,7 +165,8 @@ class FactorCL(Method):
                 objective = objective - estimate
                 critic_losses.append(critic_loss)
             elif bound == "nce":
-                objective = objective + info_nce_lower_bound(self.critics[name](a, b))
+                b_all, offset = gather_rows(b)
+                objective = objective + info_nce_lower_bound(self.critics[name](a, b_all), offset)
             else:
                 raise ValueError(f"critic {name!r} has bound {bound!r}; known: nce, club")
         return -objective + sum(critic_losses)

@@ -4,8 +4,9 @@ All results are in nats (natural logarithms), as the losses are optimised, not r
 In data-parallel training (inside :func:`pid_bench.distributed.gathering`), :func:`nt_xent` and
 :func:`clip_loss` contrast this process's rows with the gathered rows of every process: the loss
 is the mean over the local anchors, and the mean of it over processes is the loss of the global
-batch. The bounds on score matrices cannot gather (their scores are computed before they are
-called) and refuse to run there.
+batch. The bounds on score matrices take the scores of the local anchors against every rank's
+rows, (b, K b), with ``offset`` the column of the first local pair (:func:`gather_rows` gives
+both); the mean over processes of their local means is then the bound at the global batch.
 Inside a mixed-precision region (:func:`torch.autocast`, as ``TrainConfig(precision="bf16")``
 opens), every loss here computes in float32: bfloat16 keeps 8 significant bits, so a cosine near
 1 would be rounded by up to 0.004 and, divided by a temperature of 0.1, a logit by up to 0.04.
@@ -143,41 +144,48 @@ def clip_loss(a: Tensor, b: Tensor, logit_scale: Tensor) -> Tensor:
                   + F.cross_entropy(scale * (zb @ a_all.T), local))
 
 
-def _check_scores(scores: Tensor) -> None:
-    if is_gathering():
-        raise ValueError("this bound takes a score matrix of one process's pairs, whose "
-                         "negatives are local; in data-parallel training (pid_bench.distributed) "
-                         "the method would train on other negatives than at the global batch. "
-                         "Train this method in one process")
-    if scores.ndim != 2 or scores.shape[0] != scores.shape[1] or scores.shape[0] < 2:
-        raise ValueError(f"expected a square score matrix (B, B) with B >= 2; received "
-                         f"{tuple(scores.shape)}")
+def _paired(scores: Tensor, offset: int) -> Tensor:
+    """The scores of the joint pairs, ``scores[i, offset + i]``, after checking the shape."""
+    if scores.ndim != 2 or scores.shape[1] < 2 or not (
+            0 <= offset and offset + scores.shape[0] <= scores.shape[1]):
+        raise ValueError(f"expected a score matrix (b, B) with B >= 2 whose joint pairs "
+                         f"scores[i, offset + i] lie inside it; received shape "
+                         f"{tuple(scores.shape)} and offset {offset}")
+    if is_gathering() and scores.shape[0] == scores.shape[1]:
+        raise ValueError("in data-parallel training (pid_bench.distributed) a bound needs the "
+                         "scores of the local anchors against every rank's rows (b, K b), from "
+                         "pid_bench.distributed.gather_rows; received a square matrix of one "
+                         "process's pairs, whose negatives are local")
+    return scores.diagonal(offset)
 
 
 @_in_float32
-def info_nce_lower_bound(scores: Tensor) -> Tensor:
+def info_nce_lower_bound(scores: Tensor, offset: int = 0) -> Tensor:
     """InfoNCE lower bound on I(A; B) from critic scores (van den Oord et al. 2018).
 
-    ``log B + mean_i [ scores[i, i] - logsumexp_j scores[i, j] ]``, where ``scores[i, j] =
-    f(a_i, b_j)`` and the diagonal holds the jointly drawn pairs. At most ``log B``.
+    ``log B + mean_i [ scores[i, offset + i] - logsumexp_j scores[i, j] ]``, where
+    ``scores[i, j] = f(a_i, b_j)`` and ``scores[i, offset + i]`` are the jointly drawn pairs.
+    At most ``log B``.
 
     Parameters
     ----------
-    scores : Tensor, shape (B, B)
-        Critic scores; row i holds the pairs of anchor a_i with every b_j.
+    scores : Tensor, shape (b, B)
+        Critic scores; row i holds the pairs of anchor a_i with every b_j (b = B in one
+        process; this rank's anchors against every rank's rows in data-parallel training).
+    offset : int, default 0
+        Column of the first anchor's joint pair.
 
     Returns
     -------
     Tensor, shape ()
         The bound in nats (maximise it).
     """
-    _check_scores(scores)
-    n = scores.shape[0]
-    return math.log(n) + (scores.diagonal() - scores.logsumexp(dim=1)).mean()
+    paired = _paired(scores, offset)
+    return math.log(scores.shape[1]) + (paired - scores.logsumexp(dim=1)).mean()
 
 
 @_in_float32
-def nce_club_upper_bound(scores: Tensor) -> Tensor:
+def nce_club_upper_bound(scores: Tensor, offset: int = 0) -> Tensor:
     """NCE-CLUB estimate of an upper bound on I(A; B) (Liang et al., NeurIPS 2023).
 
     CLUB's contrast of joint and product-of-marginals log-densities (Cheng et al., ICML 2020)
@@ -187,13 +195,14 @@ def nce_club_upper_bound(scores: Tensor) -> Tensor:
 
     Parameters
     ----------
-    scores : Tensor, shape (B, B)
-        Scores of the trained InfoNCE critic, joint pairs on the diagonal.
+    scores : Tensor, shape (b, B)
+        Scores of the trained InfoNCE critic, joint pairs at ``scores[i, offset + i]``.
+    offset : int, default 0
+        As in :func:`info_nce_lower_bound`.
 
     Returns
     -------
     Tensor, shape ()
         The estimate in nats (minimise it to remove information).
     """
-    _check_scores(scores)
-    return scores.diagonal().mean() - scores.mean()
+    return _paired(scores, offset).mean() - scores.mean()

@@ -36,9 +36,10 @@ CONFIG = TrainConfig(epochs=2, batch_size=16, lr=3e-3, warmup_epochs=1, seed=5, 
                      progress=False)
 #: Method -> hyper-parameters: CoMM with a batch-normalised head (NT-Xent, synced batch norm),
 #: Cross+Self with the MLP projection (CLIP loss with its temperature, NT-Xent, batch norm),
-#: supervised (labels of the local rows).
+#: supervised (labels of the local rows), FactorCL (critic scores of the local rows against the
+#: gathered ones).
 METHODS = {"comm": {"batch_norm": True}, "cross_self": {"projection": "mlp"},
-           "supervised": {}}
+           "supervised": {}, "factorcl": {}}
 ROOT = Path(__file__).resolve().parents[2]
 
 

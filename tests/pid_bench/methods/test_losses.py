@@ -121,22 +121,25 @@ def test_bad_shapes():
         clip_loss(torch.randn(1, 3), torch.randn(1, 3), torch.tensor(0.0))
     with pytest.raises(ValueError, match="temperature must be > 0"):
         nt_xent(torch.randn(4, 3), torch.randn(4, 3), 0.0)
-    with pytest.raises(ValueError, match="square score matrix"):
-        info_nce_lower_bound(torch.randn(3, 4))
-    with pytest.raises(ValueError, match="square score matrix"):
+    with pytest.raises(ValueError, match=r"joint pairs .* received shape \(3, 4\) and offset 2"):
+        info_nce_lower_bound(torch.randn(3, 4), offset=2)
+    with pytest.raises(ValueError, match=r"score matrix \(b, B\)"):
         nce_club_upper_bound(torch.randn(3))
 
 
-def test_bounds_on_score_matrices_refuse_data_parallel_training(monkeypatch):
-    # two processes pretended: gathering is on, and a local score matrix would use local
-    # negatives only, so the bounds refuse (nt_xent and clip_loss gather: tests/pid_bench/
-    # test_distributed.py trains with them on two processes)
-    monkeypatch.setattr(distributed, "world_size", lambda: 2)
-    scores = torch.randn(4, 4)
-    with distributed.gathering():
-        for bound in (info_nce_lower_bound, nce_club_upper_bound):
-            with pytest.raises(ValueError, match="negatives are local.*Train this method in one "
-                                                 "process"):
-                bound(scores)
+def test_bounds_of_local_rows_against_gathered_ones_average_to_the_global_bound(monkeypatch):
+    """Each rank scores its b anchors against every rank's rows (b, K b), joint pairs at
+    offset rank * b: the mean of the ranks' bounds is the bound of the whole (K b, K b) matrix.
+    A square local matrix in data-parallel training (local negatives only) is refused."""
+    scores = torch.randn(6, 6)
+    for bound in (info_nce_lower_bound, nce_club_upper_bound):
+        halves = [bound(scores[:3], offset=0), bound(scores[3:], offset=3)]
+        assert float(sum(halves) / 2) == pytest.approx(float(bound(scores)), abs=1e-6)
     assert float(nce_club_upper_bound(scores)) == pytest.approx(
         float(scores.diagonal().mean() - scores.mean()), abs=1e-6)
+    monkeypatch.setattr(distributed, "world_size", lambda: 2)
+    with distributed.gathering():
+        for bound in (info_nce_lower_bound, nce_club_upper_bound):
+            with pytest.raises(ValueError, match="negatives are local"):
+                bound(torch.randn(4, 4))
+            assert torch.isfinite(bound(scores[:3], offset=3))
