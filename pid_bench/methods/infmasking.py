@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from pid_bench.distributed import is_gathering
 from pid_bench.methods.base import Batch, MethodContext
 from pid_bench.methods.comm import CoMM
 from pid_bench.methods.losses import _in_float32
@@ -82,6 +83,10 @@ def infmasking_loss(q: Tensor, keys: Tensor, temperature: float = 0.1,
                          f"{tuple(keys.shape)}")
     if not temperature > 0:
         raise ValueError(f"temperature must be > 0; received {temperature!r}")
+    if is_gathering():
+        raise ValueError("infmasking_loss contrasts one process's rows only; in data-parallel "
+                         "training (pid_bench.distributed) it would train on other negatives "
+                         "than at the global batch. Train InfMasking in one process")
     if not lam >= 0:
         raise ValueError(f"lam must be >= 0; received {lam!r}")
     q = F.normalize(q, dim=1)

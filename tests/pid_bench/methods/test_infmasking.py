@@ -4,6 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from pid_bench import distributed
 from pid_bench.methods import Batch, MethodContext, get_method
 from pid_bench.methods.infmasking import infmasking_loss
 from pid_bench.methods.losses import nt_xent
@@ -59,6 +60,16 @@ def test_loss_rejects_bad_shapes_and_settings():
 
 def _method(context, tiny, **hparams):
     return get_method("infmasking")(context, **{"seed": 0, **tiny, **TOKENS, **hparams})
+
+
+def test_loss_refuses_data_parallel_training(monkeypatch):
+    # its negatives are one process's rows: under two ranks it would train on other negatives
+    # than the single process at the same global batch, so it says so instead
+    monkeypatch.setattr(distributed, "world_size", lambda: 2)
+    e = torch.eye(4)
+    with distributed.gathering(), pytest.raises(ValueError, match="Train InfMasking in one"):
+        infmasking_loss(e, e[None])
+    assert torch.isfinite(infmasking_loss(e, e[None]))
 
 
 def test_method_loss_is_comm_terms_plus_two_mask_terms(context, tiny, make_batch, replay):
