@@ -27,10 +27,10 @@ def _names(text: str) -> list[str]:
 
 def _seeds(text: str) -> list[int]:
     try:
-        return [int(s) for s in _names(text)]
+        return [int(s) for s in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, e.g. 0,1,2; "
-                                         f"received {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers without empty "
+                                         f"entries, e.g. 0,1,2; received {text!r}") from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

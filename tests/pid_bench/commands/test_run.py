@@ -76,13 +76,15 @@ def test_a_missing_config_file_is_an_error(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("flag, value", [("--seeds", "0,,1"), ("--seeds", "0,"),
-                                         ("--methods", "comm,,cross")])
-def test_empty_entries_of_a_list_are_refused(tmp_path, capsys, flag, value):
+@pytest.mark.parametrize("flag, value, example", [("--seeds", "0,,1", "e.g. 0,1,2"),
+                                                  ("--seeds", "0,", "e.g. 0,1,2"),
+                                                  ("--methods", "comm,,cross", "e.g. comm,cross")])
+def test_empty_entries_of_a_list_are_refused(tmp_path, capsys, flag, value, example):
     with pytest.raises(SystemExit) as exc:
         main(["run", str(_tiny_config(tmp_path / "grid.yaml")), flag, value])
     assert exc.value.code == 2
-    assert "without empty entries" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "without empty entries" in err and example in err
     assert not (tmp_path / "results").exists()
 
 
