@@ -20,13 +20,22 @@ from analysis.style import (
     paper_style,
     save_figure,
 )
-from analysis.tables import SeedTable, accuracy_table, results_table, seed_table
+from analysis.tables import (
+    CaptureTable,
+    SeedTable,
+    accuracy_table,
+    capture_table,
+    results_table,
+    seed_table,
+)
 
 __all__ = [
     "ATOM_COLORS",
     "METHOD_COLORS",
+    "CaptureTable",
     "SeedTable",
     "accuracy_table",
+    "capture_table",
     "decomposition_frame",
     "figure_bytes",
     "method_order",

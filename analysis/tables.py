@@ -20,9 +20,11 @@ from analysis._frame import final_epoch, first_seen, require_columns, seed_stats
 from analysis.accuracy import filter_accuracy
 from analysis.capture import RESULT_COLUMNS
 from analysis.style import ATOM_SYMBOLS, method_order, metric_phrase, seed_count
+from pid_bench.evaluate import MLP_SUFFIX
 from pid_bench.info.result import ATOMS
 
-__all__ = ["SeedTable", "accuracy_table", "html_table", "markdown_table", "results_table",
+__all__ = ["CAPTURE_QUANTITIES", "CaptureTable", "PROBES", "SeedTable", "accuracy_table",
+           "capture_table", "html_table", "latex_table", "markdown_table", "results_table",
            "seed_table", "LOWER_IS_BETTER"]
 
 #: Metrics of the results table for which smaller is better.
@@ -119,22 +121,14 @@ class SeedTable:
         cells, best = self.cells(), self.best()
 
         def tex(text: str, bold: bool) -> str:
-            body = _latex_escape(text).replace("±", r"$\pm$").replace("–", "--")
+            body = _latex_text(text)
             return rf"\textbf{{{body}}}" if bold else body
 
-        caption = _latex_escape(self.caption()).replace("±", r"$\pm$")
-        lines = [r"\begin{table}[t]", r"\centering", rf"\caption{{{caption}}}"]
-        if label:
-            lines.append(rf"\label{{{label}}}")
-        lines += [rf"\begin{{tabular}}{{l{'c' * cells.shape[1]}}}", r"\toprule",
-                  " & ".join([_latex_escape(str(self.mean.index.name or "")),
-                              *(_latex_escape(str(c)) for c in cells.columns)]) + r" \\",
-                  r"\midrule"]
-        for r in cells.index:
-            entries = [tex(c, b) for c, b in zip(cells.loc[r], best.loc[r])]
-            lines.append(" & ".join([_latex_escape(str(r)), *entries]) + r" \\")
-        lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
-        return "\n".join(lines) + "\n"
+        header = [_latex_escape(str(self.mean.index.name or "")),
+                  *(_latex_escape(str(c)) for c in cells.columns)]
+        rows = [[_latex_escape(str(r)), *(tex(c, b) for c, b in zip(cells.loc[r], best.loc[r]))]
+                for r in cells.index]
+        return latex_table(header, rows, caption=_latex_text(self.caption()), label=label)
 
     def to_html(self) -> str:
         """An HTML ``<table>`` with a ``<caption>`` and ``<b>`` best entries."""
@@ -266,15 +260,246 @@ def accuracy_table(table: pd.DataFrame, *, n: int | None = None, family: str | N
                       title=f"n = {n}" if n is not None else "all sample sizes")
 
 
+#: The probes of a capture table, by the name its headings show: the suffix of their metrics
+#: in the results table.
+PROBES = {"linear": "", "MLP": MLP_SUFFIX}
+
+#: What a capture table reports of each probe: metric, its heading, unit and decimals.
+CAPTURE_QUANTITIES = (("balanced_accuracy", "balanced accuracy", "%", 1),
+                      ("r2", "R²", None, 3),
+                      ("captured_bits", "captured", "bits", 3),
+                      ("captured_fraction", "fraction of I(X1,X2;Y)", None, 2))
+
+#: Spreads a capture table can print over seeds.
+SPREADS = ("sd", "range")
+
+
+@dataclass(frozen=True)
+class CaptureTable:
+    """Both probes' balanced accuracy and captured information per (dataset, task, method).
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per (dataset, task, method), in the order asked. Columns: ``dataset``,
+        ``task``, ``method``; ``seeds`` and ``seeds_mlp`` (seeds behind the linear and the MLP
+        probe's numbers; 0 where that probe was not run); ``gt_total`` (the task's ground
+        truth I(X1,X2;Y), bits; NaN where unknown); for each metric ``m`` of
+        ``CAPTURE_QUANTITIES`` and each probe (``m`` for the linear probe, ``m + "_mlp"`` for
+        the MLP probe): the mean over seeds ``m``, its standard deviation ``m_sd``
+        (``ddof=1``; NaN for one seed), ``m_min`` and ``m_max``; ``seconds_per_seed`` (the
+        run's training seconds summed over its epochs, mean over seeds; NaN without a
+        training table or rows for the run). NaN wherever a probe or metric was not measured:
+        never 0.
+    spread : {"sd", "range"}
+        What the printed cells show beside the mean: ``± sd`` or ``[min, max]``.
+    r2 : bool
+        Whether the printed table has R² columns (some task is continuous).
+    """
+
+    frame: pd.DataFrame
+    spread: str = "sd"
+    r2: bool = False
+
+    def _printed(self) -> list[tuple[str, str, str | None, int]]:
+        return [q for q in CAPTURE_QUANTITIES if self.r2 or q[0] != "r2"]
+
+    def header(self) -> list[str]:
+        """Column headings of the printed table."""
+        heads = ["dataset", "task", "method", "seeds"]
+        for _, name, unit, _ in self._printed():
+            heads += [f"{name}{f' ({unit})' if unit else ''}, {probe}" for probe in PROBES]
+        return [*heads, "training s / seed"]
+
+    def cells(self) -> list[list[str]]:
+        """The printed entries, one list per row; ``""`` where a number is unknown."""
+        rows = []
+        for row in self.frame.itertuples(index=False):
+            values = row._asdict()
+            seeds = str(values["seeds"])
+            if values["seeds_mlp"] not in (0, values["seeds"]):
+                seeds += f" (MLP {values['seeds_mlp']})"
+            cells = [str(values["dataset"]), str(values["task"]), str(values["method"]), seeds]
+            for metric, _, _, decimals in self._printed():
+                cells += [self._cell(values, metric + suffix, decimals)
+                          for suffix in PROBES.values()]
+            seconds = values["seconds_per_seed"]
+            rows.append([*cells, f"{seconds:.1f}" if np.isfinite(seconds) else ""])
+        return rows
+
+    def _cell(self, values: dict, metric: str, decimals: int) -> str:
+        mean = values[metric]
+        if not np.isfinite(mean):
+            return ""
+        text = f"{mean:.{decimals}f}"
+        if self.spread == "range":
+            low, high = values[f"{metric}_min"], values[f"{metric}_max"]
+            return text if low == high else f"{text} [{low:.{decimals}f}, {high:.{decimals}f}]"
+        sd = values[f"{metric}_sd"]
+        return f"{text} ± {sd:.{decimals}f}" if np.isfinite(sd) else text
+
+    def caption(self) -> str:
+        """What the table shows: seeds, spread, the reference of the fraction, the time."""
+        counts = self.frame[["seeds", "seeds_mlp"]].to_numpy().ravel()
+        spread = ("mean ± standard deviation" if self.spread == "sd"
+                  else "mean [minimum, maximum]")
+        return (f"Both probes per task at each run's final epoch: {spread} over "
+                f"{seed_count(counts)} (the value alone where one seed). Linear: the logistic "
+                f"(ridge for continuous tasks) probe; MLP: the non-linear probe. Captured bits: "
+                f"the probe's lower bound H(Y) - CE on I(Z;Y); fraction: captured bits over the "
+                f"task's ground-truth total I(X1,X2;Y) (an estimate on real data, where it can "
+                f"exceed 1). Training s / seed: the run's seconds summed over its epochs, mean "
+                f"over seeds. Blank: not measured.")
+
+    def to_markdown(self) -> str:
+        """Pipe table with a pandoc ``Table:`` caption below."""
+        table = markdown_table(self.header(), self.cells(), left=3)
+        return f"{table}\nTable: {self.caption()}\n"
+
+    def to_latex(self, label: str | None = None) -> str:
+        """A ``table`` environment with a booktabs ``tabular`` (needs ``\\usepackage{booktabs}``).
+
+        Parameters
+        ----------
+        label : str, optional
+            ``\\label`` of the table.
+        """
+        header = [_latex_text(h).replace("²", "$^2$") for h in self.header()]
+        rows = [[_latex_text(c) for c in r] for r in self.cells()]
+        return latex_table(header, rows, caption=_latex_text(self.caption()), label=label,
+                           columns="lll" + "r" * (len(header) - 3))
+
+    def to_html(self) -> str:
+        """An HTML ``<table>`` with a ``<caption>``."""
+        rows = [[html.escape(c) for c in r] for r in self.cells()]
+        return html_table([html.escape(h) for h in self.header()], rows,
+                          caption=html.escape(self.caption()))
+
+
+def capture_table(results: pd.DataFrame, training: pd.DataFrame | None = None, *,
+                  tasks: Sequence[str] | None = None, methods: Sequence[str] | None = None,
+                  spread: str = "sd") -> CaptureTable:
+    """The capture table: both probes' scores and captured information, and the time per seed.
+
+    Call it as ``capture_table(results, training)`` with the tables of a results directory
+    (``results.csv`` and ``training.csv`` read by pandas), and print it with
+    ``.to_markdown()``, ``.to_latex(label=...)`` or ``.to_html()``; the numbers are in
+    ``.frame``.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        Long-form results table (columns ``RESULT_COLUMNS``; ``gt_total`` used when present).
+        The linear probe's metrics are ``balanced_accuracy``, ``r2``, ``captured_bits``,
+        ``captured_fraction``; the MLP probe's the same with the suffix ``_mlp`` (a run with
+        ``probe: {kind: both}``).
+    training : pandas.DataFrame, optional
+        ``training.csv`` (columns ``dataset``, ``method``, ``seed``, ``seconds``), for the wall
+        time per seed; without it that column is blank.
+    tasks : sequence of str, optional
+        Which tasks, in which order (default: as they appear).
+    methods : sequence of str, optional
+        Which methods, in which order (default: ``analysis.style.method_order``).
+    spread : {"sd", "range"}
+        Printed beside each mean: the standard deviation over seeds or [min, max].
+
+    Returns
+    -------
+    CaptureTable
+        One row per (dataset, task, method) holding at least one of the metrics, datasets as
+        they appear, then tasks, then methods in the orders above.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, empty tables, an unknown task or method, an unknown ``spread``, or
+        several rows per (dataset, task, method, seed, metric) at the final epoch.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.tables import capture_table
+    >>> rows = [{"dataset": "d", "task": "s", "method": "comm", "seed": s, "epoch": 1,
+    ...          "metric": m, "value": v, "gt_total": 0.8}
+    ...         for s in (0, 1) for m, v in (("captured_bits", 0.2 + s / 10),
+    ...                                     ("captured_bits_mlp", 0.4))]
+    >>> table = capture_table(pd.DataFrame(rows))
+    >>> table.frame[["captured_bits", "captured_bits_mlp", "seeds"]].round(2).values.tolist()
+    [[0.25, 0.4, 2.0]]
+    """
+    if spread not in SPREADS:
+        raise ValueError(f"spread must be one of {list(SPREADS)}; received {spread!r}")
+    table = require_columns(results, RESULT_COLUMNS)
+    metrics = [q[0] + suffix for q in CAPTURE_QUANTITIES for suffix in PROBES.values()]
+    final = final_epoch(table[table["metric"].isin(metrics)])
+    if final.empty:
+        raise ValueError(f"results hold none of the capture table's metrics {metrics}; "
+                         f"received {sorted(pd.unique(table['metric']))}")
+    task_order = first_seen(final["task"], tasks)
+    method_names = method_order(final["method"], methods)
+    final = final[final["task"].isin(task_order) & final["method"].isin(method_names)]
+    keys = ["dataset", "task", "method"]
+    stats = seed_stats(final, [*keys, "metric"], name="results")
+    spans = final.groupby([*keys, "metric"], sort=False)["value"].agg(["min", "max"])
+    stats = stats.join(spans, on=[*keys, "metric"])
+    wide = stats.pivot(index=keys, columns="metric", values=["mean", "std", "min", "max",
+                                                             "n_seeds"])
+    frame = pd.DataFrame(index=wide.index)
+    for metric in metrics:
+        for field, name in (("mean", metric), ("std", f"{metric}_sd"), ("min", f"{metric}_min"),
+                            ("max", f"{metric}_max")):
+            frame[name] = (wide[(field, metric)].astype(float) if (field, metric) in wide
+                           else np.nan)
+    for suffix in PROBES.values():
+        counts = [wide[("n_seeds", m + suffix)] for m, *_ in CAPTURE_QUANTITIES
+                  if ("n_seeds", m + suffix) in wide]
+        frame[f"seeds{suffix}"] = (pd.concat(counts, axis=1).max(axis=1).fillna(0).astype(int)
+                                   if counts else 0)
+    frame = frame.reset_index()
+    frame.insert(3, "seeds", frame.pop("seeds"))
+    frame.insert(4, "seeds_mlp", frame.pop(f"seeds{MLP_SUFFIX}"))
+    frame.insert(5, "gt_total", _task_totals(final, frame))
+    frame["seconds_per_seed"] = _seconds_per_seed(training, final, frame)
+    datasets = list(pd.unique(final["dataset"]))
+    frame = frame.sort_values(
+        keys, key=lambda c: c.map({v: i for i, v in enumerate(
+            {"dataset": datasets, "task": task_order, "method": method_names}[c.name])}))
+    return CaptureTable(frame=frame.reset_index(drop=True), spread=spread,
+                        r2=bool(frame[["r2", f"r2{MLP_SUFFIX}"]].notna().any(axis=None)))
+
+
+def _task_totals(final: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
+    """The ground-truth total of each row's task, bits (NaN without a ``gt_total`` column)."""
+    if "gt_total" not in final.columns:
+        return np.full(len(frame), np.nan)
+    totals = final.groupby(["dataset", "task"], sort=False)["gt_total"].first()
+    return totals.reindex(pd.MultiIndex.from_frame(frame[["dataset", "task"]])).to_numpy(float)
+
+
+def _seconds_per_seed(training: pd.DataFrame | None, final: pd.DataFrame, frame: pd.DataFrame
+                      ) -> np.ndarray:
+    """Each row's training seconds per run, mean over the seeds its results hold."""
+    if training is None:
+        return np.full(len(frame), np.nan)
+    training = require_columns(training, ["dataset", "method", "seed", "seconds"],
+                               name="training")
+    per_run = training.groupby(["dataset", "method", "seed"])["seconds"].sum()
+    runs = final[["dataset", "method", "seed"]].drop_duplicates()
+    runs = runs.assign(seconds=per_run.reindex(pd.MultiIndex.from_frame(runs)).to_numpy(float))
+    mean = runs.groupby(["dataset", "method"])["seconds"].mean()
+    return mean.reindex(pd.MultiIndex.from_frame(frame[["dataset", "method"]])).to_numpy(float)
+
+
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]], *,
-                   numeric: bool = True) -> str:
+                   numeric: bool = True, left: int = 1) -> str:
     """A pipe table from already formatted cells (``|`` in cells is escaped).
 
-    The first column is left-aligned; the others right-aligned when ``numeric``, else left.
+    The first ``left`` columns are left-aligned; the others right-aligned when ``numeric``,
+    else left.
     """
     def line(cells: Sequence[str]) -> str:
         return "| " + " | ".join(str(c).replace("|", r"\|") for c in cells) + " |"
-    align = ["---", *(("---:" if numeric else "---") for _ in header[1:])]
+    align = ["---" if i < left or not numeric else "---:" for i in range(len(header))]
     return "\n".join([line(header), line(align), *(line(r) for r in rows)]) + "\n"
 
 
@@ -287,5 +512,40 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[str]],
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n"
 
 
+def latex_table(header: Sequence[str], rows: Sequence[Sequence[str]], *,
+                caption: str | None = None, label: str | None = None,
+                columns: str | None = None) -> str:
+    """A ``table`` environment with a booktabs ``tabular`` from already escaped cells.
+
+    Parameters
+    ----------
+    header : sequence of str
+        Column headings (LaTeX, escaped).
+    rows : sequence of sequences of str
+        Cells (LaTeX, escaped), one sequence per row.
+    caption, label : str, optional
+        ``\\caption`` (LaTeX, escaped) and ``\\label`` of the table.
+    columns : str, optional
+        The ``tabular`` column specification; default ``l`` then ``c`` for every other
+        column.
+    """
+    spec = columns or "l" + "c" * (len(header) - 1)
+    lines = [r"\begin{table}[t]", r"\centering"]
+    if caption:
+        lines.append(rf"\caption{{{caption}}}")
+    if label:
+        lines.append(rf"\label{{{label}}}")
+    lines += [rf"\begin{{tabular}}{{{spec}}}", r"\toprule", " & ".join(header) + r" \\",
+              r"\midrule", *(" & ".join(r) + r" \\" for r in rows),
+              r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
 def _latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+def _latex_text(text: str) -> str:
+    """Running text (a caption, a cell) in LaTeX: special characters escaped, ``±`` and the
+    en dash of absent entries written as LaTeX."""
+    return _latex_escape(text).replace("±", r"$\pm$").replace("–", "--")

@@ -4,6 +4,7 @@ import pytest
 
 from analysis.tables import (
     accuracy_table,
+    capture_table,
     html_table,
     markdown_table,
     results_table,
@@ -190,3 +191,112 @@ def test_results_table_errors(results):
     with pytest.raises(ValueError, match="one unit"):
         results_table(mixed[mixed["metric"] == "balanced_accuracy"],
                       metric="balanced_accuracy", dataset=DATASET)
+
+
+def _final(results, metric, dataset=DATASET):
+    rows = results[(results["dataset"] == dataset) & (results["metric"] == metric)
+                   & (results["epoch"] == 4)]
+    return rows.groupby(["task", "method"])["value"]
+
+
+@pytest.mark.parametrize("metric", ["balanced_accuracy", "captured_bits", "captured_fraction"])
+def test_capture_table_numbers_match_pandas_for_both_probes(results_both, training, metric):
+    frame = capture_table(results_both, training).frame
+    frame = frame[frame["dataset"] == DATASET].set_index(["task", "method"])
+    for name in (metric, f"{metric}_mlp"):
+        grouped = _final(results_both, name)
+        expected = pd.DataFrame({"": grouped.mean(), "_sd": grouped.std(), "_min": grouped.min(),
+                                 "_max": grouped.max()})
+        for field in expected:
+            got = frame.loc[expected.index, f"{name}{field}"]
+            np.testing.assert_allclose(got.to_numpy(), expected[field].to_numpy(), atol=1e-12,
+                                       rtol=0, equal_nan=True)
+    assert frame.loc[("synergy", "comm"), "gt_total"] == pytest.approx(0.468996)
+
+
+def test_capture_table_leaves_a_missing_probe_blank_never_zero(results_both, training):
+    table = capture_table(results_both, training)
+    frame = table.frame.set_index(["dataset", "task", "method"])
+    no_mlp = frame.xs("cross_self", level="method")
+    assert no_mlp["balanced_accuracy_mlp"].isna().all() and (no_mlp["seeds_mlp"] == 0).all()
+    assert no_mlp["captured_bits"].notna().all() and (no_mlp["seeds"] == 3).all()
+    one_seed = frame.xs("cross", level="method")
+    assert (one_seed["seeds_mlp"] == 1).all() and one_seed["captured_bits_mlp_sd"].isna().all()
+    header = table.header()
+    cells = {tuple(r[:3]): dict(zip(header, r)) for r in table.cells()}
+    row = cells[(DATASET, "synergy", "cross_self")]
+    assert row["captured (bits), MLP"] == "" and row["balanced accuracy (%), MLP"] == ""
+    assert row["captured (bits), linear"] != "" and row["seeds"] == "3"
+    cross = cells[(DATASET, "synergy", "cross")]
+    assert cross["seeds"] == "3 (MLP 1)" and "±" not in cross["captured (bits), MLP"]
+    assert "±" in cross["captured (bits), linear"]
+    comm = cells[(DATASET, "synergy", "comm")]
+    mean = frame.loc[(DATASET, "synergy", "comm"), "captured_bits_mlp"]
+    sd = frame.loc[(DATASET, "synergy", "comm"), "captured_bits_mlp_sd"]
+    assert comm["captured (bits), MLP"] == f"{mean:.3f} ± {sd:.3f}"
+    assert not any("R²" in h for h in header)
+
+
+def test_capture_table_time_per_seed_sums_epochs_and_averages_seeds(results_both, training):
+    frame = capture_table(results_both, training).frame
+    per_run = training.groupby(["dataset", "method", "seed"])["seconds"].sum()
+    expected = per_run.groupby(["dataset", "method"]).mean()
+    for row in frame.itertuples():
+        assert row.seconds_per_seed == pytest.approx(expected[(row.dataset, row.method)],
+                                                     abs=1e-12)
+    assert capture_table(results_both).frame["seconds_per_seed"].isna().all()
+    assert all(r[-1] == "" for r in capture_table(results_both).cells())
+    with pytest.raises(ValueError, match=r"training is missing the columns \['seconds'\]"):
+        capture_table(results_both, training.drop(columns="seconds"))
+
+
+def test_capture_table_order_spread_and_writers(results_both, training):
+    table = capture_table(results_both[results_both["dataset"] == DATASET], training,
+                          tasks=["synergy", "redundancy"], methods=["comm", "cross"],
+                          spread="range")
+    assert list(zip(table.frame["task"], table.frame["method"])) == [
+        ("synergy", "comm"), ("synergy", "cross"), ("redundancy", "comm"),
+        ("redundancy", "cross")]
+    row = table.frame.iloc[0]
+    text = table.to_markdown()
+    assert (f"| {DATASET} | synergy | comm | 3 | {row.balanced_accuracy:.1f} "
+            f"[{row.balanced_accuracy_min:.1f}, {row.balanced_accuracy_max:.1f}] |") in text
+    assert text.splitlines()[1].startswith("| --- | --- | --- | ---: |")
+    assert "mean [minimum, maximum] over 1-3 seeds" in table.caption()
+    assert "ground-truth total I(X1,X2;Y)" in table.caption()
+    latex = table.to_latex(label="tab:capture")
+    assert r"\label{tab:capture}" in latex and r"balanced accuracy (\%), MLP" in latex
+    assert latex.count(r" \\") == 1 + len(table.frame)
+    html_text = table.to_html()
+    assert html_text.count("<tr>") == 1 + len(table.frame) and "<caption>" in html_text
+
+
+def test_capture_table_reads_the_final_epoch_and_r2_of_continuous_tasks():
+    rows = [{"dataset": "g", "task": "y", "method": "comm", "seed": s, "epoch": e, "metric": m,
+             "value": v * e, "gt_total": 1.0}
+            for s in (0, 1) for e in (1, 2) for m, v in (("r2", 0.2 + s / 10),
+                                                         ("r2_mlp", 0.4),
+                                                         ("captured_bits", 0.1))]
+    table = capture_table(pd.DataFrame(rows))
+    row = table.frame.iloc[0]
+    assert row.r2 == pytest.approx(0.5) and row.r2_mlp == pytest.approx(0.8)
+    assert row.captured_bits == pytest.approx(0.2) and np.isnan(row.captured_bits_mlp)
+    assert np.isnan(row.balanced_accuracy) and table.r2
+    assert "R², MLP" in table.header()
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"spread": "iqr"}, "spread must be one of"),
+    ({"tasks": ["nope"]}, "not found"),
+    ({"methods": ["supervised"]}, "not found"),
+])
+def test_capture_table_rejects_bad_arguments(results_both, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        capture_table(results_both, **kwargs)
+
+
+def test_capture_table_needs_a_capture_metric(results_both):
+    with pytest.raises(ValueError, match="none of the capture table's metrics"):
+        capture_table(results_both.assign(metric="f1_macro"))
+    with pytest.raises(ValueError, match="missing the columns"):
+        capture_table(results_both.drop(columns="epoch"))
