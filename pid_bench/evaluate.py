@@ -61,7 +61,7 @@ from sklearn.model_selection import train_test_split
 
 from pid_bench.data import GROUND_TRUTH_COLUMNS, SPLITS, MultimodalDataset
 from pid_bench.info.shannon import entropy
-from pid_bench.settings import ProbeSettings
+from pid_bench.settings import MLP_SUFFIX, ProbeSettings
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -90,8 +90,6 @@ METRIC_UNITS = {
     "f1_weighted": "%",
     "r2": "fraction",
 }
-#: Suffix of the MLP probe's metrics (``ProbeSettings(kind="mlp")`` or ``"both"``).
-MLP_SUFFIX = "_mlp"
 METRIC_UNITS.update({f"{m}{MLP_SUFFIX}": METRIC_UNITS[m] for m in
                      ("balanced_accuracy", "captured_bits", "captured_fraction",
                       "cross_entropy_bits")})

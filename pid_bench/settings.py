@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-__all__ = ["DEVICES", "MLPProbeSettings", "PRECISIONS", "PROBE_KINDS", "ProbeSettings",
-           "TrainConfig", "check_device_name"]
+__all__ = ["DEVICES", "MLPProbeSettings", "MLP_SUFFIX", "PRECISIONS", "PROBE_KINDS",
+           "ProbeSettings", "TrainConfig", "check_device_name"]
 
 #: Device names :class:`TrainConfig` accepts (besides ``"cuda:K"``).
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -23,6 +23,8 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("fp32", "bf16")
 #: Probes of classification tasks that :class:`ProbeSettings` ``kind`` names.
 PROBE_KINDS = ("linear", "mlp", "both")
+#: Suffix of the MLP probe's metrics in result tables (``balanced_accuracy_mlp``, ...).
+MLP_SUFFIX = "_mlp"
 
 
 def check_device_name(name: object) -> None:

@@ -87,10 +87,12 @@ def format_summary(summary: pd.DataFrame) -> str:
     table = summary.rename(columns={
         "balanced_accuracy": "bal_acc_%", "balanced_accuracy_sd": "sd", "chance": "chance_%",
         "f1_macro": "f1_macro_%", "captured_bits": "captured_bits", "gt_redundancy": "gt_R", "gt_unique1": "gt_U1",
-        "gt_unique2": "gt_U2", "gt_synergy": "gt_S", "gt_total": "gt_total"})
-    formats = {c: "{:.1f}".format for c in ("bal_acc_%", "sd", "chance_%", "f1_macro_%")}
-    formats.update({c: "{:.3f}".format for c in ("captured_bits", "gt_R", "gt_U1", "gt_U2",
-                                                  "gt_S", "gt_total")})
+        "gt_unique2": "gt_U2", "gt_synergy": "gt_S", "gt_total": "gt_total",
+        "balanced_accuracy_mlp": "bal_acc_mlp_%", "balanced_accuracy_mlp_sd": "sd_mlp"})
+    formats = {c: "{:.1f}".format for c in ("bal_acc_%", "sd", "chance_%", "f1_macro_%",
+                                            "bal_acc_mlp_%", "sd_mlp")}
+    formats.update({c: "{:.3f}".format for c in ("captured_bits", "captured_bits_mlp", "gt_R",
+                                                  "gt_U1", "gt_U2", "gt_S", "gt_total")})
     return table.to_string(index=False, formatters=formats, na_rep="-")
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 from pid_bench.data import GROUND_TRUTH_COLUMNS, MultimodalDataset
 from pid_bench.io import atomic_path, atomic_write_text
 from pid_bench.results_dir import finished_runs, table_text, union_tables
+from pid_bench.settings import MLP_SUFFIX
 
 __all__ = ["TRAINING_COLUMNS", "ground_truth_table", "summarize", "write_csv", "write_tables"]
 
@@ -61,7 +62,7 @@ def ground_truth_table(datasets: Mapping[str, MultimodalDataset]) -> pd.DataFram
 
 def summarize(results: pd.DataFrame) -> pd.DataFrame:
     """Mean over seeds of the final-epoch balanced accuracy (macro F1 for multi-label tasks) and
-    captured bits, per task.
+    captured bits, per task, for the linear probe and, where it was run, the MLP probe.
 
     Rows without an epoch (``probe_embeddings`` called without ``epoch=``) count as final, and
     rows without a seed as one seed.
@@ -78,26 +79,43 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
         ``balanced_accuracy`` and its standard deviation over seeds ``balanced_accuracy_sd``
         (%; missing for continuous and multi-label tasks), its ``chance`` level (%),
         ``f1_macro`` (%, multi-label tasks only), ``captured_bits`` (mean, bits; missing for
-        multi-label tasks) and the task's ground truth ``gt_*`` (bits).
+        multi-label tasks) and the task's ground truth ``gt_*`` (bits). Where the table holds
+        MLP-probe rows (``probe: {kind: mlp}`` or ``{kind: both}``), also
+        ``balanced_accuracy_mlp`` and ``balanced_accuracy_mlp_sd`` (%) beside the linear
+        probe's, and ``captured_bits_mlp`` (bits) beside ``captured_bits``; missing where a
+        task has no MLP probe. Without MLP rows these columns are absent.
     """
     keys = ["dataset", "task", "method"]
     gt = [f"gt_{c}" for c in GROUND_TRUTH_COLUMNS]
-    columns = [*keys, "seeds", "balanced_accuracy", "balanced_accuracy_sd", "chance",
-               "f1_macro", "captured_bits", *gt]
+    mlp = bool(results["metric"].str.endswith(MLP_SUFFIX).any()) if not results.empty else False
+    accuracy_columns = ["balanced_accuracy", "balanced_accuracy_sd"]
+    bits_columns = ["captured_bits"]
+    if mlp:
+        accuracy_columns += ["balanced_accuracy_mlp", "balanced_accuracy_mlp_sd"]
+        bits_columns += ["captured_bits_mlp"]
+    columns = [*keys, "seeds", *accuracy_columns, "chance", "f1_macro", *bits_columns, *gt]
     if results.empty:
         return pd.DataFrame(columns=columns)
     last = results.groupby(["dataset", "method", "seed"], dropna=False)["epoch"].transform("max")
     # Rows without an epoch (embeddings probed outside training) are final results too.
     final = results[results["epoch"].isna() | results["epoch"].eq(last).fillna(False)]
-    # Every task has captured bits except multi-label ones, which have F1 scores instead.
-    tasks = final[final.metric.isin(["captured_bits", "f1_macro"])].groupby(keys, sort=False).agg(
+    # Every task has captured bits (of one probe or both) except multi-label ones, which have
+    # F1 scores instead.
+    marks = ["captured_bits", f"captured_bits{MLP_SUFFIX}", "f1_macro"]
+    tasks = final[final.metric.isin(marks)].groupby(keys, sort=False).agg(
         seeds=("seed", lambda s: s.nunique(dropna=False)), **{c: (c, "first") for c in gt})
 
     def mean_of(metric: str, **extra: tuple[str, str]) -> pd.DataFrame:
         rows = final[final.metric == metric]
         return rows.groupby(keys, sort=False).agg(**{metric: ("value", "mean")}, **extra)
 
-    accuracy = mean_of("balanced_accuracy", balanced_accuracy_sd=("value", "std"),
-                       chance=("chance", "first"))
-    parts = [mean_of("captured_bits"), accuracy, mean_of("f1_macro")]
-    return tasks.join(parts, how="left").reset_index()[columns]
+    parts = [mean_of("captured_bits"),
+             mean_of("balanced_accuracy", balanced_accuracy_sd=("value", "std")),
+             final[final.metric.isin(["balanced_accuracy", f"balanced_accuracy{MLP_SUFFIX}"])]
+             .groupby(keys, sort=False).agg(chance=("chance", "first")),
+             mean_of("f1_macro")]
+    if mlp:
+        parts += [mean_of(f"captured_bits{MLP_SUFFIX}"),
+                  mean_of(f"balanced_accuracy{MLP_SUFFIX}",
+                          balanced_accuracy_mlp_sd=("value", "std"))]
+    return tasks.join(parts, how="left").reset_index().reindex(columns=columns)

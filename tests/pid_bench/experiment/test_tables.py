@@ -1,4 +1,5 @@
-"""Tests of pid_bench.experiment.tables: the summary over seeds and the ground-truth table."""
+"""Tests of pid_bench.experiment.tables: the summary over seeds (and the table ``pid-bench run``
+prints of it) and the ground-truth table."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pandas as pd
 import pytest
 
 from pid_bench.data import GROUND_TRUTH_COLUMNS, MultimodalDataset
+from pid_bench.commands.run import format_summary
 from pid_bench.evaluate import probe_embeddings
 from pid_bench.experiment.tables import ground_truth_table, summarize
 
@@ -59,3 +61,49 @@ def test_summarize_keeps_multilabel_tasks_with_their_macro_f1():
     assert np.isnan(summary.loc["genres", "balanced_accuracy"])
     assert np.isnan(summary.loc["genres", "captured_bits"])
     assert np.isnan(summary.loc["y", "f1_macro"]) and summary.loc["y", "balanced_accuracy"] == 100
+
+
+def _probe_rows(metrics: dict[str, tuple[float, ...]], epoch: int = 3) -> pd.DataFrame:
+    """Final-epoch rows of task t, method m: metric -> one value per seed."""
+    rows = [{"dataset": "d", "task": "t", "method": "m", "seed": seed, "epoch": epoch,
+             "metric": metric, "value": value, "chance": 50.0 if "accuracy" in metric else 0.0,
+             **{f"gt_{c}": 1.0 for c in GROUND_TRUTH_COLUMNS}}
+            for metric, values in metrics.items() for seed, value in enumerate(values)]
+    return pd.DataFrame(rows)
+
+
+def test_summarize_puts_the_mlp_probe_beside_the_linear_one():
+    summary = summarize(_probe_rows({
+        "balanced_accuracy": (60.0, 70.0), "captured_bits": (0.1, 0.3),
+        "balanced_accuracy_mlp": (80.0, 90.0), "captured_bits_mlp": (0.5, 0.7)}))
+    columns = list(summary.columns)
+    assert columns.index("balanced_accuracy_mlp") == columns.index("balanced_accuracy_sd") + 1
+    assert columns.index("captured_bits_mlp") == columns.index("captured_bits") + 1
+    row = summary.iloc[0]
+    assert row.balanced_accuracy == 65.0 and row.balanced_accuracy_mlp == 85.0
+    assert row.balanced_accuracy_mlp_sd == pytest.approx(np.sqrt(50))
+    assert row.captured_bits == pytest.approx(0.2) and row.captured_bits_mlp == pytest.approx(0.6)
+    text = format_summary(summary)
+    assert text.split("\n")[0].split() == [
+        "dataset", "task", "method", "seeds", "bal_acc_%", "sd", "bal_acc_mlp_%", "sd_mlp",
+        "chance_%", "captured_bits", "captured_bits_mlp", "gt_R", "gt_U1", "gt_U2", "gt_S",
+        "gt_total"]
+    assert text.split("\n")[1].split()[4:11] == ["65.0", "7.1", "85.0", "7.1", "50.0", "0.200",
+                                                 "0.600"]
+
+
+def test_summarize_without_mlp_rows_keeps_its_columns():
+    summary = summarize(_probe_rows({"balanced_accuracy": (60.0,), "captured_bits": (0.1,)}))
+    assert not any(c.endswith("_mlp") or "_mlp_" in c for c in summary.columns)
+    assert "mlp" not in format_summary(summary)
+
+
+def test_summarize_mlp_columns_are_blank_where_a_task_has_no_mlp_probe():
+    """A continuous task's MLP-free rows and a task probed by the MLP alone both get rows."""
+    linear_only = _probe_rows({"captured_bits": (0.4,)}).assign(task="c")
+    mlp_only = _probe_rows({"balanced_accuracy_mlp": (90.0,), "captured_bits_mlp": (0.8,)})
+    summary = summarize(pd.concat([linear_only, mlp_only])).set_index("task")
+    assert np.isnan(summary.loc["c", "captured_bits_mlp"])
+    assert np.isnan(summary.loc["c", "balanced_accuracy_mlp"])
+    assert summary.loc["t", "captured_bits_mlp"] == 0.8 and summary.loc["t", "chance"] == 50.0
+    assert np.isnan(summary.loc["t", "captured_bits"]) and summary.loc["t", "seeds"] == 1
