@@ -13,14 +13,49 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pid_bench.settings import MLP_SUFFIX
+
 __all__ = ["require_columns", "select", "final_epoch", "seed_stats", "first_seen",
-           "single_unit", "task_constant", "task_ground_truth", "GT_ATOM_COLUMNS"]
+           "single_unit", "task_constant", "task_ground_truth", "probe_metric",
+           "GT_ATOM_COLUMNS", "PROBE_SUFFIXES"]
 
 #: Columns that identify one training run in a results table.
 RUN_COLUMNS = ("dataset", "method", "seed")
 
 #: Ground-truth atom columns of a results table, bits.
 GT_ATOM_COLUMNS = ("gt_redundancy", "gt_unique1", "gt_unique2", "gt_synergy")
+
+#: The probes of a results table: the suffix of each one's metrics.
+PROBE_SUFFIXES = {"linear": "", "mlp": MLP_SUFFIX}
+
+
+def probe_metric(metric: str, probe: str | None) -> str:
+    """The name in a results table of ``metric`` read by ``probe``.
+
+    Parameters
+    ----------
+    metric : str
+        A metric, e.g. ``"captured_bits"``, or already one of the MLP probe
+        (``"captured_bits_mlp"``) when ``probe`` is ``None``.
+    probe : {"linear", "mlp"} or None
+        Which probe; ``None`` takes ``metric`` as it is.
+
+    Raises
+    ------
+    ValueError
+        An unknown probe, or a probe named for a metric that already names one (suffix
+        ``_mlp``).
+    """
+    if probe is None:
+        return metric
+    if probe not in PROBE_SUFFIXES:
+        raise ValueError(f"probe must be one of {list(PROBE_SUFFIXES)} or None; received "
+                         f"{probe!r}")
+    if metric.endswith(MLP_SUFFIX):
+        raise ValueError(f"metric {metric!r} already names the MLP probe; pass "
+                         f"metric={metric.removesuffix(MLP_SUFFIX)!r} with probe={probe!r}, or "
+                         f"probe=None")
+    return metric + PROBE_SUFFIXES[probe]
 
 
 def require_columns(table: object, columns: Iterable[str], *, name: str = "results"

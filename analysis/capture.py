@@ -12,6 +12,10 @@ epoch, with error bars of one standard deviation (``ddof=1``). References drawn 
 * ``f1_macro``, ``f1_weighted`` (multi-label tasks): the F1 of predicting every label
   (``chance`` column).
 
+The MLP probe's metrics (suffix ``_mlp``, ``probe: {kind: both}`` in a config) are drawn the
+same way, against the same references: name them (``metric="captured_bits_mlp"``) or pass
+``probe="mlp"``.
+
 Tasks whose reference is unknown (NaN) get none.
 """
 
@@ -30,6 +34,7 @@ from matplotlib.patches import Patch
 from analysis._frame import (
     final_epoch,
     first_seen,
+    probe_metric,
     require_columns,
     seed_stats,
     select,
@@ -49,6 +54,7 @@ from analysis.style import (
     resolve_colors,
     task_label,
 )
+from pid_bench.settings import MLP_SUFFIX
 
 __all__ = ["plot_capture", "RESULT_COLUMNS", "GID_ERRORBAR", "GID_REFERENCE", "GID_CHANCE"]
 
@@ -81,7 +87,7 @@ def plot_capture(results: pd.DataFrame, *, metric: str = "captured_fraction",
                  dataset: str | None = None, tasks: Sequence[str] | None = None,
                  methods: Sequence[str] | None = None,
                  colors: Mapping[str, str] | None = None,
-                 ax: Axes | None = None) -> tuple[Figure, Axes]:
+                 ax: Axes | None = None, probe: str | None = None) -> tuple[Figure, Axes]:
     """Bars of a metric per task and method, with error bars over seeds and references.
 
     Parameters
@@ -101,19 +107,24 @@ def plot_capture(results: pd.DataFrame, *, metric: str = "captured_fraction",
         Method -> colour; default ``analysis.style.palette`` of the methods drawn.
     ax : matplotlib.axes.Axes, optional
         Axis to draw on; a new figure otherwise.
+    probe : {"linear", "mlp"}, optional
+        Which probe's ``metric`` to draw: ``"mlp"`` reads ``metric + "_mlp"``; default: the
+        metric as named (``"captured_bits_mlp"`` is the MLP probe's).
 
     Returns
     -------
     (Figure, Axes)
-        Titled with the dataset and the metric, e.g. ``"latent: balanced accuracy per task"``.
+        Titled with the dataset and the metric, e.g. ``"latent: balanced accuracy per task"``
+        (``"latent: captured information, MLP probe per task"``).
 
     Raises
     ------
     ValueError
-        Missing columns, empty table, unknown dataset, metric, task or method, several rows
-        per (task, method, seed), or a method without a colour.
+        Missing columns, empty table, unknown dataset, metric, task, method or probe, several
+        rows per (task, method, seed), or a method without a colour.
     """
-    column = REFERENCES.get(metric, (None, ""))[0]
+    metric = probe_metric(metric, probe)
+    column = _reference(metric)[0]
     table = require_columns(results, [*RESULT_COLUMNS, *([column] if column else [])])
     table = select(select(table, "dataset", dataset), "metric", metric)
     final = final_epoch(table)
@@ -171,12 +182,17 @@ def _error_bars(ax: Axes, containers: Sequence, methods: Sequence[str], tasks: S
         bars.lines[2][0].set_gid(GID_ERRORBAR)
 
 
+def _reference(metric: str) -> tuple[str | None, str]:
+    """``REFERENCES``' entry of a metric of either probe; ``(None, "")`` for none."""
+    return REFERENCES.get(metric.removesuffix(MLP_SUFFIX), (None, ""))
+
+
 def _references(ax: Axes, final: pd.DataFrame, metric: str, tasks: Sequence[str]
                 ) -> list[Line2D]:
     """Draw the metric's reference level over each task's group of bars; legend handles."""
-    if metric not in REFERENCES:
+    if _reference(metric) == (None, ""):
         return []
-    column, gid = REFERENCES[metric]
+    column, gid = _reference(metric)
     levels = np.array([1.0 if column is None else task_constant(final, column, t)
                        for t in tasks])
     known = np.isfinite(levels)

@@ -9,9 +9,12 @@
 
 Content, headline first: for each dataset its ground truth (table and stacked bars) beside
 the methods x tasks table and the bars of the headline metric (the first of
-``HEADLINE_METRICS`` with known values); then, per dataset, the other metrics the same way and
-every metric against training epoch where probes were fitted at several epochs; then the
-training history; last the configuration and the environment, folded in ``<details>``.
+``HEADLINE_METRICS`` with known values); then, for each dataset whose runs were probed by the
+MLP probe too (``probe: {kind: both}``), the capture table of both probes
+(:func:`analysis.tables.capture_table`: balanced accuracy, captured bits and fraction, training
+time per seed); then, per dataset, the other metrics the same way (each MLP-probe metric after
+its linear twin) and every metric against training epoch where probes were fitted at several
+epochs; then the training history; last the configuration and the environment, folded in ``<details>``.
 Methods appear in the config's order under the names ``pid_bench.methods.display_name`` gives
 them; captions say what is drawn for the number of seeds at hand. Everything shown is read from
 the tables; nothing is recomputed.
@@ -47,10 +50,19 @@ from analysis.style import (
     save_figure,
     seed_count,
 )
-from analysis.tables import SeedTable, html_table, markdown_table, results_table, seed_table
+from analysis.tables import (
+    CaptureTable,
+    SeedTable,
+    capture_table,
+    html_table,
+    markdown_table,
+    results_table,
+    seed_table,
+)
 from pid_bench.info.result import ATOMS
 from pid_bench.io import atomic_path, atomic_write_text
 from pid_bench.results_dir import ResultsDirError, finished_runs, table_text, union_tables
+from pid_bench.settings import MLP_SUFFIX
 
 __all__ = ["write_report", "REPORT_FORMATS", "METRIC_ORDER", "HEADLINE_METRICS"]
 
@@ -194,7 +206,7 @@ class _Document:
         self.md.append(markdown_table(header, rows, numeric=numeric)
                        + (f"\nTable: {caption}\n" if caption else ""))
 
-    def seed_table(self, table: SeedTable, name: str) -> None:
+    def seed_table(self, table: SeedTable | CaptureTable, name: str) -> None:
         self.html.append(table.to_html())
         self.md.append(table.to_markdown())
         if self.markdown:
@@ -268,12 +280,15 @@ def _build(doc: _Document, source: Path) -> None:
     for dataset in datasets:
         _headline(doc, results[results["dataset"] == dataset], str(dataset),
                   headline[dataset], ground_truth, order, colours)
+    if training is not None:
+        training = training.assign(method=training["method"].astype(str).map(shown))
+    for dataset in datasets:
+        _probes(doc, results[results["dataset"] == dataset], str(dataset), training, order)
     for dataset in datasets:
         _detail(doc, results[results["dataset"] == dataset], str(dataset),
                 headline[dataset], order, colours)
     if training is not None:
-        _training(doc, training.assign(method=training["method"].astype(str).map(shown)),
-                  order, colours)
+        _training(doc, training, order, colours)
     doc.heading(2, "Configuration and environment")
     with doc.details("Configuration (config.yaml)"):
         if config_text is not None:
@@ -438,12 +453,33 @@ def _dataset_truth(ground_truth: _GroundTruth | None, dataset: str, tasks: Seque
     return None if truth.empty else truth
 
 
+def _probes(doc: _Document, rows: pd.DataFrame, dataset: str, training: pd.DataFrame | None,
+            order: Sequence[str]) -> None:
+    """The capture table of both probes, where the dataset's runs were probed by the MLP too."""
+    mlp = rows["metric"].str.endswith(MLP_SUFFIX) & rows["value"].notna()
+    if not mlp.any():
+        return
+    doc.heading(2, f"{dataset}: linear and MLP probes")
+    doc.paragraph("Each probe's captured bits are a lower bound on the information the "
+                  "representation holds about the task; the gap between the MLP probe's and the "
+                  "linear probe's is information that is there but not linearly readable.")
+    known = rows[rows["value"].notna()]
+    table = capture_table(known, training, methods=_present(order, known))
+    doc.seed_table(table, f"{dataset}_probes")
+
+
+def _metric_order(present: set[str]) -> list[str]:
+    """``METRIC_ORDER``, each metric followed by its MLP probe's twin, then the others
+    alphabetically."""
+    first = [m for base in METRIC_ORDER for m in (base, base + MLP_SUFFIX) if m in present]
+    return first + sorted(present - set(first))
+
+
 def _detail(doc: _Document, rows: pd.DataFrame, dataset: str, headline: str | None,
             order: Sequence[str], colours: dict[str, str]) -> None:
     """The other metrics of a dataset, and every metric against epoch where probes were
     fitted at several epochs."""
-    present = set(rows["metric"])
-    metrics = [m for m in METRIC_ORDER if m in present] + sorted(present - set(METRIC_ORDER))
+    metrics = _metric_order(set(rows["metric"]))
     several_epochs = rows.groupby(["method", "seed"])["epoch"].nunique().max() > 1
     listed = [m for m in metrics if m != headline or several_epochs]
     if not listed:

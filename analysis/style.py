@@ -32,6 +32,7 @@ from matplotlib.lines import Line2D
 from analysis._frame import first_seen
 from pid_bench.info.result import ATOMS
 from pid_bench.io import atomic_path
+from pid_bench.settings import MLP_SUFFIX
 
 __all__ = [
     "ATOM_COLORS",
@@ -94,6 +95,7 @@ METRIC_LABELS: dict[str, str] = {
     "cross_entropy_bits": "Probe cross-entropy",
     "f1_macro": "Macro F1",
     "f1_weighted": "Weighted F1",
+    "r2": "R²",
 }
 
 #: Line styles of the references drawn in figures, keyed by the lines' ``gid``.
@@ -186,16 +188,25 @@ def palette(names: Iterable[str], known: Mapping[str, str] | None = None) -> dic
     return out
 
 
+def _metric_label(metric: str) -> str:
+    """``METRIC_LABELS``' entry; a known metric of the MLP probe (suffix ``_mlp``) is named
+    after its linear counterpart: ``"Balanced accuracy, MLP probe"``."""
+    base = metric.removesuffix(MLP_SUFFIX)
+    if base != metric and base in METRIC_LABELS:
+        return f"{METRIC_LABELS[base]}, MLP probe"
+    return METRIC_LABELS.get(metric, metric.replace("_", " "))
+
+
 def axis_label(metric: str, unit: str | None = None) -> str:
     """Axis label of a metric, e.g. ``"Balanced accuracy (%)"``; unknown metrics keep their
     name; a unit ``"fraction"`` is implied by the label and not repeated."""
-    label = METRIC_LABELS.get(metric, metric.replace("_", " "))
+    label = _metric_label(metric)
     return f"{label} ({unit})" if unit and unit != "fraction" else label
 
 
 def metric_phrase(metric: str) -> str:
     """A metric's label for running text: ``"captured fraction of I(X1,X2;Y)"``."""
-    label = METRIC_LABELS.get(metric, metric.replace("_", " "))
+    label = _metric_label(metric)
     return label[0].lower() + label[1:]
 
 

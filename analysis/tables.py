@@ -16,11 +16,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis._frame import final_epoch, first_seen, require_columns, seed_stats, select
+from analysis._frame import (
+    PROBE_SUFFIXES,
+    final_epoch,
+    first_seen,
+    require_columns,
+    seed_stats,
+    select,
+)
 from analysis.accuracy import filter_accuracy
 from analysis.capture import RESULT_COLUMNS
 from analysis.style import ATOM_SYMBOLS, method_order, metric_phrase, seed_count
-from pid_bench.evaluate import MLP_SUFFIX
 from pid_bench.info.result import ATOMS
 
 __all__ = ["CAPTURE_QUANTITIES", "CaptureTable", "PROBES", "SeedTable", "accuracy_table",
@@ -28,7 +34,7 @@ __all__ = ["CAPTURE_QUANTITIES", "CaptureTable", "PROBES", "SeedTable", "accurac
            "seed_table", "LOWER_IS_BETTER"]
 
 #: Metrics of the results table for which smaller is better.
-LOWER_IS_BETTER = frozenset({"cross_entropy_bits"})
+LOWER_IS_BETTER = frozenset({"cross_entropy_bits", f"cross_entropy_bits{PROBE_SUFFIXES['mlp']}"})
 
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
@@ -262,7 +268,7 @@ def accuracy_table(table: pd.DataFrame, *, n: int | None = None, family: str | N
 
 #: The probes of a capture table, by the name its headings show: the suffix of their metrics
 #: in the results table.
-PROBES = {"linear": "", "MLP": MLP_SUFFIX}
+PROBES = {"linear": PROBE_SUFFIXES["linear"], "MLP": PROBE_SUFFIXES["mlp"]}
 
 #: What a capture table reports of each probe: metric, its heading, unit and decimals.
 CAPTURE_QUANTITIES = (("balanced_accuracy", "balanced accuracy", "%", 1),
@@ -457,7 +463,7 @@ def capture_table(results: pd.DataFrame, training: pd.DataFrame | None = None, *
                                    if counts else 0)
     frame = frame.reset_index()
     frame.insert(3, "seeds", frame.pop("seeds"))
-    frame.insert(4, "seeds_mlp", frame.pop(f"seeds{MLP_SUFFIX}"))
+    frame.insert(4, "seeds_mlp", frame.pop(f"seeds{PROBES['MLP']}"))
     frame.insert(5, "gt_total", _task_totals(final, frame))
     frame["seconds_per_seed"] = _seconds_per_seed(training, final, frame)
     datasets = list(pd.unique(final["dataset"]))
@@ -465,7 +471,7 @@ def capture_table(results: pd.DataFrame, training: pd.DataFrame | None = None, *
         keys, key=lambda c: c.map({v: i for i, v in enumerate(
             {"dataset": datasets, "task": task_order, "method": method_names}[c.name])}))
     return CaptureTable(frame=frame.reset_index(drop=True), spread=spread,
-                        r2=bool(frame[["r2", f"r2{MLP_SUFFIX}"]].notna().any(axis=None)))
+                        r2=bool(frame[[f"r2{x}" for x in PROBES.values()]].notna().any(axis=None)))
 
 
 def _task_totals(final: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:

@@ -182,3 +182,29 @@ def test_multilabel_f1_rows_get_their_chance_line_and_label(results):
     fig, ax = plot_capture(rows, metric="f1_weighted", dataset="trifeature_small")
     assert _reference_levels(ax, GID_CHANCE) == pytest.approx([40.0] * 5)
     assert ax.get_ylabel() == "Weighted F1 (%)"
+
+
+@pytest.mark.parametrize("kwargs", [{"metric": "captured_bits_mlp"},
+                                    {"metric": "captured_bits", "probe": "mlp"}])
+def test_draws_the_mlp_probe_with_the_same_references(results_both, ground_truth, kwargs):
+    fig, ax = plot_capture(results_both, dataset=DATASET, **kwargs)
+    expected = _expected(results_both, "captured_bits_mlp")
+    bars = _bars(ax)
+    assert set(bars) == {(m, t) for t, m in expected.index} and len(bars) == 10
+    for (method, task), patch in bars.items():
+        assert patch.get_height() == pytest.approx(expected.loc[(task, method), "mean"],
+                                                   abs=1e-12)
+    truth = ground_truth[ground_truth["dataset"] == DATASET].set_index("task")["total"]
+    assert _reference_levels(ax, GID_REFERENCE) == pytest.approx(list(truth))
+    assert ax.get_ylabel() == "Captured information, MLP probe (bits)"
+    assert ax.get_title() == "latent_bits: captured information, MLP probe per task"
+
+
+def test_probe_linear_is_the_plain_metric_and_bad_probes_are_named(results_both):
+    _, linear = plot_capture(results_both, metric="balanced_accuracy", probe="linear",
+                             dataset=DATASET)
+    assert len(_bars(linear)) == 15 and linear.get_ylabel() == "Balanced accuracy (%)"
+    with pytest.raises(ValueError, match=r"probe must be one of \['linear', 'mlp'\]"):
+        plot_capture(results_both, probe="rbf", dataset=DATASET)
+    with pytest.raises(ValueError, match="already names the MLP probe"):
+        plot_capture(results_both, metric="captured_bits_mlp", probe="mlp", dataset=DATASET)

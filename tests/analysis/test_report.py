@@ -391,3 +391,46 @@ def test_multilabel_f1_rows_are_reported_with_their_chance_level(tmp_path, resul
     md = md_path.read_text("utf-8")
     assert "## latent_bits: weighted F1 per task" in md and "### Macro F1" in md
     assert md.count("dashed: chance level, the F1 of predicting every label.") == 4  # alt, caption
+
+
+@pytest.fixture(scope="module")
+def both_report(results_both, ground_truth, training, tmp_path_factory, results_dir_factory):
+    """One dataset, final epoch only (no dynamics figures), both probes' metrics."""
+    metrics = [*METRICS, *(f"{m}_mlp" for m in METRICS)]
+    rows = results_both[results_both["metric"].isin(metrics) & results_both["task"].isin(TASKS)
+                        & (results_both["dataset"] == "latent_bits")
+                        & (results_both["epoch"] == 4)]
+    source = results_dir_factory(tmp_path_factory.mktemp("both"), rows, ground_truth,
+                                 training[training["dataset"] == "latent_bits"])
+    write_config(source)
+    out = tmp_path_factory.mktemp("both_report")
+    return (out, rows, *build_report(source, out))
+
+
+def test_report_has_the_capture_table_of_both_probes(both_report, training):
+    out, rows, html_text, md, _, _ = both_report
+    h2 = [text for level, text in _headings(html_text) if level == "h2"]
+    assert h2[:3] == ["latent_bits: captured information per task",
+                      "latent_bits: linear and MLP probes", "latent_bits: per-task detail"]
+    assert [text for level, text in _headings(html_text) if level == "h3"] == [
+        "Balanced accuracy", "Balanced accuracy, MLP probe", "Captured information, MLP probe"]
+    section = md[md.index("## latent_bits: linear and MLP probes"):md.index("## latent_bits: per")]
+    lines = [ln for ln in section.splitlines() if ln.startswith("| latent_bits")]
+    # config order of the methods, under their display names; Cross+Self has no MLP probe
+    assert [ln.split(" | ")[2] for ln in lines[:3]] == SHOWN
+    final = rows[rows["task"] == "redundancy"]
+    comm = final[(final["method"] == "comm")].groupby("metric")["value"].agg(["mean", "std"])
+    bits = comm.loc["captured_bits_mlp"]
+    assert f"{bits['mean']:.3f} ± {bits['std']:.3f}" in lines[1]
+    cross_self = lines[0].split(" | ")
+    assert cross_self[5] == "" and cross_self[7] == ""  # MLP cells blank, not 0
+    seconds = training[(training["dataset"] == "latent_bits") & (training["method"] == "comm")]
+    per_seed = seconds.groupby("seed")["seconds"].sum().mean()
+    assert lines[1].endswith(f"| {per_seed:.1f} |")
+    assert (out / "tables" / "latent_bits_probes.tex").is_file()
+    assert "Both probes per task" in html_text
+
+
+def test_report_without_mlp_rows_has_no_probe_section(report):
+    _, html_text, md, _, _ = report
+    assert "MLP" not in html_text and "MLP" not in md

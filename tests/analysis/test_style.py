@@ -85,6 +85,9 @@ def test_labels():
     assert axis_label("captured_fraction", "fraction") == "Captured fraction of I(X1,X2;Y)"
     assert axis_label("my_metric") == "my metric"
     assert metric_phrase("captured_bits") == "captured information"
+    assert axis_label("balanced_accuracy_mlp", "%") == "Balanced accuracy, MLP probe (%)"
+    assert metric_phrase("captured_bits_mlp") == "captured information, MLP probe"
+    assert axis_label("my_metric_mlp") == "my metric mlp"
     gt = {"gt_redundancy": 0.0, "gt_unique1": 0.0, "gt_unique2": 0.0, "gt_synergy": 1.0}
     assert task_label("synergy_xor", gt) == "synergy_xor\n(S)"
     mixed = {"redundancy": 1.0, "unique1": 0.05, "unique2": 0.0, "synergy": 1.0}
