@@ -31,11 +31,12 @@ embeddings of the ``"train"`` split and scored on ``"test"``:
   binary entropies. No captured bits: the labels' joint entropy is not estimable from a test
   split of this size, and the sum of their entropies is not a lower bound.
 
-With ``ProbeSettings(kind="mlp")`` or ``"both"``, classification tasks also (or only) get the
-non-linear probe of :mod:`pid_bench.mlp_probe` (an MLP, its capacity and penalty chosen on the
-same kind of validation part, early stopping), reported with the same metrics under names with
-the suffix ``_mlp`` (``balanced_accuracy_mlp``, ``captured_bits_mlp``, ...): a second lower
-bound on the same information.
+With ``ProbeSettings(kind="mlp")`` or ``"both"``, classification and continuous tasks also (or
+only) get the non-linear probe of :mod:`pid_bench.mlp_probe` (an MLP classifier or regressor,
+its capacity and penalty chosen on the same kind of validation part, early stopping), reported
+with the same metrics under names with the suffix ``_mlp`` (``balanced_accuracy_mlp``,
+``captured_bits_mlp``, ``r2_mlp``, ...): a second lower bound on the same information.
+Multi-label tasks keep their linear probe.
 
 Balanced accuracy uses the decision argmax_k p(k | z) / pi_k, with pi the class frequencies of the
 training split: the rule that maximises balanced accuracy for calibrated probabilities, so one
@@ -92,7 +93,7 @@ METRIC_UNITS = {
 }
 METRIC_UNITS.update({f"{m}{MLP_SUFFIX}": METRIC_UNITS[m] for m in
                      ("balanced_accuracy", "captured_bits", "captured_fraction",
-                      "cross_entropy_bits")})
+                      "cross_entropy_bits", "r2")})
 
 #: Splits the probes need: fitted on the first, scored on the second.
 _PROBE_SPLITS = ("train", "test")
@@ -312,33 +313,45 @@ def probe_regression(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarra
         targets), ``r2`` (1 - mse / variance), ``captured_bits`` (max(0, 1/2 log2(variance /
         mse)), bits) and ``alpha`` (the chosen penalty).
     """
-    z_train, y_train, z_test, y_test = _check_pairs(z_train, y_train, z_test, y_test)
-    if not (np.all(np.isfinite(y_train.astype(float))) and np.all(np.isfinite(y_test.astype(float)))):
-        raise ValueError("continuous targets must be finite; received NaN or inf")
+    z_train, y_train, z_test, y_test = _check_regression_pairs(z_train, y_train, z_test, y_test)
     with threadpool_limits(limits=1):
         return _probe_regression(z_train, y_train, z_test, y_test, seed,
                                  settings or ProbeSettings())
 
 
+def _check_regression_pairs(z_train: object, y_train: object, z_test: object, y_test: object
+                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_check_pairs`, then finite float targets whose test part is not constant."""
+    z_train, y_train, z_test, y_test = _check_pairs(z_train, y_train, z_test, y_test)
+    y_train, y_test = y_train.astype(float), y_test.astype(float)
+    if not (np.all(np.isfinite(y_train)) and np.all(np.isfinite(y_test))):
+        raise ValueError("continuous targets must be finite; received NaN or inf")
+    if not np.var(y_test) > 0:
+        raise ValueError("a continuous task needs test targets with positive variance; received "
+                         "a constant target")
+    return z_train, y_train, z_test, y_test
+
+
+def _regression_scores(predicted: np.ndarray, y_test: np.ndarray) -> dict[str, float]:
+    """Test MSE, var(Y_test), R² and the Gaussian bound max(0, 1/2 log2(var / MSE)) in bits."""
+    mse = float(np.mean((predicted - y_test) ** 2))
+    var = float(np.var(y_test))
+    bits = 0.5 * np.log2(var / mse) if mse > 0 else np.inf
+    return {"mse": mse, "variance": var, "r2": 1.0 - mse / var,
+            "captured_bits": max(0.0, float(bits))}
+
+
 def _probe_regression(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray,
                       y_test: np.ndarray, seed: int | np.random.Generator,
                       settings: ProbeSettings) -> dict[str, float]:
-    y_train = np.asarray(y_train, float)
-    y_test = np.asarray(y_test, float)
     z_train, z_test = _standardise(np.asarray(z_train, float), np.asarray(z_test, float))
     fit_idx, val_idx = _carve(y_train, settings.validation_fraction, _seed_int(seed), False)
     errors = [np.mean((Ridge(alpha=a).fit(z_train[fit_idx], y_train[fit_idx])
                        .predict(z_train[val_idx]) - y_train[val_idx]) ** 2)
               for a in settings.alpha_grid]
     alpha = settings.alpha_grid[int(np.argmin(errors))]
-    mse = float(np.mean((Ridge(alpha=alpha).fit(z_train, y_train).predict(z_test) - y_test) ** 2))
-    var = float(np.var(y_test))
-    if var <= 0:
-        raise ValueError("a continuous task needs test targets with positive variance; received "
-                         "a constant target")
-    bits = 0.5 * np.log2(var / mse) if mse > 0 else np.inf
-    return {"mse": mse, "variance": var, "r2": 1.0 - mse / var,
-            "captured_bits": max(0.0, float(bits)), "alpha": alpha}
+    predicted = Ridge(alpha=alpha).fit(z_train, y_train).predict(z_test)
+    return {**_regression_scores(predicted, y_test), "alpha": alpha}
 
 
 def _binary_cross_entropy_bits(proba: np.ndarray, y: np.ndarray) -> float:
@@ -580,8 +593,8 @@ def probe_embeddings(embeddings: Mapping[str, np.ndarray] | np.ndarray, dataset:
                 raise ValueError(f"probing task {task!r} of dataset {dataset.name!r}: "
                                  f"{exc}") from None
         else:
-            probes = {"": probe_regression(z["train"], y["train"], z["test"], y["test"],
-                                           seed=rng_seed, settings=settings)}
+            probes = _regression_probes(z["train"], y["train"], z["test"], y["test"], rng_seed,
+                                        settings)
         truth = (dataset.ground_truth.loc[task] if task in dataset.ground_truth.index
                  else pd.Series(np.nan, index=list(GROUND_TRUTH_COLUMNS)))
         for suffix, scores in probes.items():
@@ -611,6 +624,22 @@ def _class_probes(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray,
         probes[MLP_SUFFIX] = probe_classification_mlp(z_train, y_train, z_test, y_test,
                                                       n_classes=n_classes, seed=seed,
                                                       settings=settings.mlp)
+    return probes
+
+
+def _regression_probes(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray,
+                       y_test: np.ndarray, seed: int,
+                       settings: ProbeSettings) -> dict[str, dict[str, float]]:
+    """As :func:`_class_probes`, for a continuous task: the ridge and the MLP regressor."""
+    from pid_bench.mlp_probe import probe_regression_mlp
+
+    probes = {}
+    if settings.kind in ("linear", "both"):
+        probes[""] = probe_regression(z_train, y_train, z_test, y_test, seed=seed,
+                                      settings=settings)
+    if settings.kind in ("mlp", "both"):
+        probes[MLP_SUFFIX] = probe_regression_mlp(z_train, y_train, z_test, y_test, seed=seed,
+                                                  settings=settings.mlp)
     return probes
 
 

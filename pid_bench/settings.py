@@ -21,7 +21,7 @@ __all__ = ["DEVICES", "MLPProbeSettings", "MLP_SUFFIX", "PRECISIONS", "PROBE_KIN
 DEVICES = ("auto", "cpu", "cuda", "mps")
 #: Arithmetic of the training steps.
 PRECISIONS = ("fp32", "bf16")
-#: Probes of classification tasks that :class:`ProbeSettings` ``kind`` names.
+#: Probes of classification and continuous tasks that :class:`ProbeSettings` ``kind`` names.
 PROBE_KINDS = ("linear", "mlp", "both")
 #: Suffix of the MLP probe's metrics in result tables (``balanced_accuracy_mlp``, ...).
 MLP_SUFFIX = "_mlp"
@@ -181,10 +181,10 @@ class ProbeSettings:
         L-BFGS iterations per logistic fit. A fit stopped early is still a valid probe: the
         bound holds for any predictor, so convergence warnings are not raised.
     kind : {"linear", "mlp", "both"}, default "linear"
-        The probes of classification tasks: the logistic probe, the MLP probe of
-        :mod:`pid_bench.mlp_probe` (settings ``mlp``; its metrics carry the suffix ``_mlp``:
-        ``balanced_accuracy_mlp``, ...), or both. Continuous and multi-label tasks get their
-        linear probe whatever the kind.
+        The probes of classification and continuous tasks: the linear probe (logistic or
+        ridge), the MLP probe of :mod:`pid_bench.mlp_probe` (settings ``mlp``; its metrics
+        carry the suffix ``_mlp``: ``balanced_accuracy_mlp``, ``r2_mlp``, ...), or both.
+        Multi-label tasks get their linear probe whatever the kind.
     mlp : MLPProbeSettings or mapping, default MLPProbeSettings()
         The MLP probe's grid, early stopping and optimiser (a mapping of its fields is
         converted).

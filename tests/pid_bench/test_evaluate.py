@@ -297,7 +297,8 @@ def test_multilabel_probe_rows_and_bad_labels():
 
 def test_kind_both_reports_the_mlp_probe_beside_the_linear_one():
     """XOR of two embedding coordinates: the MLP rows read it, the linear rows do not; a
-    continuous task keeps its ridge rows only; kind="mlp" leaves the linear rows out."""
+    continuous task gets the MLP regressor's rows beside the ridge's; kind="mlp" leaves the
+    linear rows out."""
     rng = np.random.default_rng(3)
     z = rng.normal(size=(800, 3))
     xor = ((z[:, 0] > 0) ^ (z[:, 1] > 0)).astype(int)
@@ -313,12 +314,18 @@ def test_kind_both_reports_the_mlp_probe_beside_the_linear_one():
     assert _value(table, "xor", "captured_fraction_mlp") == pytest.approx(
         _value(table, "xor", "captured_bits_mlp"), rel=1e-12)  # the planted total is 1 bit
     mlp = table[table.metric.str.endswith("_mlp")]
-    assert sorted(mlp.metric) == ["balanced_accuracy_mlp", "captured_bits_mlp",
-                                  "captured_fraction_mlp", "cross_entropy_bits_mlp"]
-    assert set(mlp.task) == {"xor"} and mlp.set_index("metric").loc[
-        "balanced_accuracy_mlp", "chance"] == 50.0
-    assert set(table[table.task == "t"].metric) == {"captured_bits", "captured_fraction", "r2"}
-    only = probe_embeddings(z, data, tasks=["xor"], settings=ProbeSettings(kind="mlp", mlp=small))
+    assert sorted(mlp[mlp.task == "xor"].metric) == [
+        "balanced_accuracy_mlp", "captured_bits_mlp", "captured_fraction_mlp",
+        "cross_entropy_bits_mlp"]
+    assert mlp.set_index(["task", "metric"]).loc[("xor", "balanced_accuracy_mlp"), "chance"] == 50
+    continuous = table[table.task == "t"].set_index("metric")
+    assert list(continuous.index) == ["captured_bits", "captured_fraction", "r2",
+                                      "captured_bits_mlp", "captured_fraction_mlp", "r2_mlp"]
+    assert list(continuous["unit"]) == ["bits", "fraction", "fraction"] * 2
+    # t is a coordinate of z: both probes read it almost whole (R² near 1, many bits)
+    assert continuous.loc["r2", "value"] > 0.99 and continuous.loc["r2_mlp", "value"] > 0.95
+    assert np.isnan(continuous.loc["captured_fraction_mlp", "value"])  # truth unknown
+    only = probe_embeddings(z, data, settings=ProbeSettings(kind="mlp", mlp=small))
     assert only.metric.str.endswith("_mlp").all()
     pd.testing.assert_frame_equal(only.reset_index(drop=True),
                                   mlp.reset_index(drop=True), check_dtype=False)

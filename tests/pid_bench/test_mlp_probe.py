@@ -1,12 +1,15 @@
 import numpy as np
 import pytest
 
-from pid_bench.evaluate import probe_classification
-from pid_bench.mlp_probe import MLPProbeSettings, probe_classification_mlp
+from pid_bench.evaluate import probe_classification, probe_regression
+from pid_bench.mlp_probe import MLPProbeSettings, probe_classification_mlp, probe_regression_mlp
 
 #: A grid small enough for fast tests.
 SMALL = MLPProbeSettings(widths=(16,), depths=(1,), alphas=(1e-4,), learning_rate=1e-2,
                          batch_size=32, max_epochs=40, patience=5)
+#: The same for the regressor, a little wider (the product target has curved level sets).
+SMALL_REGRESSION = MLPProbeSettings(widths=(32,), depths=(1,), alphas=(1e-4,),
+                                    learning_rate=1e-2, batch_size=32, max_epochs=60, patience=5)
 
 
 def _xor(n=800, noise_dims=2, seed=0):
@@ -93,3 +96,77 @@ def test_bad_input_and_settings_are_refused():
                               ("learning_rate", 0.0, "learning_rate must be > 0")]:
         with pytest.raises(ValueError, match=match):
             MLPProbeSettings(**{key: value})
+
+
+#: Standard deviation of the noise added to the continuous targets below.
+SIGMA = 0.5
+
+
+def _product(n=2000, seed=0):
+    """y = z1 z2 + SIGMA eps on standard normal z (four coordinates): y is uncorrelated with
+    every coordinate, so the best linear predictor is the mean (R² 0), while the best
+    predictor E[y | z] = z1 z2 leaves the noise alone: MSE SIGMA², var(y) = 1 + SIGMA²."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(n, 4))
+    y = z[:, 0] * z[:, 1] + SIGMA * rng.normal(size=n)
+    half = n // 2
+    return z[:half], y[:half], z[half:], y[half:]
+
+
+def test_product_target_is_read_by_the_mlp_regressor_and_not_by_the_ridge_probe():
+    z_train, y_train, z_test, y_test = _product()
+    mlp = probe_regression_mlp(z_train, y_train, z_test, y_test, settings=SMALL_REGRESSION)
+    linear = probe_regression(z_train, y_train, z_test, y_test)
+    bayes_r2 = 1 - SIGMA**2 / np.var(y_test)  # the best any predictor does, about 0.8
+    assert abs(linear["r2"]) < 0.03 and linear["captured_bits"] < 0.02
+    # within 0.1 of the Bayes predictor's R²; above it only by the test split's sampling
+    assert bayes_r2 - 0.1 < mlp["r2"] < bayes_r2 + 0.02
+    assert mlp["mse"] > SIGMA**2 * 0.9
+    assert mlp["captured_bits"] == pytest.approx(0.5 * np.log2(mlp["variance"] / mlp["mse"]))
+    assert mlp["r2"] == pytest.approx(1 - mlp["mse"] / mlp["variance"])
+    assert set(mlp) == {"mse", "variance", "r2", "captured_bits", "width", "depth", "alpha",
+                        "epochs"}
+
+
+def test_gaussian_target_captures_its_closed_form_bits_on_its_own_scale():
+    """y = 100 (z1 + SIGMA eps) + 7: I(z; y) = 1/2 log2(1 + 1 / SIGMA²) exactly, whatever
+    the scale and offset (the targets are standardised for fitting, scored in their units)."""
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=(2000, 3))
+    y = 100 * (z[:, 0] + SIGMA * rng.normal(size=2000)) + 7
+    out = probe_regression_mlp(z[:1000], y[:1000], z[1000:], y[1000:], settings=SMALL_REGRESSION)
+    assert out["captured_bits"] == pytest.approx(0.5 * np.log2(1 + 1 / SIGMA**2), abs=0.06)
+    assert out["mse"] == pytest.approx(1e4 * SIGMA**2, rel=0.15)
+
+
+def test_regression_capacity_is_chosen_on_validation_and_noise_stops_early():
+    z_train, y_train, z_test, y_test = _product(n=1200)
+    settings = MLPProbeSettings(widths=(1, 32), depths=(1,), alphas=(1e-4,), learning_rate=1e-2,
+                                batch_size=32, max_epochs=40, patience=5)
+    out = probe_regression_mlp(z_train, y_train, z_test, y_test, settings=settings)
+    assert out["width"] == 32 and out["r2"] > 0.6
+    rng = np.random.default_rng(2)
+    noise = probe_regression_mlp(rng.normal(size=(400, 3)), rng.normal(size=400),
+                                 rng.normal(size=(400, 3)), rng.normal(size=400),
+                                 settings=SMALL_REGRESSION)
+    assert noise["epochs"] < 20 and noise["captured_bits"] < 0.05
+
+
+def test_regression_same_seed_same_numbers_other_seed_other_fit():
+    z_train, y_train, z_test, y_test = _product(n=400)
+    args = (z_train, y_train, z_test, y_test)
+    first = probe_regression_mlp(*args, seed=3, settings=SMALL_REGRESSION)
+    assert probe_regression_mlp(*args, seed=3, settings=SMALL_REGRESSION) == first
+    assert probe_regression_mlp(*args, seed=4, settings=SMALL_REGRESSION)["mse"] != first["mse"]
+
+
+def test_regression_bad_input_is_refused():
+    z_train, y_train, z_test, y_test = _product(n=40)
+    with pytest.raises(ValueError, match="continuous targets must be finite"):
+        probe_regression_mlp(z_train, np.r_[np.nan, y_train[1:]], z_test, y_test)
+    with pytest.raises(ValueError, match="positive variance; received a constant target"):
+        probe_regression_mlp(z_train, y_train, z_test, np.ones_like(y_test))
+    with pytest.raises(ValueError, match="one row per sample"):
+        probe_regression_mlp(z_train[:5], y_train, z_test, y_test)
+    with pytest.raises(ValueError, match="settings must be an MLPProbeSettings; received dict"):
+        probe_regression_mlp(z_train, y_train, z_test, y_test, settings={})
