@@ -4,9 +4,10 @@ Runs ``configs/real_offline.yaml``: scikit-learn's digits split into left and ri
 UCI Multiple Features with two views (``fac``, ``pix``) and with three (``fac``, ``pix``,
 ``kar``); CoMM, Cross, Cross+Self, FactorCL, a supervised encoder and an untrained one; linear
 probes of the digit. FactorCL is bimodal by construction (its objective factorises the
-information of exactly two modalities, and the method refuses three), so it is left out of the
-datasets with more than two views and its cell there reads "n/a". The grid runs in one part per
-set of applicable methods, into one results directory.
+information of exactly two modalities, and the method refuses three), so the config's FactorCL
+entry names the datasets it runs on (``datasets: [digits_halves, mfeat_fac_pix]``) and its cell
+on ``mfeat_3views`` reads "n/a". The whole grid is one ``run_experiment`` call, the one that
+``pid-bench run configs/real_offline.yaml`` makes.
 
 It prints, per dataset and method, the linear probe's balanced accuracy (%) and captured bits
 (H(Y) - cross-entropy), mean ± standard deviation over the seeds; the estimated interactions of
@@ -33,19 +34,21 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
 from _comm_grid import ROOT, Check, build_parser, final_accuracy, run_grid, runs_table
 from pid_sampling import _markdown as markdown
-from pid_bench.experiment import environment, load_config, read_config, with_overrides
+from pid_bench.experiment import (
+    ExperimentConfig,
+    environment,
+    load_config,
+    read_config,
+    with_overrides,
+)
 from pid_bench.experiment.building import build_dataset
 
-#: Methods that need exactly two modalities, and why (they are left out of other datasets).
-BIMODAL = {"factorcl": "bimodal by construction: its objective factorises the information of "
-                       "two modalities"}
 #: The self-supervised methods CoMM is compared with (CoMM included: the best may be CoMM).
 SELF_SUPERVISED = ("comm", "cross", "cross_self", "factorcl")
 #: CoMM's probe must be at most this many points of balanced accuracy below the best.
@@ -54,22 +57,10 @@ TASK = "digit"
 ATOMS = ("redundancy", "unique1", "unique2", "synergy", "total")
 
 
-def not_applicable(n_modalities: Mapping[str, int], methods: Sequence[str]
-                   ) -> set[tuple[str, str]]:
-    """The (dataset, method) cells left out: bimodal methods on datasets of 3+ modalities."""
-    return {(d, m) for d, n in n_modalities.items() if n != 2 for m in methods if m in BIMODAL}
-
-
-def parts(datasets: Sequence[str], methods: Sequence[str], skipped: set[tuple[str, str]]
-          ) -> list[tuple[list[str], list[str]]]:
-    """The grid split into (datasets, methods) parts whose every cell is applicable.
-
-    Datasets with the same applicable methods share a part; parts keep the config's order.
-    """
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for d in datasets:
-        groups.setdefault(tuple(m for m in methods if (d, m) not in skipped), []).append(d)
-    return [(ds, list(ms)) for ms, ds in groups.items() if ms]
+def not_applicable(config: ExperimentConfig) -> set[tuple[str, str]]:
+    """The (dataset, method) labels that the config leaves out (its methods' ``datasets``)."""
+    cells = {(d.label, m.label) for d, m in config.cells()}
+    return {(d.label, m.label) for d in config.datasets for m in config.methods} - cells
 
 
 def final_values(results: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -151,14 +142,8 @@ def interactions(datasets: Mapping[str, object]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def _part_args(args: argparse.Namespace, datasets: Sequence[str], methods: Sequence[str]
-               ) -> argparse.Namespace:
-    return argparse.Namespace(**{**vars(args), "datasets": ",".join(datasets),
-                                 "methods": ",".join(methods)})
-
-
 def main(argv: Sequence[str] | None = None) -> list[Check]:
-    """Run the grid in its parts, print the report; returns the checks."""
+    """Run the grid, print the report; returns the checks."""
     args = build_parser(__doc__.split("\n\n")[0], ROOT / "configs" / "real_offline.yaml",
                         "0,1,2,3,4", "results/bench_real_offline").parse_args(argv)
     config = load_config(with_overrides(
@@ -168,12 +153,8 @@ def main(argv: Sequence[str] | None = None) -> list[Check]:
     seeds = [int(s) for s in args.seeds.split(",")]
     methods = [m.label for m in config.methods]
     built = {spec.label: build_dataset(spec) for spec in config.datasets}
-    skipped = not_applicable({d: len(data.modalities) for d, data in built.items()}, methods)
-    start = time.perf_counter()
-    results = pd.DataFrame()
-    for ds, ms in parts(list(built), methods, skipped):
-        results, _, _ = run_grid(_part_args(args, ds, ms))
-    wall = time.perf_counter() - start
+    skipped = not_applicable(config)
+    results, wall, _ = run_grid(args)
     results = results[results.seed.isin(seeds) & results.dataset.isin(list(built))
                       & results.method.isin(methods)]
     runs = runs_table(args.out)
@@ -184,9 +165,9 @@ def main(argv: Sequence[str] | None = None) -> list[Check]:
           f"{' (dirty)' if env['git_dirty'] else ''}")
     print(f"wall time: {wall:.1f} s for {len(seeds)} seeds (finished runs in --out are reused); "
           f"load average at the end {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    for m, why in BIMODAL.items():
-        if any(mm == m for _, mm in skipped):
-            print(f"n/a: {m} is {why}")
+    if skipped:
+        print("n/a (left out by the config: a method's datasets): "
+              + ", ".join(f"{m} on {d}" for d, m in sorted(skipped)))
     print(f"\nlinear probe of '{TASK}': balanced accuracy % (captured bits), mean ± sd over seeds:")
     print(markdown(cell_table(results, list(built), methods, skipped)))
     print("\nestimated interactions of the task (bits, 95 % bootstrap intervals; an estimate):")

@@ -158,7 +158,8 @@ def _dry_run(method: MethodSpec, dataset: DatasetSpec, data: MultimodalDataset) 
 
 
 def check_config(config: ExperimentConfig) -> dict[str, MultimodalDataset]:
-    """Check what a loaded config names: build every dataset, every method on each, one step.
+    """Check what a loaded config names: build every dataset, every method on each dataset it
+    runs on (its entry's ``datasets``), one step.
 
     Parameters
     ----------
@@ -187,15 +188,16 @@ def check_config(config: ExperimentConfig) -> dict[str, MultimodalDataset]:
         if missing:
             raise ValueError(f"tasks {missing} are missing from dataset {spec.label!r}, whose "
                              f"tasks are {list(data.tasks)}")
-        for method in config.methods:
-            if method.target_task is None and issubclass(get_method(method.name), Supervised):
-                raise ValueError(f"method {method.label!r} trains on the labels of one task, "
-                                 f"which nothing names: set 'target_task: TASK' in its config "
-                                 f"entry, or pass --target-task TASK (tasks of dataset "
-                                 f"{spec.label!r}: {', '.join(data.tasks)})")
-            if method.target_task is not None and method.target_task not in data.tasks:
-                raise ValueError(f"target_task {method.target_task!r} of method {method.label!r} "
-                                 f"is missing from dataset {spec.label!r}, whose tasks are "
-                                 f"{list(data.tasks)}")
-            _dry_run(method, spec, data)
+    for spec, method in config.cells():
+        data = datasets[spec.label]
+        if method.target_task is None and issubclass(get_method(method.name), Supervised):
+            raise ValueError(f"method {method.label!r} trains on the labels of one task, "
+                             f"which nothing names: set 'target_task: TASK' in its config "
+                             f"entry, or pass --target-task TASK (tasks of dataset "
+                             f"{spec.label!r}: {', '.join(data.tasks)})")
+        if method.target_task is not None and method.target_task not in data.tasks:
+            raise ValueError(f"target_task {method.target_task!r} of method {method.label!r} "
+                             f"is missing from dataset {spec.label!r}, whose tasks are "
+                             f"{list(data.tasks)}")
+        _dry_run(method, spec, data)
     return datasets

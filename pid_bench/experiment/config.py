@@ -17,6 +17,8 @@ the training and probe settings and where the runs execute::
         target_task: synergy
         hparams: {}               # keyword arguments of the method's constructor
         train: {lr: 3.0e-4}       # this method's changes to the grid's train settings
+      - name: factorcl
+        datasets: [latent_linear] # run it on these dataset labels only (default: on all)
     seeds: [0, 1]
     train: {epochs: 20, batch_size: 256, lr: 1.0e-3}   # fields of pid_bench.train.TrainConfig
     probe: {c_grid: [0.01, 1.0]}  # fields of pid_bench.evaluate.ProbeSettings
@@ -75,7 +77,7 @@ EXECUTORS = {
 _TOP_KEYS = {"datasets", "methods", "seeds", "train", "probe", "probe_every", "tasks", "workers",
              "threads", "embed_batch_size", "executor"}
 _DATASET_KEYS = {"name", "label", "args", "augment"}
-_METHOD_KEYS = {"name", "label", "target_task", "hparams", "train"}
+_METHOD_KEYS = {"name", "label", "target_task", "hparams", "train", "datasets"}
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 _SCHEDULER = re.compile(r"^(tcp|tls|inproc|ucx|ws|wss)://\S+$")
 
@@ -125,6 +127,10 @@ class MethodSpec:
     train : dict
         This method's changes to the grid's ``train`` settings (e.g. its own ``lr``); checked
         against :class:`~pid_bench.settings.TrainConfig` when the config is loaded.
+    datasets : tuple of str or None
+        Labels of the grid's datasets that this method runs on, None for all of them (e.g. a
+        bimodal method left out of a dataset of three modalities). It decides which runs the
+        grid has, not their numbers: it is not part of a run's identity.
     """
 
     name: str
@@ -132,6 +138,11 @@ class MethodSpec:
     target_task: str | None = None
     hparams: dict[str, Any] = field(default_factory=dict)
     train: dict[str, Any] = field(default_factory=dict)
+    datasets: tuple[str, ...] | None = None
+
+    def runs_on(self, dataset: str) -> bool:
+        """Whether the grid runs this method on the dataset of label ``dataset``."""
+        return self.datasets is None or dataset in self.datasets
 
 
 @dataclass(frozen=True)
@@ -222,6 +233,11 @@ class ExperimentConfig:
     embed_batch_size: int = 512
     executor: ExecutorSpec = field(default_factory=ExecutorSpec)
 
+    def cells(self) -> tuple[tuple[DatasetSpec, MethodSpec], ...]:
+        """The (dataset, method) pairs of the grid, dataset by dataset in the config's order,
+        without those a method's ``datasets`` leaves out."""
+        return tuple((d, m) for d in self.datasets for m in self.methods if m.runs_on(d.label))
+
     def method_train(self, method: MethodSpec) -> TrainConfig:
         """The training settings of ``method``'s runs: the grid's, changed by its own."""
         return dataclasses.replace(self.train, **method.train)
@@ -230,6 +246,9 @@ class ExperimentConfig:
         """Plain data (lists, dicts, numbers), as written to ``config.yaml``; loads back equal."""
         data = json.loads(json.dumps(dataclasses.asdict(self)))
         data["train"].pop("seed")
+        for method in data["methods"]:  # as written before the key existed, where unused
+            if method["datasets"] is None:
+                del method["datasets"]
         data["executor"] = {k: v for k, v in data["executor"].items()
                             if k == "name" or k in EXECUTORS[self.executor.name]}
         return data
@@ -332,7 +351,22 @@ def _method_spec(entry: object) -> MethodSpec:
                                               "a method label"),
                       target_task=target,
                       hparams=_mapping(entry.get("hparams"), f"hparams of method {name!r}"),
-                      train=train)
+                      train=train, datasets=_method_datasets(entry.get("datasets"), name))
+
+
+def _method_datasets(value: object, method: str) -> tuple[str, ...] | None:
+    """The ``datasets`` of a method entry: None, or a non-empty list of distinct labels (that
+    they are the config's labels is checked with the whole config)."""
+    if value is None:
+        return None
+    if (not isinstance(value, (list, tuple)) or not value
+            or not all(isinstance(v, str) for v in value)):
+        raise ValueError(f"datasets of method {method!r} must be a non-empty list of dataset "
+                         f"labels; received {value!r}")
+    if len(set(value)) != len(value):
+        raise ValueError(f"datasets of method {method!r} must be distinct; received "
+                         f"{list(value)}")
+    return tuple(value)
 
 
 def _executor_spec(entry: object) -> ExecutorSpec:
@@ -375,15 +409,30 @@ def _check_train_keys(train: Mapping[str, Any]) -> None:
 
 
 def _checked(config: ExperimentConfig) -> ExperimentConfig:
-    """``config``, once its labels are unique and each method's training settings are valid."""
+    """``config``, once its labels are unique, each method's training settings are valid and
+    its ``datasets`` name datasets of the grid, and every dataset has a method to run."""
     _unique_labels(config.datasets, "dataset")
     _unique_labels(config.methods, "method")
+    labels = [d.label for d in config.datasets]
     for m in config.methods:
         try:
             _check_train_keys(m.train)
             config.method_train(m)
         except ValueError as exc:
             raise ValueError(f"method {m.label!r}: {exc}") from None
+        unknown = [d for d in m.datasets or () if d not in labels]
+        if unknown:
+            close = {d: c[0] for d in unknown if (c := difflib.get_close_matches(d, labels, n=1))}
+            hint = "".join(f"; did you mean {c!r} for {d!r}?" for d, c in close.items())
+            raise ValueError(f"method {m.label!r}: datasets {unknown} are not labels of the "
+                             f"config's datasets, which are {labels}{hint}")
+    if not config.methods or not config.datasets:
+        raise ValueError("the grid has no (dataset, method) pair to run: it needs at least one "
+                         "dataset and one method that runs on it")
+    idle = [d for d in labels if not any(m.runs_on(d) for m in config.methods)]
+    if idle:
+        raise ValueError(f"datasets {idle} have no method to run: every method's 'datasets' "
+                         f"leaves them out")
     return config
 
 
@@ -488,7 +537,9 @@ def with_overrides(config: str | os.PathLike[str] | Mapping[str, Any] | Experime
     methods, datasets : sequence of str, optional
         Keep only these entries, in this order: an entry whose label (or name) matches is kept
         as configured; any other name becomes a new entry with default settings (a method may
-        be an import path ``package.module:Class``).
+        be an import path ``package.module:Class``). A method's ``datasets`` keeps those of the
+        datasets kept; a method (a dataset) with nothing left to run on is dropped, or is an
+        error where it was named.
     seeds : sequence of int, optional
         Replace the seeds.
     epochs : int, optional
@@ -530,13 +581,16 @@ def with_overrides(config: str | os.PathLike[str] | Mapping[str, Any] | Experime
         train = _with_epochs(train, positive_int(epochs, "epochs", 0), always=True)
     changes["train"] = TrainConfig(**{**train, **replaced})
     specs = []
-    for m in changes.get("methods", config.methods):
+    for m in _restricted(changes.get("methods", config.methods),
+                         changes.get("datasets", config.datasets), named=methods is not None):
         own = m.train if epochs is None else _with_epochs(m.train, epochs, always=False)
         own = {**own, **{k: v for k, v in replaced.items() if k in own}}
         if target_task is not None and m.target_task is None and _needs_target_task(m.name):
             m = dataclasses.replace(m, target_task=target_task)
         specs.append(dataclasses.replace(m, train=own))
     changes["methods"] = tuple(specs)
+    changes["datasets"] = _with_methods(changes.get("datasets", config.datasets), specs,
+                                        named=datasets is not None)
     if workers is not None:
         changes["workers"] = positive_int(workers, "workers")
     if threads is not None:
@@ -550,6 +604,40 @@ def with_overrides(config: str | os.PathLike[str] | Mapping[str, Any] | Experime
                                             if v is not None})
     changes["executor"] = spec
     return _checked(dataclasses.replace(config, **changes))
+
+
+def _restricted(methods: Sequence[MethodSpec], datasets: Sequence[DatasetSpec], *, named: bool
+                ) -> list[MethodSpec]:
+    """``methods`` with their ``datasets`` cut to the labels of ``datasets``; a method left
+    with none is dropped, or, where the command line ``named`` the methods, an error."""
+    labels = [d.label for d in datasets]
+    out = []
+    for m in methods:
+        if m.datasets is not None:
+            left = tuple(d for d in m.datasets if d in labels)
+            if not left:
+                if named:
+                    raise ValueError(f"method {m.label!r} runs on none of the datasets asked "
+                                     f"for, {labels}: its entry's datasets are "
+                                     f"{list(m.datasets)}")
+                continue
+            m = dataclasses.replace(m, datasets=left)
+        out.append(m)
+    if not out:
+        raise ValueError(f"no method of the config runs on the datasets asked for, {labels}: "
+                         f"the methods' 'datasets' leave them out")
+    return out
+
+
+def _with_methods(datasets: Sequence[DatasetSpec], methods: Sequence[MethodSpec], *,
+                  named: bool) -> tuple[DatasetSpec, ...]:
+    """``datasets`` that some method runs on; one that none runs on is dropped, or, where the
+    command line ``named`` the datasets, an error."""
+    idle = [d.label for d in datasets if not any(m.runs_on(d.label) for m in methods)]
+    if idle and named:
+        raise ValueError(f"no method asked for runs on datasets {idle}: the 'datasets' of "
+                         f"{[m.label for m in methods if m.datasets is not None]} leave them out")
+    return tuple(d for d in datasets if d.label not in idle)
 
 
 def _needs_target_task(name: str) -> bool:

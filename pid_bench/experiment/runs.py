@@ -114,6 +114,7 @@ class Run:
         data = json.loads(json.dumps(dataclasses.asdict(self)))
         data.pop("directory")
         data["method"].pop("train")
+        data["method"].pop("datasets")  # which runs the grid has, not what fixes their numbers
         for key in _RUNTIME_TRAIN_KEYS:
             data["train"].pop(key, None)
         if data["probe"]["kind"] == "linear":  # as the specs written before the MLP probe
@@ -128,7 +129,7 @@ def grid_runs(config: ExperimentConfig, out: Path) -> list[Run]:
                 probe_every=config.probe_every, tasks=config.tasks,
                 embed_batch_size=config.embed_batch_size,
                 directory=os.fspath(out / "runs" / f"{d.label}__{m.label}__seed{s}"))
-            for d in config.datasets for m in config.methods for s in config.seeds]
+            for d, m in config.cells() for s in config.seeds]
 
 
 def place_on_gpus(runs: Sequence[Run], gpus: int) -> list[Run]:

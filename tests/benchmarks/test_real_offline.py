@@ -25,16 +25,16 @@ def _verdicts(checks) -> dict[str, bool | None]:
     return {c.name: c.passed for c in checks}
 
 
-def test_bimodal_methods_are_left_out_of_three_view_datasets(bench):
-    skipped = bench.not_applicable({"two": 2, "three": 3}, METHODS)
-    assert skipped == {("three", "factorcl")}
-    assert bench.parts(["two", "three", "two_b"], METHODS, skipped) == [
-        (["two", "two_b"], METHODS),
-        (["three"], [m for m in METHODS if m != "factorcl"])]
+def test_the_config_leaves_the_bimodal_factorcl_out_of_three_views(bench):
+    from pid_bench.experiment import load_config
+
+    config = load_config(bench.ROOT / "configs" / "real_offline.yaml")
+    assert bench.not_applicable(config) == {("mfeat_3views", "factorcl")}
+    assert len(config.cells()) == 6 * 3 - 1
 
 
-def test_factorcl_refuses_three_modalities(bench):
-    # BIMODAL names a real limit of the method, not a choice of the benchmark.
+def test_factorcl_refuses_three_modalities():
+    # The config's datasets for FactorCL follow a real limit of the method, not a choice.
     from pid_bench.methods.registry import get_method
     from pid_bench.methods.base import MethodContext
 
@@ -42,7 +42,6 @@ def test_factorcl_refuses_three_modalities(bench):
                             n_classes={"digit": 10})
     with pytest.raises(ValueError, match="bimodal by construction"):
         get_method("factorcl")(context)
-    assert set(bench.BIMODAL) == {"factorcl"}
 
 
 def test_cell_table_reports_mean_sd_seeds_and_not_applicable(bench):

@@ -139,3 +139,16 @@ def test_trifeature_config_gives_comm_a_batch_normalised_head():
 
 def test_the_stand_in_is_named_by_its_class():
     assert load_config(tiny_config(methods=[STAND_IN])).methods[0].label == "linear"
+
+
+def test_check_config_skips_the_datasets_a_method_leaves_out(tmp_path):
+    three = {"name": "file", "augment": "none", "args": {"path": str(_three_modalities(tmp_path))}}
+    latent = {"name": "latent", "augment": "none", "args": LATENT_ARGS}
+    bimodal = {"name": STAND_IN, "datasets": ["latent"]}
+    config = load_config(tiny_config(datasets=[latent, three], methods=[bimodal, "random"],
+                                     tasks=None))
+    assert sorted(check_config(config)) == ["latent", "three"]
+    everywhere = load_config(tiny_config(datasets=[latent, three], methods=[STAND_IN, "random"],
+                                         tasks=None))
+    with pytest.raises(ValueError, match="expects 2 modalities; received 3"):
+        check_config(everywhere)

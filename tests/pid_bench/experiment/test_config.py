@@ -143,3 +143,62 @@ def test_trifeature_config_trains_only_comm_in_bf16_all_for_24_epochs():
     assert {label: (s.precision, s.epochs) for label, s in settings.items()} == {
         "comm": ("bf16", 24), "cross": ("fp32", 24), "cross_self": ("fp32", 24),
         "factorcl": ("fp32", 24)}
+
+
+def _two_datasets(**changes) -> dict:
+    """The tiny grid on two latent datasets, ``a`` and ``b``."""
+    datasets = [{"name": "latent", "label": label, "augment": "none"} for label in ("a", "b")]
+    return tiny_config(datasets=datasets, **changes)
+
+
+def test_a_method_s_datasets_leave_it_out_of_the_other_datasets():
+    config = load_config(_two_datasets(methods=["comm", {"name": "factorcl", "datasets": ["a"]}]))
+    assert config.methods[1].datasets == ("a",) and config.methods[0].datasets is None
+    assert [(d.label, m.label) for d, m in config.cells()] == [
+        ("a", "comm"), ("a", "factorcl"), ("b", "comm")]
+    data = config.to_dict()
+    assert data["methods"][1]["datasets"] == ["a"]
+    assert load_config(yaml.safe_load(yaml.safe_dump(data))) == config
+    # Grids that do not use the key write config.yaml as before, so their config ids stay.
+    assert "datasets" not in data["methods"][0]
+    assert all("datasets" not in m for m in load_config(tiny_config()).to_dict()["methods"])
+
+
+@pytest.mark.parametrize("methods, message", [
+    ([{"name": "comm", "datasets": ["c"]}, "cross"],
+     r"method 'comm': datasets \['c'\] are not labels of the config's datasets, which are "
+     r"\['a', 'b'\]"),
+    ([{"name": "comm", "datasets": ["bb"]}, "cross"], r"did you mean 'b' for 'bb'\?"),
+    ([{"name": "comm", "datasets": []}], "datasets of method 'comm' must be a non-empty list "
+                                          r"of dataset labels; received \[\]"),
+    ([{"name": "comm", "datasets": "a"}], "must be a non-empty list of dataset labels; "
+                                          "received 'a'"),
+    ([{"name": "comm", "datasets": ["a", "a"]}], r"must be distinct; received \['a', 'a'\]"),
+    ([{"name": "comm", "datasets": ["a"]}], r"datasets \['b'\] have no method to run"),
+])
+def test_bad_method_datasets_are_refused(methods, message):
+    with pytest.raises(ValueError, match=message):
+        load_config(_two_datasets(methods=methods))
+
+
+def test_command_line_filters_honour_a_method_s_datasets():
+    config = _two_datasets(methods=["comm", {"name": "factorcl", "datasets": ["a"]}])
+    only_b = with_overrides(config, datasets=["b"])  # factorcl has nothing left: left out
+    assert [m.label for m in only_b.methods] == ["comm"]
+    assert [(d.label, m.label) for d, m in only_b.cells()] == [("b", "comm")]
+    both = _two_datasets(methods=[{"name": "factorcl", "datasets": ["a", "b"]}])
+    kept = with_overrides(both, datasets=["b"], methods=["factorcl"])
+    assert kept.methods[0].datasets == ("b",) and [d.label for d in kept.datasets] == ["b"]
+    with pytest.raises(ValueError, match=r"method 'factorcl' runs on none of the datasets "
+                                         r"asked for, \['b'\]: its entry's datasets are \['a'\]"):
+        with_overrides(config, datasets=["b"], methods=["factorcl"])
+    alone = _two_datasets(methods=[{"name": "factorcl", "datasets": ["a"]}, "comm"])
+    assert [d.label for d in with_overrides(alone, methods=["factorcl"]).datasets] == ["a"]
+    with pytest.raises(ValueError, match=r"no method asked for runs on datasets \['b'\]: the "
+                                         r"'datasets' of \['factorcl'\] leave them out"):
+        with_overrides(alone, methods=["factorcl"], datasets=["a", "b"])
+    only_a = tiny_config(datasets=[{"name": "latent", "label": "a"}],
+                         methods=[{"name": "factorcl", "datasets": ["a"]}])
+    with pytest.raises(ValueError, match=r"no method of the config runs on the datasets asked "
+                                         r"for, \[.trifeature.\]"):
+        with_overrides(only_a, datasets=["trifeature"])

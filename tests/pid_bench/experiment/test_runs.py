@@ -20,7 +20,7 @@ from pid_bench.data import GROUND_TRUTH_COLUMNS
 from pid_bench.evaluate import RESULT_COLUMNS
 from pid_bench.experiment import load_config, run_experiment, summarize
 from pid_bench.experiment.runs import grid_runs, place_on_gpus
-from experiment_stand_in import STAND_IN, LinearStandIn, tiny_config
+from experiment_stand_in import LATENT_ARGS, STAND_IN, LinearStandIn, tiny_config
 
 
 def _read(out: Path) -> pd.DataFrame:
@@ -259,3 +259,28 @@ def test_workers_end_when_the_runner_is_killed(tmp_path):
     for pid in left:   # a failing check must not leave them training
         os.kill(pid, signal.SIGKILL)
     assert not left, f"workers {left} outlived the runner"
+
+
+def test_a_method_runs_only_on_its_datasets_and_keeps_its_identity(tmp_path, monkeypatch):
+    latent = {"name": "latent", "augment": "none", "args": LATENT_ARGS}
+    config = tiny_config(datasets=[latent, {**latent, "label": "other"}], seeds=[0],
+                         methods=[STAND_IN, {"name": STAND_IN, "label": "only_latent",
+                                             "datasets": ["latent"]}])
+    assert [r.run_id for r in grid_runs(load_config(config), tmp_path)] == [
+        "latent__linear__seed0", "latent__only_latent__seed0", "other__linear__seed0"]
+    table = run_experiment(config, tmp_path, progress=False)
+    assert sorted({(d, m) for d, m in zip(table.dataset, table.method)}) == [
+        ("latent", "linear"), ("latent", "only_latent"), ("other", "linear")]
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [
+        "latent__linear__seed0", "latent__only_latent__seed0", "other__linear__seed0"]
+    spec = json.loads((tmp_path / "runs" / "latent__only_latent__seed0" / "spec.json").read_text())
+    assert list(spec["method"]) == ["name", "label", "target_task", "hparams"]
+
+    def never(*args, **kwargs):
+        raise AssertionError("a finished run was trained again")
+
+    # The same runs named by a grid without the key are the same runs: nothing is retrained.
+    monkeypatch.setattr("pid_bench.experiment.runs.execute_run", never)
+    plain = tiny_config(datasets=[latent], seeds=[0],
+                        methods=[{"name": STAND_IN, "label": "only_latent"}])
+    assert len(run_experiment(plain, tmp_path, progress=False)) == len(table)
