@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from pid_bench.methods.base import Batch, Method, MethodContext
+from pid_bench.methods.base import Batch, Method, MethodContext, Shard
 from pid_bench.methods.losses import _in_float32, nt_xent
 from pid_bench.models import Architecture, FusionTransformer, ProjectionHead
 
@@ -84,7 +84,11 @@ class COrAL(Method):
         shared_weight NT-Xent(s', s'') + unique_weight sum_m NT-Xent(u'_m, u''_m)
         + ortho_weight sum over both views of [c(u_1, u_2) + c(u_1, s) + c(u_2, s)],
 
-    with c the mean squared cosine (:func:`squared_cosine`). Probes read, as in the official
+    with c the mean squared cosine (:func:`squared_cosine`). Under data-parallel training it
+    matches one process at the global batch: NT-Xent gathers the negatives of every rank, the
+    masks are drawn for the global batch (:meth:`mask_modality`), batch norm is synchronised,
+    and the squared cosines are means over equal shares of the batch, whose average over
+    ranks is the global mean. Probes read, as in the official
     ``extract_features``, the concatenation of the unmasked fused CLS and both unique
     embeddings, before the heads: shape (B, 2 embed_dim).
 
@@ -154,7 +158,8 @@ class COrAL(Method):
                                           for _ in range(2))
 
     def mask_modality(self, tokens: list[Tensor], modality: int,
-                      generator: torch.Generator | None) -> tuple[list[Tensor], Tensor]:
+                      generator: torch.Generator | None, shard: Shard | None = None
+                      ) -> tuple[list[Tensor], Tensor]:
         """Mask the tokens of one modality, each with probability ``mask_ratio``.
 
         Parameters
@@ -165,6 +170,11 @@ class COrAL(Method):
             The modality whose tokens are masked.
         generator : torch.Generator
             Source of the mask (one uniform draw of shape (B, T_modality)).
+        shard : Shard, optional
+            In data-parallel training, the global batch that these B rows are
+            ``shard.start:shard.stop`` of: the draw is made for the whole global batch and
+            these rows are kept, so every process masks as one process would at the global
+            batch size (and leaves the generator where that process would).
 
         Returns
         -------
@@ -176,7 +186,13 @@ class COrAL(Method):
         if generator is None:
             raise ValueError("COrAL draws its masks from batch.generator; received None")
         x = tokens[modality]
-        kept = torch.rand(x.shape[:2], generator=generator, device=x.device) >= self.mask_ratio
+        if shard is None:
+            draw = torch.rand(x.shape[:2], generator=generator, device=x.device)
+        else:
+            rows = int(shard.modalities[0].shape[0])
+            draw = torch.rand((rows, x.shape[1]), generator=generator,
+                              device=x.device)[shard.start:shard.stop]
+        kept = draw >= self.mask_ratio
         masked = list(tokens)
         masked[modality] = torch.where(kept[..., None], x, torch.zeros((), dtype=x.dtype,
                                                                        device=x.device))
@@ -188,7 +204,8 @@ class COrAL(Method):
                 zip(self.unique_tokenizers, self.unique_maps, self.pools, inputs)]
 
     def projections(self, inputs: list[Tensor], masked: int | None,
-                    generator: torch.Generator | None = None) -> tuple[Tensor, list[Tensor]]:
+                    generator: torch.Generator | None = None, shard: Shard | None = None
+                    ) -> tuple[Tensor, list[Tensor]]:
         """Head outputs of one (augmented) input.
 
         Parameters
@@ -199,6 +216,8 @@ class COrAL(Method):
             The modality masked in the shared path (None: no mask).
         generator : torch.Generator, optional
             Source of the mask.
+        shard : Shard, optional
+            The global batch of data-parallel training (:meth:`mask_modality`).
 
         Returns
         -------
@@ -207,14 +226,14 @@ class COrAL(Method):
         """
         tokens = self.fusion.tokenize(inputs)
         if masked is not None:
-            tokens, _ = self.mask_modality(tokens, masked, generator)
+            tokens, _ = self.mask_modality(tokens, masked, generator, shard)
         shared = self.head(self.fusion.fuse(tokens))
         unique = [g(u) for g, u in zip(self.unique_heads, self.unique_embeddings(inputs))]
         return shared, unique
 
     def loss(self, batch: Batch) -> Tensor:
         self.check_batch(batch)
-        views = [self.projections(self.augmented(batch), masked, batch.generator)
+        views = [self.projections(self.augmented(batch), masked, batch.generator, batch.shard)
                  for masked in (0, 1)]
         (s1, u1), (s2, u2) = views
         shared = nt_xent(s1, s2, self.temperature)

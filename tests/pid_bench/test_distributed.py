@@ -37,9 +37,10 @@ CONFIG = TrainConfig(epochs=2, batch_size=16, lr=3e-3, warmup_epochs=1, seed=5, 
 #: Method -> hyper-parameters: CoMM with a batch-normalised head (NT-Xent, synced batch norm),
 #: Cross+Self with the MLP projection (CLIP loss with its temperature, NT-Xent, batch norm),
 #: supervised (labels of the local rows), FactorCL (critic scores of the local rows against the
-#: gathered ones).
+#: gathered ones), COrAL (NT-Xent, token masks drawn for the global batch, batch-normalised
+#: heads, squared cosines averaged over ranks).
 METHODS = {"comm": {"batch_norm": True}, "cross_self": {"projection": "mlp"},
-           "supervised": {}, "factorcl": {}}
+           "supervised": {}, "factorcl": {}, "coral": {"vector_tokens": 3}}
 ROOT = Path(__file__).resolve().parents[2]
 
 

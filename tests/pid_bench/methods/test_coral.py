@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from pid_bench.methods import Batch, MethodContext, get_method
+from pid_bench.methods.base import Shard
 from pid_bench.methods.coral import AttentionPooling, squared_cosine
 from pid_bench.methods.losses import nt_xent
 
@@ -69,6 +70,43 @@ def test_the_mask_removes_the_masked_tokens_of_one_modality_only(context, tiny, 
     again, _ = method.mask_modality(changed, 1, torch.Generator().manual_seed(2))
     torch.testing.assert_close(method.fusion.fuse(again), method.fusion.fuse(masked))
     assert not torch.allclose(method.fusion.fuse(tokens), method.fusion.fuse(masked))
+
+
+def test_a_shard_masks_its_rows_as_one_process_masks_the_global_batch(context, tiny,
+                                                                      make_batch):
+    """Data-parallel training: each rank's mask is its rows of the single-process mask, and
+    the generator ends where the single process leaves it (so the next view's augmentations
+    match too)."""
+    method = _method(context, tiny, vector_tokens=4).eval()
+    batch = make_batch(context, n=16)
+    tokens = method.fusion.tokenize(batch.modalities)
+    whole_gen = torch.Generator().manual_seed(5)
+    _, whole = method.mask_modality(tokens, 0, whole_gen)
+    for start, stop in ((0, 8), (8, 16)):
+        shard = Shard(modalities=batch.modalities, start=start, stop=stop)
+        gen = torch.Generator().manual_seed(5)
+        rows = [t[start:stop] for t in tokens]
+        masked, kept = method.mask_modality(rows, 0, gen, shard)
+        assert torch.equal(kept, whole[start:stop])
+        assert torch.equal(masked[0], rows[0] * kept[..., None])
+        assert torch.equal(gen.get_state(), whole_gen.get_state())
+
+
+def test_a_shard_of_the_loss_is_the_single_process_loss_on_its_rows(context, tiny, make_batch):
+    """With the same generator state, the loss terms on a shard see the augmentations and
+    masks of the global batch's rows: rank 0's shared view equals the first rows of one
+    process's."""
+    method = _method(context, tiny, vector_tokens=4).eval()
+    batch = make_batch(context, n=16)
+    views = {}
+    for name, shard in (("one", None), ("rank0", Shard(batch.modalities, 0, 8))):
+        gen = torch.Generator().manual_seed(7)
+        part = Batch(batch.modalities if shard is None else [x[:8] for x in batch.modalities],
+                     generator=gen, shard=shard)
+        views[name] = [method.projections(method.augmented(part), masked, gen, shard)[0]
+                       for masked in (0, 1)]
+    for one, rank0 in zip(views["one"], views["rank0"]):
+        torch.testing.assert_close(rank0, one[:8])
 
 
 def test_embed_concatenates_the_fused_cls_and_the_unique_embeddings(context, tiny, make_batch):
