@@ -347,10 +347,14 @@ class CaptureTable:
     def caption(self) -> str:
         """What the table shows: seeds, spread, the reference of the fraction, the time."""
         counts = self.frame[["seeds", "seeds_mlp"]].to_numpy().ravel()
-        spread = ("mean ± standard deviation" if self.spread == "sd"
-                  else "mean [minimum, maximum]")
-        return (f"Both probes per task at each run's final epoch: {spread} over "
-                f"{seed_count(counts)} (the value alone where one seed). Linear: the logistic "
+        seeds = seed_count(counts)
+        if counts.max() > 1:
+            spread = ("mean ± standard deviation" if self.spread == "sd"
+                      else "mean [minimum, maximum]")
+            seeds = f"{spread} over {seeds}"
+            if (counts == 1).any():
+                seeds += " (the value alone where one seed)"
+        return (f"Both probes per task at each run's final epoch, {seeds}. Linear: the logistic "
                 f"(ridge for continuous tasks) probe; MLP: the non-linear probe. Captured bits: "
                 f"the probe's lower bound H(Y) - CE on I(Z;Y); fraction: captured bits over the "
                 f"task's ground-truth total I(X1,X2;Y) (an estimate on real data, where it can "

@@ -262,7 +262,10 @@ def test_capture_table_order_spread_and_writers(results_both, training):
     assert (f"| {DATASET} | synergy | comm | 3 | {row.balanced_accuracy:.1f} "
             f"[{row.balanced_accuracy_min:.1f}, {row.balanced_accuracy_max:.1f}] |") in text
     assert text.splitlines()[1].startswith("| --- | --- | --- | ---: |")
-    assert "mean [minimum, maximum] over 1-3 seeds" in table.caption()
+    assert "mean [minimum, maximum] over 1-3 seeds (the value alone where one seed)" in (
+        table.caption())
+    one = capture_table(results_both[results_both["seed"] == 0]).caption()
+    assert "final epoch, one seed." in one and "±" not in one
     assert "ground-truth total I(X1,X2;Y)" in table.caption()
     latex = table.to_latex(label="tab:capture")
     assert r"\label{tab:capture}" in latex and r"balanced accuracy (\%), MLP" in latex
