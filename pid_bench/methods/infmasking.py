@@ -112,7 +112,9 @@ class InfMasking(CoMM):
     masked views of the full input are fused: in each, every modality m keeps
     ``floor(T_m (1 - mask_ratio))`` of its T_m tokens, chosen uniformly per sample, and the
     others are replaced by one learned mask token, so a masked view depends on the values of
-    its kept tokens only. With z the head's projections, the loss is the mean of M + 3 terms:
+    its kept tokens only. A padded sequence keeps that fraction of its real steps (at least
+    one), never padding, and every view, masked or not, ignores padding as CoMM's do
+    (:meth:`mask_tokens`). With z the head's projections, the loss is the mean of M + 3 terms:
     CoMM's M + 1 terms and :func:`infmasking_loss` of z'_full against the masked views of X'
     and of z''_full against those of X'' (the official code's ``cross=False``). Probes read the
     fused CLS embedding of the unmasked input, as for CoMM.
@@ -193,9 +195,15 @@ class InfMasking(CoMM):
         nn.init.trunc_normal_(self.mask_token, std=0.02, a=-0.02, b=0.02)
         self.register_buffer("steps", torch.zeros((), dtype=torch.long))
 
-    def mask_tokens(self, tokens: list[Tensor], generator: torch.Generator | None
+    def mask_tokens(self, tokens: list[Tensor], generator: torch.Generator | None,
+                    real: list[Tensor | None] | None = None
                     ) -> tuple[list[Tensor], list[Tensor]]:
         """One random masking of every modality's tokens.
+
+        Each sample b keeps ``floor(L_b (1 - mask_ratio))`` of the L_b real tokens of modality
+        m, at least one where L_b >= 1, drawn uniformly among its real tokens (L_b = T_m
+        without a token mask, which keeps ``self.keep[m]``); the other tokens, padding
+        included, are replaced by the mask token.
 
         Parameters
         ----------
@@ -204,20 +212,34 @@ class InfMasking(CoMM):
             :meth:`FusionTransformer.tokenize <pid_bench.models.FusionTransformer.tokenize>`.
         generator : torch.Generator
             Source of the masks (one uniform draw of shape (B, T_m) per modality, in order).
+        real : list of Tensor or None, length M, optional
+            Token masks from :meth:`FusionTransformer.token_masks
+            <pid_bench.models.FusionTransformer.token_masks>`: bool (B, T_m), False for
+            padding; None where every token is real.
 
         Returns
         -------
         masked : list of Tensor
             Like ``tokens``, masked tokens replaced by the mask token.
         kept : list of Tensor
-            ``kept[m]`` of shape (B, T_m), bool: ``self.keep[m]`` True entries per row.
+            ``kept[m]`` of shape (B, T_m), bool: the kept tokens, all of them real.
         """
         if generator is None:
             raise ValueError("InfMasking draws its masks from batch.generator; received None")
+        real = [None] * len(tokens) if real is None else list(real)
+        if len(real) != len(tokens):
+            raise ValueError(f"expected one token mask per modality ({len(tokens)}); received "
+                             f"{len(real)}")
         masked, kept = [], []
-        for x, keep in zip(tokens, self.keep):
+        for x, present in zip(tokens, real):
             noise = torch.rand(x.shape[:2], generator=generator, device=x.device)
-            keeps = noise.argsort(dim=1).argsort(dim=1) < keep
+            if present is None:
+                present = torch.ones(x.shape[:2], dtype=torch.bool, device=x.device)
+            counts = present.sum(dim=1)
+            keep = torch.floor(counts.double() * (1 - self.mask_ratio)).long()
+            keep = torch.where(counts > 0, keep.clamp(min=1), keep)
+            rank = noise.masked_fill(~present, 2.0).argsort(dim=1).argsort(dim=1)
+            keeps = rank < keep[:, None]
             masked.append(torch.where(keeps[..., None], x, self.mask_token.to(x.dtype)))
             kept.append(keeps)
         return masked, kept
@@ -232,11 +254,13 @@ class InfMasking(CoMM):
         self.check_batch(batch)
         n = batch.size
         both = [torch.cat(pair) for pair in zip(self.augmented(batch), self.augmented(batch))]
-        tokens = self.fusion.tokenize(both)
-        views = self.token_projections(tokens)
-        masked = torch.stack([self.head(self.fusion.fuse(self.mask_tokens(tokens,
-                                                                          batch.generator)[0]))
-                              for _ in range(self.n_masks)])
+        steps = [None if k is None else torch.cat([k, k]) for k in batch.masks]
+        tokens = self.fusion.tokenize(both, steps)
+        real = self.fusion.token_masks(both, steps)
+        views = self.token_projections(tokens, real)
+        masked = torch.stack([
+            self.head(self.fusion.fuse(self.mask_tokens(tokens, batch.generator, real)[0], real))
+            for _ in range(self.n_masks)])
         lam = self.spread_weight()
         terms = [self.alignment_loss([z[:n] for z in views], [z[n:] for z in views])
                  * len(views)]

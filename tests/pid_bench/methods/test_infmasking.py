@@ -117,6 +117,43 @@ def test_a_masked_view_does_not_depend_on_the_masked_tokens(context, tiny, make_
     assert not torch.allclose(method.fusion.fuse(other), method.fusion.fuse(masked))
 
 
+def test_padded_sequences_keep_a_fraction_of_their_real_steps_only(tiny):
+    # Lengths 8, 5, 2, 1 of 8 steps: at a ratio of 0.5 each keeps floor(L / 2), at least one,
+    # all of them real; before the fix the kept tokens were drawn among all 8 positions.
+    ctx = MethodContext(((8, 3), (5,)), (None, None), {"y": 2})
+    method = _method(ctx, tiny, mask_ratio=0.5)
+    lengths = torch.tensor([8, 5, 2, 1])
+    real = torch.arange(8)[None, :] < lengths[:, None]
+    tokens = [torch.randn(4, 8, tiny["embed_dim"]), torch.randn(4, 4, tiny["embed_dim"])]
+    masked, kept = method.mask_tokens(tokens, torch.Generator().manual_seed(0), [real, None])
+    assert kept[0].sum(dim=1).tolist() == [4, 2, 1, 1]
+    assert not (kept[0] & ~real).any()
+    assert kept[1].sum(dim=1).tolist() == [2] * 4
+    assert torch.equal(masked[0][~kept[0]],
+                       method.mask_token.expand(4, 8, -1)[~kept[0]])
+    with pytest.raises(ValueError, match=r"one token mask per modality \(2\); received 1"):
+        method.mask_tokens(tokens, torch.Generator(), [real])
+
+
+def test_padding_is_invisible_to_the_loss(tiny):
+    # Every sample has 5 real steps after 4 steps of padding: the loss must equal the loss of
+    # the same samples without padding (same draws of augmentations and masks).
+    ctx = MethodContext(((9, 3), (5,)), (None, None), {"y": 2})
+    method = _method(ctx, tiny, mask_ratio=0.5).eval()
+    g = torch.Generator().manual_seed(1)
+    text, other = torch.randn(8, 5, 3, generator=g), torch.randn(8, 5, generator=g)
+    front = torch.cat([100 * torch.randn(8, 4, 3, generator=g), text], dim=1)
+    mask = torch.cat([torch.zeros(8, 4, dtype=torch.bool), torch.ones(8, 5, dtype=torch.bool)],
+                     dim=1)
+    padded = Batch([front, other], masks=[mask, None], generator=torch.Generator().manual_seed(2))
+    plain = Batch([text, other], generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        torch.testing.assert_close(method.loss(padded), method.loss(plain), rtol=1e-5,
+                                   atol=1e-5)
+        unmasked = Batch([front, other], generator=torch.Generator().manual_seed(2))
+        assert (method.loss(unmasked) - method.loss(plain)).abs() > 1e-4
+
+
 def test_embed_is_comms_fused_cls(context, tiny, make_batch):
     method = _method(context, tiny).eval()
     batch = make_batch(context)
