@@ -160,56 +160,23 @@ def _layout(blocks) -> _Layout:
     return _cached_layout(blocks.shape, blocks.m1.tobytes(), blocks.m2.tobytes())
 
 
-def _cholesky_extended(matrix: np.ndarray) -> tuple[np.ndarray, int]:
-    """Lower Cholesky factor of a symmetric matrix in its own precision (long double, which
-    LAPACK does not take), column by column; (factor, 0), or (partial factor, 1) where a
-    pivot is not positive."""
-    factor = np.zeros_like(matrix)
-    for j in range(matrix.shape[0]):
-        pivot = matrix[j, j] - factor[j, :j] @ factor[j, :j]
-        if not pivot > 0:
-            return factor, 1
-        factor[j, j] = np.sqrt(pivot)
-        factor[j + 1:, j] = (matrix[j + 1:, j] - factor[j + 1:, :j] @ factor[j, :j]) / factor[j, j]
-    return factor, 0
-
-
-def _solve_extended(factor: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """Solution x of L L^T x = rhs for the lower factor L of :func:`_cholesky_extended`."""
-    n = factor.shape[0]
-    y = np.zeros_like(rhs)
-    for i in range(n):
-        y[i] = (rhs[i] - factor[i, :i] @ y[:i]) / factor[i, i]
-    x = np.zeros_like(rhs)
-    for i in range(n - 1, -1, -1):
-        x[i] = (y[i] - factor[i + 1:, i] @ x[i + 1:]) / factor[i, i]
-    return x
-
-
-def _factorise(matrix: np.ndarray, extended: bool = False) -> np.ndarray | None:
+def _factorise(matrix: np.ndarray) -> np.ndarray | None:
     """Lower Cholesky factor of the Newton matrix, or of the matrix with _SHIFTS of its
     diagonal added where round-off has made it indefinite (near the optimum of joints with
-    cells of 1e-10 and less, condition numbers pass 1e16); None if every shift fails.
-    ``extended``: the matrix is in long double and is factorised in it."""
-    def potrf(m: np.ndarray) -> tuple[np.ndarray, int]:
-        if extended:
-            return _cholesky_extended(m)
-        return _POTRF(m, lower=1, clean=0, overwrite_a=0)
-
-    factor, info = potrf(matrix)
+    cells of 1e-10 and less, condition numbers pass 1e16); None if every shift fails."""
+    factor, info = _POTRF(matrix, lower=1, clean=0, overwrite_a=0)
     if info == 0:
         return factor
     diagonal = np.diag(matrix).copy()
     for shift in _SHIFTS:
         np.fill_diagonal(matrix, diagonal * (1.0 + shift))
-        factor, info = potrf(matrix)
+        factor, info = _POTRF(matrix, lower=1, clean=0, overwrite_a=0)
         if info == 0:
             return factor
     return None
 
 
-def solve_small(blocks, tol: float, max_iter: int, accept: float = 0.0,
-                extended: bool = False
+def solve_small(blocks, tol: float, max_iter: int, accept: float = 0.0
                 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, int] | None:
     """The best certificate (gap in bits, feasible q (K1, K2, Ky), lambda (K1, Ky), mu
     (K2, Ky)) and the iterations, once a gap of at most ``tol`` is certified (or, when the
@@ -227,20 +194,11 @@ def solve_small(blocks, tol: float, max_iter: int, accept: float = 0.0,
         Most iterations (at most _MAX_ITER are done).
     accept : float, default 0
         Gap (bits) accepted where the iterations run out.
-    extended : bool, default False
-        Iterate in long double (64-bit mantissa on x86-64, eps 1.1e-19; where numpy's long
-        double is the plain double, nothing changes but the time), with the Cholesky
-        factorisation of :func:`_cholesky_extended` and without the active-set finish:
-        for joints whose masses span so many decades that round-off in double stops the
-        iteration short of ``tol``. The certificates are computed in double as always.
     """
     layout = _layout(blocks)
     size, n_blocks = layout.size, layout.n_blocks
     marginals = np.concatenate([blocks.p1.reshape(-1)[layout.flat1],
                                 blocks.p2.reshape(-1)[layout.flat2]])      # (size,)
-    if extended:
-        # Every array computed from the marginals (and hence every iterate) is long double.
-        marginals = marginals.astype(np.longdouble)
     # The central path's weights (_Blocks.centre) on the live blocks: each block's capacity
     # sum_y min(p(x1, y), p(x2, y)) (0 off the support), relative to their mean.
     capacity = np.minimum(blocks.p1[layout.a], blocks.p2[layout.b]).sum(axis=1)
@@ -255,7 +213,7 @@ def solve_small(blocks, tol: float, max_iter: int, accept: float = 0.0,
     best: tuple = (np.inf,)
     best_point: tuple = ()
     incidence, gauge = layout.incidence, layout.gauge
-    limit = max_iter if extended else min(max_iter, _MAX_ITER)
+    limit = min(max_iter, _MAX_ITER)
 
     def certify(v: np.ndarray, r: np.ndarray, s: np.ndarray, f: np.ndarray) -> bool:
         nonlocal best, best_point
@@ -282,7 +240,7 @@ def solve_small(blocks, tol: float, max_iter: int, accept: float = 0.0,
         matrix = (incidence.T * q) @ incidence
         matrix += (m_t.T * (ratio - r)) @ m_t
         matrix += (matrix.trace() / size) * gauge
-        factor = _factorise(matrix, extended)
+        factor = _factorise(matrix)
         if factor is None:
             break
         r_res, inverse = r * res_p, -1.0 / x
@@ -290,8 +248,7 @@ def solve_small(blocks, tol: float, max_iter: int, accept: float = 0.0,
         def direction(target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             # Newton step (dv, (dr, dw)) for marginals = p, F + w = 0, r w = target.
             h = (target + r_res) / w
-            rhs = grad + h @ m_t
-            dv = _solve_extended(factor, rhs) if extended else _POTRS(factor, rhs, lower=1)[0]
+            dv = _POTRS(factor, grad + h @ m_t, lower=1)[0]
             df = m_t @ dv                                          # minus the change of F
             return dv, np.concatenate([h - ratio * df, df - res_p])
 
@@ -326,7 +283,7 @@ def solve_small(blocks, tol: float, max_iter: int, accept: float = 0.0,
         v = v + step * d[0]
         x = x + step * d[1]
         f, s = layout.softmax(v)
-    if best_point and not extended and _polish(layout, marginals, *best_point, certify):
+    if best_point and _polish(layout, marginals, *best_point, certify):
         return (*best, iteration + _POLISH_STEPS)
     if best[0] <= accept:
         return (*best, iteration)

@@ -68,9 +68,11 @@ Before iterating, the solver tries, in turn (:func:`_solve`):
    shows, about 4e-11 bits at the default tol. Masses below 1e-13 otherwise make the
    Newton matrices indefinite in round-off.
 4. The interior-point method on p.
-5. Small tables only, where round-off in double stopped 2 to 4: the fast path of 2 iterated in
-   long double (up to ``max_iter`` iterations), on p, then on its pruned joints
-   (:func:`_solve_extended`); the certificates stay in double.
+5. Small tables only (at most 60 dual variables), where round-off in double stopped 2 to 4:
+   a primal barrier method in 40-digit decimal arithmetic on p
+   (:mod:`pid_bench.info.discrete._broja_decimal`, :func:`_solve_decimal`), a thousand
+   times slower than the fast path; its result is rounded to double and certified like
+   every other.
 
 ``details["solver"]`` names the step that certified the result.
 
@@ -90,6 +92,7 @@ import scipy.linalg as sla
 from scipy.special import xlogy
 
 from pid_bench.info.discrete._broja_binary import solve_binary
+from pid_bench.info.discrete._broja_decimal import solve_decimal
 from pid_bench.info.discrete._broja_small import (SMALL_MAX_VARIABLES, SMALL_MIN_MASS,
                                                   solve_small)
 from pid_bench.info.result import PIDResult
@@ -875,8 +878,8 @@ def broja(p: np.ndarray, *, tol: float = 1e-9, max_iter: int = 100,
         sources: Newton on the free coordinates), ``"small"`` (the fast path for
         small tables), ``"pruned"`` (the negligible cells pruned, certified on p),
         ``"interior_point"``, or, where round-off in double stopped all of these on a small
-        table, ``"extended"`` / ``"extended_pruned"`` (the fast path in long double, on p or
-        on the pruned joint).
+        table, ``"decimal"`` (a barrier method in 40-digit decimal arithmetic; then
+        ``iterations`` counts its Newton steps).
 
     Raises
     ------
@@ -998,10 +1001,11 @@ def _solve(p: np.ndarray, tol: float, max_iter: int, blas_threads: int | None
     :mod:`pid_bench.info.discrete._broja_small` (``"small"``); the solve of p with its
     negligible cells pruned, lifted back to p and certified against p
     (:func:`_solve_pruned`, ``"pruned"``); the interior-point solve of p
-    (``"interior_point"``). A certificate is always one of p's problem, so pruning costs at
-    most what the gap shows. BLAS is limited to ``blas_threads`` in the last two only: the
-    matrices of the first two are too small for threads, and entering the limit costs more
-    than their solve.
+    (``"interior_point"``); for small tables, the barrier method in decimal arithmetic
+    (:func:`_solve_decimal`, ``"decimal"``). A certificate is always one of p's problem, so
+    pruning costs at most what the gap shows. BLAS is limited to ``blas_threads`` from the
+    pruned solves on only: the matrices of the fast paths are too small for threads, and
+    entering the limit costs more than their solve.
 
     Raises
     ------
@@ -1040,42 +1044,39 @@ def _solve(p: np.ndarray, tol: float, max_iter: int, blas_threads: int | None
             gap, q, _, _, iterations = _InteriorPoint(blocks).run(tol, max_iter)
         except BrojaConvergenceError as error:
             failures.append(error)
-            found = _solve_extended(blocks, tried, tol, max_iter, failures)
+            found = _solve_decimal(blocks, tol, max_iter, failures)
             if found is not None:
                 return found
             raise min(failures, key=lambda e: e.gap) from None
     return q, gap, iterations, "interior_point"
 
 
-def _solve_extended(blocks: _Blocks, pruned: list[np.ndarray], tol: float, max_iter: int,
-                    failures: list[BrojaConvergenceError]
-                    ) -> tuple[np.ndarray, float, int, str] | None:
-    """Last resort for small tables where round-off in double stopped every solve short of
-    ``tol``: the fast path iterated in long double (see
-    :func:`pid_bench.info.discrete._broja_small.solve_small`), on p itself (solver
-    ``"extended"``), then on each pruned joint of ``pruned``, lifted back and certified on p
-    (``"extended_pruned"``). The certificates are the same as everywhere, in double. Returns
-    the first (q, gap in bits, iterations, solver) that reaches ``tol``, or None (the
-    shortfalls are appended to ``failures``). Of the three Dirichlet joints of the fuzz set
-    (pid_bench.testing.fuzz) with masses over 21 to 43 decades that every double-precision
-    solve left at gaps of 2.4e-9 to 2.7e-9 bits, it certifies two (indices 3577 and 9653,
-    pruned joints, in 35 and 14 iterations; see the tests); the third (8897) still stalls,
-    at 8e-8 bits in long double."""
+def _solve_decimal(blocks: _Blocks, tol: float, max_iter: int,
+                   failures: list[BrojaConvergenceError]
+                   ) -> tuple[np.ndarray, float, int, str] | None:
+    """Last resort for small tables (at most SMALL_MAX_VARIABLES dual variables) where
+    round-off in double stopped every solve short of ``tol``: the barrier method of
+    :mod:`pid_bench.info.discrete._broja_decimal` in 40-digit decimal arithmetic, on p
+    itself, certified by the same certificate as everywhere (in double; solver
+    ``"decimal"``). Returns (q, gap in bits, Newton steps, solver) if the gap reaches
+    ``tol``, else None, with the gap it reached appended to ``failures``.
+
+    On the fuzz set (pid_bench.testing.fuzz), exactly three joints need it: Dirichlet draws
+    whose masses span 21 to 43 decades (cells of 5.9e-22, 4e-43 and 6e-42 next to cells of
+    0.4 to 0.6), where the best double iterates miss p's marginals by 5e-9 to 4e-7, the
+    Newton systems have condition numbers of 1e17 to 1e21, and every double-precision solve
+    stalls at 2.4e-9 to 2.7e-9 bits. It certifies all three (indices 3577, 8897 and 9653) at
+    about 1.4e-10 bits in 32 to 41 Newton steps and 0.2 to 0.7 s (see the tests). Before it,
+    the fast path iterated in long double (80-bit) certified two of them and reached 8e-8
+    bits on 8897.
+    """
     if int(blocks.m1.sum() + blocks.m2.sum()) > SMALL_MAX_VARIABLES:
         return None
-    found = solve_small(blocks, tol, max_iter, extended=True)
-    if found is not None:
-        return found[1], found[0], found[4], "extended"
-    for joint in pruned:
-        try:
-            gap, q, iterations = _solve_pruned(blocks, joint, tol, max_iter, extended=True)
-        except BrojaConvergenceError as error:
-            failures.append(error)
-            continue
-        if gap <= tol:
-            return q, gap, iterations, "extended_pruned"
-        failures.append(BrojaConvergenceError(gap, tol, iterations, "the pruned solve in long "
-                                              "double, certified on the full input"))
+    gap, q, _, _, steps = solve_decimal(blocks, tol, max_iter)
+    if gap <= tol:
+        return q, gap, steps, "decimal"
+    failures.append(BrojaConvergenceError(gap, tol, steps, "the barrier method in decimal "
+                                          "arithmetic, the last resort"))
     return None
 
 
@@ -1086,8 +1087,8 @@ def _small(blocks: _Blocks) -> bool:
             and float(blocks.p[blocks.p > 0].min()) >= SMALL_MIN_MASS)
 
 
-def _solve_pruned(blocks: _Blocks, pruned: np.ndarray, tol: float, max_iter: int,
-                  extended: bool = False) -> tuple[float, np.ndarray, int]:
+def _solve_pruned(blocks: _Blocks, pruned: np.ndarray, tol: float, max_iter: int
+                  ) -> tuple[float, np.ndarray, int]:
     """Solve the pruned joint and certify the result for the full one (``blocks``).
 
     The pruned cells b are put back as they are: Q = (1 - |b|) Q' + b has p's marginals
@@ -1095,7 +1096,6 @@ def _solve_pruned(blocks: _Blocks, pruned: np.ndarray, tol: float, max_iter: int
     solve is extended to p's (x, y) cells that pruning emptied by the values of the
     independent coupling; :meth:`_Blocks.dual_bound` then repairs, at its price, the
     constraints that the extra cells violate. Returns (gap in bits, Q, iterations).
-    ``extended``: the pruned joint is solved by the fast path in long double only.
     """
     keep, sub = _trim(pruned)
     mass = float(sub.sum())
@@ -1104,14 +1104,7 @@ def _solve_pruned(blocks: _Blocks, pruned: np.ndarray, tol: float, max_iter: int
     inner = _Blocks(sub / mass)
     # Half the tolerance leaves room for the price of pruning; a stall below 0.9 tol is
     # lifted all the same (the certificate decides).
-    if extended:
-        fast = (solve_small(inner, tol / 2, max_iter, accept=0.9 * tol, extended=True)
-                if int(inner.m1.sum() + inner.m2.sum()) <= SMALL_MAX_VARIABLES else None)
-        if fast is None:
-            raise BrojaConvergenceError(np.inf, tol, 0, "the pruned solve in long double "
-                                        "did not converge")
-    else:
-        fast = solve_small(inner, tol / 2, max_iter, accept=0.9 * tol) if _small(inner) else None
+    fast = solve_small(inner, tol / 2, max_iter, accept=0.9 * tol) if _small(inner) else None
     _, q_sub, lam_sub, mu_sub, iterations = (
         fast if fast is not None
         else _InteriorPoint(inner).run(tol / 2, max_iter, accept=0.9 * tol))

@@ -5,13 +5,16 @@ Every solve certifies its atoms to within ``duality_gap`` (<= tol) bits of the e
 so two solves of equivalent inputs may differ by up to the sum of their gaps.
 """
 
+import decimal
 import time
+from decimal import Decimal
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 
 from pid_bench import pid
+from pid_bench.info.discrete import _broja_decimal as decimal_module
 from pid_bench.info.discrete import _broja_small as small_module
 from pid_bench.info.discrete import broja as broja_module
 from pid_bench.info.discrete.broja import BrojaConvergenceError, broja
@@ -404,16 +407,18 @@ def test_fuzz_joints_that_stalled_the_robust_path_are_certified(index):
     _assert_consistent(p, r)
 
 
-@pytest.mark.parametrize("index", [3577, 9653])
-def test_fuzz_joints_that_round_off_stalled_in_double_are_certified_in_long_double(index):
-    # Dirichlet joints of the fuzz set with masses over 32 and 43 decades (cells of 4e-43 and
-    # 6e-42 next to cells of 0.55): every solve in double stalled at gaps of 2.5e-9 and
-    # 2.7e-9 bits; the pruned joint's fast path in long double certifies them.
+@pytest.mark.parametrize("index", [3577, 8897, 9653])
+def test_fuzz_joints_that_round_off_stalled_in_double_are_certified_in_decimal(index):
+    # Dirichlet joints of the fuzz set with masses over 21 to 43 decades (cells of 5.9e-22,
+    # 4e-43 and 6e-42 next to cells of 0.4 to 0.6): every solve in double stalled at gaps of
+    # 2.4e-9 to 2.7e-9 bits (8897 also in long double, at 8e-8); the barrier method in
+    # decimal arithmetic certifies them.
     from pid_bench.testing.fuzz import fuzz_joint
 
     _, p = fuzz_joint(index)
     r = broja(p)
-    assert r.details["solver"] == "extended_pruned"
+    assert r.details["solver"] == "decimal"
+    assert 0 < r.details["iterations"] <= 60
     _assert_consistent(p, r)
     reference = broja_cvxpy(p)
     np.testing.assert_allclose(r.atoms(), reference.atoms(), rtol=0,
@@ -425,15 +430,90 @@ def test_fuzz_joints_that_round_off_stalled_in_double_are_certified_in_long_doub
         + r.details["duality_gap"] + 1e-6
 
 
-def test_long_double_fast_path_matches_the_double_one():
-    # Where double converges, the long-double iteration reaches the same certified optimum.
-    p = random_distribution((3, 3, 3), alpha=0.5, seed=7)
+def _decimal_solve(p, max_iter=100):
     blocks = broja_module._Blocks(p)
-    double = small_module.solve_small(blocks, TOL, 100)
-    extended = small_module.solve_small(blocks, TOL, 100, extended=True)
-    assert double is not None and extended is not None
-    assert max(double[0], extended[0]) <= TOL
-    np.testing.assert_allclose(extended[1], double[1], rtol=0, atol=1e-6)
+    return decimal_module.solve_decimal(blocks, TOL, max_iter)
+
+
+@pytest.mark.parametrize("index", [4459, 6097])
+def test_decimal_barrier_certifies_joints_spanning_90_decades(index):
+    # Fuzz joints with cells of 3e-90 and 9e-49 (certified by the pruned path): there the
+    # barrier's Newton matrices mix entries of 1 and 1e-180; the decimal solve certifies the
+    # same optimum on the joint itself.
+    from pid_bench.testing.fuzz import fuzz_joint
+
+    _, p = fuzz_joint(index)
+    assert p[p > 0].min() < 1e-48
+    reference = broja(p)
+    keep, sub = broja_module._trim(p)
+    gap, q, lam, mu, steps = _decimal_solve(sub)
+    assert gap <= TOL and 0 < steps <= 60
+    assert lam.shape == sub.shape[::2] and mu.shape == sub.shape[1:]
+    full = np.zeros_like(p)
+    full[np.ix_(*keep)] = q
+    np.testing.assert_allclose(full.sum(axis=1), p.sum(axis=1), rtol=0, atol=ROUND)
+    np.testing.assert_allclose(full.sum(axis=0), p.sum(axis=0), rtol=0, atol=ROUND)
+    np.testing.assert_allclose(mutual_information(full, (0, 1), 2),
+                               mutual_information(reference.details["q"], (0, 1), 2),
+                               rtol=0, atol=gap + reference.details["duality_gap"] + ROUND)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_decimal_barrier_matches_the_fast_path(seed):
+    # Where double converges, the decimal barrier reaches the same certified optimum.
+    p = random_distribution((3, 3, 3), alpha=0.5, zero_fraction=0.2, seed=7 + seed)
+    double = small_module.solve_small(broja_module._Blocks(p), TOL, 100)
+    gap, q, _, _, _ = _decimal_solve(p)
+    assert double is not None and max(double[0], gap) <= TOL
+    np.testing.assert_allclose(mutual_information(q, (0, 1), 2),
+                               mutual_information(double[1], (0, 1), 2), rtol=0,
+                               atol=gap + double[0] + ROUND)
+
+
+@pytest.mark.slow
+def test_decimal_barrier_alone_certifies_the_small_fuzz_joints():
+    # On its own, not only where the other paths fail: every 20th joint of the fuzz set that
+    # p itself does not certify and that the small-table paths take by size.
+    from pid_bench.testing.fuzz import fuzz_joints
+
+    steps = []
+    for _, _, p in fuzz_joints(every=20):
+        _, sub = broja_module._trim(p)
+        if min(sub.shape) == 1:
+            continue
+        # The larger source first, as broja orders them.
+        blocks = broja_module._Blocks(sub.transpose(1, 0, 2) if sub.shape[1] > sub.shape[0]
+                                      else sub)
+        if blocks.certificate(blocks.p, feasible=True)[0] <= TOL \
+                or blocks.m1.sum() + blocks.m2.sum() > small_module.SMALL_MAX_VARIABLES:
+            continue
+        gap, _, _, _, count = decimal_module.solve_decimal(blocks, TOL, 100)
+        assert gap <= TOL
+        steps.append(count)
+    assert len(steps) >= 150 and max(steps) <= 60
+
+
+def test_decimal_barrier_failure_says_what_it_reached():
+    from pid_bench.testing.fuzz import fuzz_joint
+
+    _, p = fuzz_joint(8897)
+    keep, sub = broja_module._trim(p)
+    gap, q, _, _, steps = _decimal_solve(sub, max_iter=10)
+    assert steps == 10 and gap > TOL
+    # Through broja: every path stops short, and the error names the smallest gap reached.
+    with pytest.raises(BrojaConvergenceError, match="duality gap of") as caught:
+        broja(p, max_iter=10)
+    assert TOL < caught.value.gap < 1.0 and caught.value.tol == TOL
+
+
+def test_decimal_logarithm_matches_decimal_ln():
+    values = [Decimal("1e-320"), Decimal("3.1e-90"), Decimal(0.3), Decimal(1), Decimal(7) / 3,
+              Decimal("2e305")]
+    with decimal.localcontext(decimal.Context(prec=decimal_module.DIGITS)):
+        ours = decimal_module._ln(np.array(values, dtype=object))
+        for value, log in zip(values, ours):
+            assert abs(log - value.ln()) <= Decimal(10) ** (3 - decimal_module.DIGITS) * max(
+                1, abs(log))
 
 
 def test_two_binary_sources_take_the_binary_path_and_match_the_robust_one(monkeypatch):
