@@ -73,9 +73,12 @@ REPORT_FORMATS = ("html", "md")
 METRIC_ORDER = ("balanced_accuracy", "f1_weighted", "f1_macro", "captured_bits",
                 "captured_fraction", "cross_entropy_bits")
 
-#: Candidates for a dataset's headline, the first with known values wins.
+#: Candidates for a dataset's headline, the first with known values wins (the MLP probe's
+#: after the linear probe's, for results probed by the MLP alone).
 HEADLINE_METRICS = ("captured_bits", "captured_fraction", "balanced_accuracy", "f1_weighted",
-                    "cross_entropy_bits")
+                    "cross_entropy_bits", *(f"{m}{MLP_SUFFIX}" for m in (
+                        "captured_bits", "captured_fraction", "balanced_accuracy",
+                        "cross_entropy_bits")))
 
 _IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 

@@ -434,3 +434,9 @@ def test_report_has_the_capture_table_of_both_probes(both_report, training):
 def test_report_without_mlp_rows_has_no_probe_section(report):
     _, html_text, md, _, _ = report
     assert "MLP" not in html_text and "MLP" not in md
+
+
+def test_results_probed_by_the_mlp_alone_get_its_headline(results_both):
+    mlp_only = results_both[results_both["metric"].str.endswith("_mlp")]
+    assert report_module._headline_metric(mlp_only) == "captured_bits_mlp"
+    assert report_module._headline_metric(results_both) == "captured_bits"
