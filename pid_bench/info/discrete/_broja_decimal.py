@@ -27,10 +27,12 @@ to the arithmetic: the iterates and Newton systems are held in ``decimal`` numbe
 joints with cells of 1e-22 next to cells of 0.4), and only the result is rounded to double
 and certified by the caller's certificate, in double as everywhere.
 
-Cost: 15 to 51 Newton steps on the fuzz set's joints (sides 2 to 5), each of a few dozen
+Cost: 15 to 59 Newton steps (median 24) on the 1,004 joints among every 4th of the fuzz set
+(pid_bench.testing.fuzz, sides 2 to 5) that need an iterative solve, each of a few dozen
 operations on numpy object arrays of ``Decimal`` and one Cholesky factorisation of at most
-SMALL_MAX_VARIABLES rows in Python; 0.1 to 1 s a table, hundreds of times the fast path's
-time, which is why it runs only where every double-precision solve has failed.
+SMALL_MAX_VARIABLES rows in Python; a median of 0.12 s a table (at most 2.1 s, on a loaded
+2-core machine), hundreds of times the fast path's time, which is why it runs only where
+every double-precision solve has failed. It certified all 1,004.
 """
 
 from __future__ import annotations
@@ -269,7 +271,7 @@ def solve_decimal(blocks, tol: float, max_iter: int
     tol : float
         Duality gap to certify, bits.
     max_iter : int
-        Most Newton steps (15 to 51 on the fuzz set's joints).
+        Most Newton steps (15 to 59 on the fuzz set's joints).
     """
     cells = _Cells(blocks)
     k1, k2, ky = blocks.shape
