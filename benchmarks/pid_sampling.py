@@ -24,14 +24,17 @@ Three parts (``--parts``):
   ``pid_bench.info.sampling.bias`` (the resampling ones with 20 resamples, 10 above 1,024
   cells), and their time; 20 seeds up to 1,024 cells, 2 above (``--few-seeds``);
 * ``coverage``: on eight distributions of at most 64 cells (``COVERAGE_DATASETS``), n from 2x
-  to 100x cells, 20 seeds: 95% bootstrap intervals (100 replicates; boundary, centered, BCa
-  and percentile, each around every correction) and their coverage of the true atoms, and the
+  to 100x cells, 20 seeds: 95% bootstrap intervals (100 replicates, all of them behind the
+  bootstrap correction as in ``pid_from_samples``; hull, boundary, centered, BCa and
+  percentile, each around every correction) and their coverage of the true atoms, and the
   p-values (50 permutations of y, 50 draws of the no-synergy null) of every atom, whose rate
   of p < 0.05 on atoms that are truly 0 is the false-positive rate; and on larger tables
-  (``LARGE_COVERAGE``: latent tasks of 128 and 1,024 cells, random joints of 512 and 4,096
-  cells, at 5x and 10x cells, with the seeds that two shared cores allow; 27,000 cells are
-  not measured) the default's intervals alone (boundary and centered around the bootstrap
-  and NSB corrections, which ``auto`` chooses between), without p-values;
+  (``LARGE_COVERAGE``: latent tasks of 128 and 1,024 cells, independent and random joints
+  of 512 cells, a random joint of 4,096 cells, at 5x and 10x cells, with the seeds that two
+  shared cores allow; 27,000 cells are not measured) the default's intervals alone (hull,
+  boundary and centered around the bootstrap and NSB corrections, which ``auto`` chooses
+  between), without p-values; ``--intervals-only`` measures the small tables that way too
+  (the 100-seed rerun);
 * ``musts``: the acceptance checks of issue 17 through the default ``pid_from_samples``
   (independent 30-level columns at n = 3,000; XOR at n = 2,000), 20 seeds.
 
@@ -67,8 +70,8 @@ from pid_bench.info.result import ATOMS
 from pid_bench.info.sampling import bias
 from pid_bench.info.sampling.estimate import auto_correction
 from pid_bench.info.sampling.guards import SamplingWarning
-from pid_bench.info.sampling.intervals import (DEFAULT_INTERVAL, INTERVALS, bootstrap_draws,
-                                                bootstrap_interval)
+from pid_bench.info.sampling.intervals import (DEFAULT_INTERVAL, HULL_CORRECTIONS, INTERVALS,
+                                                bootstrap_draws, bootstrap_interval)
 from pid_bench.info.sampling.significance import no_synergy_test, permutation_test
 from pid_bench.info.sampling.table import RESAMPLE_OPTIONS, SampleTable, decompose
 from pid_bench.io import atomic_path
@@ -88,17 +91,18 @@ N_PERMUTATIONS = 50
 COVERAGE_DATASETS = ("xor", "and", "rdn", "unq", "sum", "independent_2", "independent_4",
                      "random_4")
 COVERAGE_MAX_CELLS = 64
-#: The large tables of the coverage part: name -> (seeds, ratios), as many as a 40-minute run
-#: on two cores shared with other jobs allows (one solve of 4,096 cells takes about 0.3 s
-#: there, of 27,000 cells 1.7 s: 27,000 cells are not measured).
+#: The large tables of the coverage part: name -> (seeds, ratios), as many as a 10-minute run
+#: on two cores shared with other jobs allows (one solve of 512 cells takes about 0.01 s
+#: there, of 4,096 cells 0.02 to 0.06 s, of 27,000 cells 1 to 2 s: 27,000 cells are not
+#: measured).
 LARGE_COVERAGE = {
     "latent_redundancy": (20, (5, 10)), "latent_synergy_xor": (20, (5, 10)),
-    "random_8": (5, (5, 10)), "latent_mix": (3, (5,)), "random_16": (2, (5,)),
+    "independent_8": (20, (5, 10)), "random_8": (40, (5, 10)), "latent_mix": (5, (5, 10)),
+    "random_16": (30, (5, 10)),
 }
-#: The corrections and intervals of the large tables (those of the default, and the
-#: interval it replaced).
-LARGE_CORRECTIONS = ("bootstrap", "nsb")
-LARGE_INTERVALS = ("boundary", "centered")
+#: The intervals of the large tables (the default, and those it replaced), each around the
+#: corrections of HULL_CORRECTIONS.
+LARGE_INTERVALS = ("hull", "boundary", "centered")
 MANY_SEEDS_MAX_CELLS = 1024
 CANONICAL = ("xor", "and", "rdn", "unq", "copy", "rdnxor", "xorand", "sum", "dice_sum",
              "dice_x1+6x2")
@@ -211,6 +215,38 @@ def _cover_rows(case: tuple, correction: str, interval: str,
             for i, key in enumerate((*ATOMS, "total"))]
 
 
+def _hull_corrections(table: SampleTable, raw: np.ndarray, boot: np.ndarray) -> dict:
+    """The corrections of HULL_CORRECTIONS as ``pid_from_samples`` makes them: the bootstrap
+    correction from every replicate, NSB keeping the plug-in redundancy."""
+    out = {"bootstrap": bias.corrected_atoms(2 * raw - boot.mean(axis=0), measure="broja"),
+           "nsb": bias.corrected_informations(bias.nsb_informations(table.counts()), raw[0],
+                                              measure="broja")}
+    return {k: out[k] for k in HULL_CORRECTIONS}
+
+
+def _interval_rows(case: tuple, table: SampleTable, raw: np.ndarray, boot: np.ndarray,
+                   corrected: dict, intervals: Sequence[str], truth5: np.ndarray,
+                   rng: np.random.Generator) -> list[tuple]:
+    """COVERAGE_COLUMNS rows of every interval around every correction of one sample; the
+    ``"hull"`` interval spans the boundary intervals around the corrections of
+    HULL_CORRECTIONS too, as in ``pid_from_samples``."""
+    others = [corrected[k].atoms() for k in HULL_CORRECTIONS]
+    rows = []
+    bca = None
+    for method, result in corrected.items():
+        for interval in intervals:
+            if interval == "bca":
+                if bca is None:
+                    bca = bootstrap_interval(table, _solve, raw, result.atoms(), boot, 0.95,
+                                             "bca", rng)
+                limits = bca
+            else:
+                limits = bootstrap_interval(table, _solve, raw, result.atoms(), boot, 0.95,
+                                            interval, rng, others=others)
+            rows += _cover_rows(case, method, interval, limits, truth5)
+    return rows
+
+
 def _coverage_case(task: tuple[str, str, np.ndarray, np.ndarray, float, int, int, int]
                    ) -> tuple[list[tuple], list[tuple]]:
     name, family, p, truth, ratio, seed, n_bootstrap, n_permutations = task
@@ -227,31 +263,16 @@ def _coverage_case(task: tuple[str, str, np.ndarray, np.ndarray, float, int, int
     corrected = {
         "raw": bias.corrected_atoms(raw, measure="broja"),
         "shuffle": bias.corrected_atoms(raw - null.mean(axis=0), measure="broja"),
-        "bootstrap": bias.corrected_atoms(2 * raw - boot[:RESAMPLES].mean(axis=0),
-                                          measure="broja"),
         "extrapolation": bias.corrected_atoms(bias.extrapolated_atoms(table, _solve, raw, rng),
                                               measure="broja"),
         "panzeri_treves": bias.corrected_informations(
             bias.plugin_informations(counts) - bias.panzeri_treves_bias(counts), raw[0],
             measure="broja"),
-        "nsb": bias.corrected_informations(bias.nsb_informations(counts), raw[0],
-                                           measure="broja"),
+        **_hull_corrections(table, raw, boot),
     }
     truth5 = np.append(truth, truth.sum())
-    cover = []
-    bca = None
-    for method, result in corrected.items():
-        for interval in INTERVALS:
-            if interval == "bca":
-                if bca is None:
-                    bca = bootstrap_interval(table, _solve, raw, result.atoms(), boot, 0.95,
-                                             "bca", rng)
-                limits = bca
-            else:
-                limits = bootstrap_interval(table, _solve, raw, result.atoms(), boot, 0.95,
-                                            interval, rng)
-            cover += _cover_rows((name, family, p.size, n, ratio, seed, table.occupied()),
-                                 method, interval, limits, truth5)
+    cover = _interval_rows((name, family, p.size, n, ratio, seed, table.occupied()), table,
+                           raw, boot, corrected, INTERVALS, truth5, rng)
     tests = [(name, family, p.size, n, ratio, seed, table.occupied(), key, "permutation",
               truth5[i], float(p_values[i])) for i, key in enumerate((*ATOMS, "total"))]
     tests.append((name, family, p.size, n, ratio, seed, table.occupied(), "synergy",
@@ -263,40 +284,31 @@ def _coverage_case(task: tuple[str, str, np.ndarray, np.ndarray, float, int, int
 
 def _large_coverage_case(task: tuple[str, str, np.ndarray, np.ndarray, float, int, int]
                          ) -> list[tuple]:
-    """Coverage rows of the default's corrections and intervals on one sample of a large table."""
+    """Coverage rows of the default's corrections and intervals on one sample (of a large
+    table, or of any with ``--intervals-only``)."""
     name, family, p, truth, ratio, seed, n_bootstrap = task
     rng = np.random.default_rng([seed, p.size, int(10 * ratio), 2])
     n = _n_of(ratio, p.size)
     table = _draw(p, n, rng)
     raw = _solve(table.joint())
     boot = bootstrap_draws(table, _solve, n_bootstrap, rng)
-    corrected = {
-        "bootstrap": bias.corrected_atoms(2 * raw - boot[:RESAMPLES].mean(axis=0),
-                                          measure="broja"),
-        "nsb": bias.corrected_informations(bias.nsb_informations(table.counts()), raw[0],
-                                           measure="broja"),
-    }
-    truth5 = np.append(truth, truth.sum())
-    rows = []
-    for method, result in corrected.items():
-        for interval in LARGE_INTERVALS:
-            limits = bootstrap_interval(table, _solve, raw, result.atoms(), boot, 0.95,
-                                        interval, rng)
-            rows += _cover_rows((name, family, p.size, n, ratio, seed, table.occupied()),
-                                method, interval, limits, truth5)
-    return rows
+    return _interval_rows((name, family, p.size, n, ratio, seed, table.occupied()), table, raw,
+                          boot, _hull_corrections(table, raw, boot), LARGE_INTERVALS,
+                          np.append(truth, truth.sum()), rng)
 
 
-def _large_tasks(dists: dict[str, tuple[str, np.ndarray]], seeds: int, max_cells: int,
+def _large_tasks(dists: dict[str, tuple[str, np.ndarray]], seeds: int | None, max_cells: int,
                  n_bootstrap: int) -> list[tuple]:
+    """Samples of LARGE_COVERAGE up to ``max_cells`` cells, at most ``seeds`` seeds each
+    (None: LARGE_COVERAGE's)."""
     tasks = []
     for name, (n_seeds, ratios) in LARGE_COVERAGE.items():
         family, p = dists[name]
         if p.size > max_cells:
             continue
         truth = pid(p, "broja").atoms()
-        tasks += [(name, family, p, truth, ratio, seed, n_bootstrap)
-                  for ratio in ratios for seed in range(min(seeds, n_seeds))]
+        tasks += [(name, family, p, truth, ratio, seed, n_bootstrap) for ratio in ratios
+                  for seed in range(n_seeds if seeds is None else min(seeds, n_seeds))]
     # The costliest first, so that the workers finish together.
     return sorted(tasks, key=lambda t: -t[2].size * t[4])
 
@@ -462,6 +474,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--few-seeds", type=int, default=2,
                         help="seeds for distributions above 1,024 cells (default 5)")
+    parser.add_argument("--large-seeds", type=int, default=None,
+                        help="cap on the seeds of the coverage part's large tables "
+                             "(default: those of LARGE_COVERAGE)")
     parser.add_argument("--max-cells", type=int, default=27_000)
     parser.add_argument("--ratios", type=float, nargs="+", default=list(RATIOS))
     parser.add_argument("--workers", type=int, default=1)
@@ -470,6 +485,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--n-permutations", type=int, default=N_PERMUTATIONS,
                         help=f"permutations and no-synergy draws of the coverage part "
                              f"(default {N_PERMUTATIONS})")
+    parser.add_argument("--intervals-only", action="store_true",
+                        help="coverage part: the default's intervals alone on the small tables "
+                             "too (as on the large ones), no p-values")
     parser.add_argument("--out-dir", type=Path, required=True)
     parser.add_argument("--reuse", action="store_true",
                         help="summarise the CSV files already in --out-dir instead of rerunning")
@@ -507,28 +525,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             ["method", "cells"])["seconds"].median().unstack("cells")
         report += ["## Median seconds per estimate, by cells", "", _markdown(secs, 4), ""]
     if "coverage" in args.parts:
+        tests = None
         if args.reuse:
             cover = pd.read_csv(args.out_dir / "coverage.csv.gz")
-            tests = pd.read_csv(args.out_dir / "pvalues.csv.gz")
+            if (args.out_dir / "pvalues.csv.gz").is_file():
+                tests = pd.read_csv(args.out_dir / "pvalues.csv.gz")
         else:
             small = {k: v for k, v in dists.items() if k in COVERAGE_DATASETS}
             tasks = list(_tasks(small, [r for r in COVERAGE_RATIOS if r in args.ratios] or
                                 args.ratios, args.seeds,
                                 min(args.max_cells, COVERAGE_MAX_CELLS), args.few_seeds))
-            results = _run(_coverage_case, [(*t, args.n_bootstrap, args.n_permutations)
-                                            for t in tasks], args.workers)
+            if args.intervals_only:
+                rows = [r for case in _run(_large_coverage_case,
+                                           [(*t, args.n_bootstrap) for t in tasks],
+                                           args.workers) for r in case]
+            else:
+                results = _run(_coverage_case, [(*t, args.n_bootstrap, args.n_permutations)
+                                                for t in tasks], args.workers)
+                rows = [r for c, _ in results for r in c]
+                tests = pd.DataFrame([r for _, t in results for r in t],
+                                     columns=list(TEST_COLUMNS))
+                with atomic_path(args.out_dir / "pvalues.csv.gz") as tmp:
+                    tests.to_csv(tmp, index=False)
             # The small tables' rows are kept before the large tables run.
-            tests = pd.DataFrame([r for _, t in results for r in t], columns=list(TEST_COLUMNS))
-            with atomic_path(args.out_dir / "pvalues.csv.gz") as tmp:
-                tests.to_csv(tmp, index=False)
             with atomic_path(args.out_dir / "coverage.csv.gz") as tmp:
-                pd.DataFrame([r for c, _ in results for r in c],
-                             columns=list(COVERAGE_COLUMNS)).to_csv(tmp, index=False)
+                pd.DataFrame(rows, columns=list(COVERAGE_COLUMNS)).to_csv(tmp, index=False)
             large = _run(_large_coverage_case,
-                         _large_tasks(dists, args.seeds, args.max_cells, args.n_bootstrap),
+                         _large_tasks(dists, args.large_seeds, args.max_cells,
+                                      args.n_bootstrap),
                          args.workers)
-            cover = pd.DataFrame([r for c, _ in results for r in c]
-                                 + [r for rows in large for r in rows],
+            cover = pd.DataFrame(rows + [r for case in large for r in case],
                                  columns=list(COVERAGE_COLUMNS))
             with atomic_path(args.out_dir / "coverage.csv.gz") as tmp:
                 cover.to_csv(tmp, index=False)
@@ -543,9 +569,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                    "per occupied cell.", "",
                    _markdown(default_coverage(cover), 3), "",
                    "## Coverage of the default interval by samples per occupied cell", "",
-                   _markdown(coverage_per_cell(cover, DEFAULT_INTERVAL), 3), "",
-                   "## False-positive rate of p < 0.05 (atoms that are truly 0)", "",
-                   _markdown(false_positives(tests), 3), ""]
+                   _markdown(coverage_per_cell(cover, DEFAULT_INTERVAL), 3), ""]
+        if tests is not None:
+            report += ["## False-positive rate of p < 0.05 (atoms that are truly 0)", "",
+                       _markdown(false_positives(tests), 3), ""]
     if "musts" in args.parts:
         if args.reuse:
             musts = pd.read_csv(args.out_dir / "musts.csv.gz")

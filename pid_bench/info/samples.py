@@ -183,7 +183,7 @@ def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja
         1 / (n_permutations + 1).
     n_bootstrap : int, default 0
         Bootstrap replicates behind the intervals (0: none).
-    interval : {"boundary", "centered", "bca", "percentile"}, default "boundary"
+    interval : {"hull", "boundary", "centered", "bca", "percentile"}, default "hull"
         Interval method of the plug-in mode (:mod:`pid_bench.info.sampling.intervals`);
         estimators without their own bootstrap get percentile intervals of re-runs.
     seed : int, numpy.random.Generator or None, default 0

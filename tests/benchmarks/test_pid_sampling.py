@@ -44,6 +44,21 @@ def test_small_grid_writes_every_table(bench, tmp_path, capsys):
     assert "Worst case at n >= 2x cells" in out and "False-positive rate" in out
 
 
+def test_intervals_only_measures_the_default_intervals_without_p_values(bench, tmp_path):
+    assert bench.main(["--parts", "coverage", "--intervals-only", "--max-cells", "8", "--seeds",
+                       "2", "--ratios", "5", "--n-bootstrap", "10", "--out-dir",
+                       str(tmp_path)]) == 0
+    cover = pd.read_csv(tmp_path / "coverage.csv.gz")
+    assert set(cover["interval"]) == set(bench.LARGE_INTERVALS) and "hull" in bench.LARGE_INTERVALS
+    assert set(cover["correction"]) == set(bench.HULL_CORRECTIONS)
+    assert set(cover["seed"]) == {0, 1} and not (tmp_path / "pvalues.csv.gz").exists()
+    # The hull contains the boundary interval around each correction.
+    wide = cover.pivot_table(index=["dataset", "seed", "correction", "atom"], columns="interval",
+                             values=["low", "high"])
+    assert (wide["low", "hull"] <= wide["low", "boundary"] + 1e-12).all()
+    assert (wide["high", "hull"] >= wide["high", "boundary"] - 1e-12).all()
+
+
 def test_worst_case_takes_the_worst_dataset_mean(bench):
     rows = [("d1", "f", 8, 16, 2.0, s, 4, "m", a, 0.0, e, e, 0.1)
             for s, e in enumerate((0.1, 0.3)) for a in ("redundancy", "synergy")]
@@ -76,7 +91,7 @@ def _default_coverage(bench, interval: str = DEFAULT_INTERVAL,
 @pytest.mark.skipif(not (RESULTS / "coverage.csv.gz").is_file(), **KEPT)
 def test_default_intervals_cover_95_percent_on_average_from_5x_cells(bench):
     cov = _default_coverage(bench)
-    assert cov["covered"].mean() >= 0.95
+    assert cov["covered"].mean() >= 0.97
     assert cov["cells"].max() >= 4096, "the large tables are in the kept coverage"
 
 
@@ -86,7 +101,8 @@ def test_boundary_intervals_fix_the_atoms_that_centered_ones_miss(bench):
     # the truth in more than 10% of seeds on AND's and SUM's atoms (U = 0 and the atoms tied
     # to them); the boundary interval leaves fewer such cases, none below 85%, at a width
     # that grows by less than a third.
-    boundary, centered = _default_coverage(bench), _default_coverage(bench, "centered")
+    boundary = _default_coverage(bench, "boundary")
+    centered = _default_coverage(bench, "centered")
     full = boundary["seeds"] == 20
     low_b, low_c = boundary[full & (boundary["covered"] < 0.9)], centered[
         full & (centered["covered"] < 0.9)]
@@ -98,39 +114,54 @@ def test_boundary_intervals_fix_the_atoms_that_centered_ones_miss(bench):
     assert width["centered"] < width["boundary"] < 1.33 * width["centered"]
 
 
-@pytest.mark.xfail(strict=True, reason="with 20 seeds, 2 of the 140 (dataset, n, atom) cases "
-                   "of 20 seeds are covered in 17 of them (AND's unique2 and "
-                   "random 4x4x4's synergy at 5x cells); an exactly calibrated 95% interval "
-                   "falls below 18/20 in 7.5% of such cases by chance; with 100 seeds the "
-                   "random 4x4x4 table stays at 88-89% (a real shortfall); "
-                   "docs/results/pid_sampling.md, Intervals")
+@pytest.mark.skipif(not (RESULTS / "coverage.csv.gz").is_file(), **KEPT)
+def test_the_hull_covers_the_random_tables_where_the_bootstrap_correction_is_biased(bench):
+    # On the random 8^3 (40 seeds) and 16^3 (30 seeds) tables the bootstrap correction leaves
+    # 0.02 to 0.03 bits in the total and the synergy: the boundary interval misses them in up
+    # to all seeds, the hull with the NSB correction's interval covers, at a width (mean over
+    # every table from 5x cells) at most a third larger than the boundary interval's.
+    hull, boundary = _default_coverage(bench), _default_coverage(bench, "boundary")
+    random = [d for d in ("random_8", "random_16") if d in hull.index.get_level_values(0)]
+    assert random == ["random_8", "random_16"]
+    assert hull.loc[random, "seeds"].min() >= 30
+    assert boundary.loc[random, "covered"].min() <= 0.1
+    assert hull.loc[random, "covered"].min() >= 0.9
+    cover = pd.read_csv(RESULTS / "coverage.csv.gz")
+    cover = cover[(cover["correction"] == "bootstrap") & (cover["ratio"] >= 5)]
+    width = (cover["high"] - cover["low"]).groupby(cover["interval"]).mean()
+    assert width["boundary"] < width["hull"] < 1.33 * width["boundary"]
+
+
 @pytest.mark.skipif(not (RESULTS / "coverage.csv.gz").is_file(), **KEPT)
 def test_default_intervals_cover_in_90_percent_of_seeds_from_5x_cells(bench):
+    # The issue's criterion, literally: every (dataset, n, atom) from 5x cells, every table
+    # of the kept run (5 to 40 seeds per case).
     cov = _default_coverage(bench)
-    assert cov.loc[cov["seeds"] == 20, "covered"].min() >= 0.9
+    assert cov["covered"].min() >= 0.9, cov[cov["covered"] < 0.9]
 
 
 @pytest.mark.skipif(not (RESULTS / "coverage.csv.gz").is_file(), **KEPT)
 def test_calibrated_intervals_cover_from_the_documented_samples_per_cell(bench):
     table = bench.coverage_per_cell(pd.read_csv(RESULTS / "coverage.csv.gz"), DEFAULT_INTERVAL)
     from_there = [b for b in table.index if b.left >= CALIBRATED_SAMPLES_PER_CELL]
-    assert from_there and table.loc[from_there, "worst_coverage"].min() >= 0.85
-    assert table.loc[from_there, "mean_coverage"].min() >= 0.95
+    assert from_there and table.loc[from_there, "worst_coverage"].min() >= 0.9
+    assert table.loc[from_there, "mean_coverage"].min() >= 0.98
 
 
 @pytest.mark.skipif(not (RESULTS / "coverage_100seeds.csv.gz").is_file(), **KEPT)
-def test_with_100_seeds_only_the_random_table_falls_below_90_percent(bench):
-    """The 100-seed rerun on tables of at most 64 cells: every canonical table's atoms are
-    covered in at least 90% of seeds, and the documented calibration claim (mean >= 95%, every
-    atom >= 85% from 10 samples per occupied cell) holds on these independent draws."""
-    cov = _default_coverage(bench, kept="coverage_100seeds.csv.gz")
-    assert set(cov["seeds"]) == {100} and cov["covered"].mean() >= 0.97
+def test_with_100_seeds_the_hull_covers_every_canonical_atom_in_90_percent(bench):
+    """The 100-seed rerun on tables of at most 64 cells (other draws): the hull covers every
+    canonical table's atoms in at least 90% of seeds, the random 4 x 4 x 4 table's from 10
+    samples per occupied cell; the boundary and centered intervals leave more cases below."""
+    kept = "coverage_100seeds.csv.gz"
+    cov = _default_coverage(bench, kept=kept)
+    assert set(cov["seeds"]) == {100} and cov["covered"].mean() >= 0.98
     low = cov[cov["covered"] < 0.9]
-    assert set(low.index.get_level_values("dataset")) == {"random_4"}, low
-    centered = _default_coverage(bench, "centered", kept="coverage_100seeds.csv.gz")
-    assert (centered["covered"] < 0.9).sum() > 3 * len(low)
-    table = bench.coverage_per_cell(pd.read_csv(RESULTS / "coverage_100seeds.csv.gz"),
-                                    DEFAULT_INTERVAL)
+    assert set(low.index.droplevel("atom")) <= {("random_4", 5.0)}, low
+    assert low["covered"].min() >= 0.85
+    for other in ("boundary", "centered"):
+        assert (_default_coverage(bench, other, kept=kept)["covered"] < 0.9).sum() > len(low)
+    table = bench.coverage_per_cell(pd.read_csv(RESULTS / kept), DEFAULT_INTERVAL)
     from_there = [b for b in table.index if b.left >= CALIBRATED_SAMPLES_PER_CELL]
-    assert from_there and table.loc[from_there, "worst_coverage"].min() >= 0.85
-    assert table.loc[from_there, "mean_coverage"].min() >= 0.95
+    assert from_there and table.loc[from_there, "worst_coverage"].min() >= 0.9
+    assert table.loc[from_there, "mean_coverage"].min() >= 0.98

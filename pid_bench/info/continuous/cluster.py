@@ -123,7 +123,7 @@ def discrete_pid(c1: object, c2: object, cy: object, *, measure: str = "broja",
         Largest number of y-permutations behind the p-values (0: none).
     n_bootstrap : int, default 0
         Bootstrap replicates behind the intervals (0: none).
-    interval : {"boundary", "centered", "bca", "percentile"}, default "boundary"
+    interval : {"hull", "boundary", "centered", "bca", "percentile"}, default "hull"
         Interval method (:mod:`pid_bench.info.sampling.intervals`).
     confidence : float, default 0.95
         Coverage of the intervals.
@@ -190,7 +190,7 @@ def cluster(x1: object, x2: object, y: object, *, n_clusters: int = 8,
         Largest number of y-permutations behind p-values of the atoms (0: none).
     n_bootstrap : int, default 0
         Bootstrap replicates of the codes' table behind intervals (0: none).
-    interval : {"boundary", "centered", "bca", "percentile"}, default "boundary"
+    interval : {"hull", "boundary", "centered", "bca", "percentile"}, default "hull"
         Interval method.
     confidence : float, default 0.95
         Coverage of the intervals.

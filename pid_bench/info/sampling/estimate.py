@@ -18,9 +18,9 @@ import numpy as np
 from pid_bench.info.result import ATOMS, PIDResult
 from pid_bench.info.sampling import bias as _bias
 from pid_bench.info.sampling.guards import MIN_SAMPLES_PER_CELL, undersampling_message
-from pid_bench.info.sampling.intervals import (DEFAULT_INTERVAL, INTERVALS, bootstrap_draws,
-                                                bootstrap_interval, boundary_regimes,
-                                                calibration)
+from pid_bench.info.sampling.intervals import (DEFAULT_INTERVAL, HULL_CORRECTIONS, INTERVALS,
+                                                bootstrap_draws, bootstrap_interval,
+                                                boundary_regimes, calibration)
 from pid_bench.info.sampling.significance import no_synergy_test, permutation_test
 from pid_bench.info.sampling.table import RESAMPLE_OPTIONS, SampleTable, decompose
 
@@ -107,8 +107,10 @@ def plugin_pid(table: SampleTable, *, measure: str = "broja",
         Largest number of y-permutations behind the p-values (0: no p-values).
     n_bootstrap : int, default 0
         Bootstrap replicates behind the intervals (0: no intervals).
-    interval : {"boundary", "centered", "bca", "percentile"}, default "boundary"
-        Interval method (:mod:`pid_bench.info.sampling.intervals`).
+    interval : {"hull", "boundary", "centered", "bca", "percentile"}, default "hull"
+        Interval method (:mod:`pid_bench.info.sampling.intervals`); ``"hull"`` also
+        computes the corrections of
+        :data:`~pid_bench.info.sampling.intervals.HULL_CORRECTIONS` (no extra solve).
     confidence : float, default 0.95
         Coverage of the intervals.
     n_resamples : int, default 20
@@ -128,7 +130,7 @@ def plugin_pid(table: SampleTable, *, measure: str = "broja",
         ``n_bootstrap``, ``interval_method``, ``interval_calibrated`` and ``interval_note``
         (:func:`~pid_bench.info.sampling.intervals.calibration`), ``interval_boundary`` (the
         unique informations consistent with 0, whose boundary regime widened the
-        ``"boundary"`` intervals), ``shape``,
+        ``"hull"`` and ``"boundary"`` intervals), ``shape``,
         ``occupied_cells``, ``samples_per_cell`` (per occupied cell), ``undersampled`` and
         ``clipped`` (whether the projection to a valid decomposition moved anything).
     warning : str
@@ -167,33 +169,35 @@ def plugin_pid(table: SampleTable, *, measure: str = "broja",
     if n_bootstrap or correction == "bootstrap":
         boot = bootstrap_draws(table, solve, n_bootstrap or n_resamples, rng)
 
-    if correction is None:
-        reported = dataclasses.replace(plugin, details={"clipped": False})
-    elif correction == "shuffle":
-        reported = _bias.corrected_atoms(raw - null.mean(axis=0), measure=measure)
-    elif correction == "bootstrap":
-        reported = _bias.corrected_atoms(2 * raw - boot.mean(axis=0), measure=measure)
-    elif correction == "extrapolation":
-        reported = _bias.corrected_atoms(_bias.extrapolated_atoms(table, solve, raw, rng),
+    def corrected(name: str | None) -> PIDResult:
+        if name is None:
+            return dataclasses.replace(plugin, details={"clipped": False})
+        if name == "shuffle":
+            return _bias.corrected_atoms(raw - null.mean(axis=0), measure=measure)
+        if name == "bootstrap":
+            return _bias.corrected_atoms(2 * raw - boot.mean(axis=0), measure=measure)
+        if name == "extrapolation":
+            return _bias.corrected_atoms(_bias.extrapolated_atoms(table, solve, raw, rng),
                                          measure=measure)
-    else:
         counts = table.counts()
-        if correction == "panzeri_treves":
+        if name == "panzeri_treves":
             informations = _bias.plugin_informations(counts) - _bias.panzeri_treves_bias(counts)
         else:
             informations = _bias.nsb_informations(counts)
-        reported = _bias.corrected_informations(informations, plugin.redundancy,
-                                                measure=measure)
+        return _bias.corrected_informations(informations, plugin.redundancy, measure=measure)
 
+    reported = corrected(correction)
     warning = undersampling_message(table.n, occupied)
     intervals = None
     nonnegative = measure not in _bias.SIGNED_MEASURES
     calibrated, note = calibration(interval, measure, table.n / occupied)
     if n_bootstrap:
+        others = [corrected(name).atoms() for name in HULL_CORRECTIONS
+                  if name != correction] if interval == "hull" else []
         intervals = bootstrap_interval(table, solve, raw, reported.atoms(), boot, confidence,
-                                       interval, rng, nonnegative=nonnegative)
+                                       interval, rng, nonnegative=nonnegative, others=others)
     at_zero = (boundary_regimes(reported.atoms(), boot, confidence)
-               if n_bootstrap and interval == "boundary" and nonnegative else [])
+               if n_bootstrap and interval in ("hull", "boundary") and nonnegative else [])
     names = (*ATOMS, "total")
     details = {
         **dict(plugin.details),

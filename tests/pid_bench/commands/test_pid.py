@@ -145,7 +145,7 @@ def test_text_output_has_raw_atoms_p_values_and_the_interval_note(table, capsys)
     assert lines["synergy"][2] == f"{want.details['plugin']['synergy']:.6f}"
     assert lines["synergy"][3] == f"{want.details['p_values']['synergy']:.4f}"
     assert "correction: bootstrap (raw: the plug-in estimate)" in text
-    assert "intervals: boundary, NOT calibrated: coverage is measured for broja only" in text
+    assert "intervals: hull, NOT calibrated: coverage is measured for broja only" in text
 
 
 def test_no_correction_reports_the_plugin(table, capsys):
@@ -168,7 +168,7 @@ def test_undersampled_table_prints_a_warning_line(tmp_path, capsys):
                  "20", "--bootstrap", "10"]) == 0
     text = capsys.readouterr().out
     assert "warning: 300 samples over" in text and "fewer than 10" in text
-    assert "intervals: boundary, NOT calibrated at this n" in text
+    assert "intervals: hull, NOT calibrated at this n" in text
     assert main(["pid", str(path), "--x1", "a", "--x2", "b", "--y", "c", "--permutations",
                  "20", "--json"]) == 0
     assert "fewer than 10" in json.loads(capsys.readouterr().out)["warning"]

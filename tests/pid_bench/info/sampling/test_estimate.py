@@ -30,7 +30,7 @@ def test_details_carry_raw_atoms_bias_method_p_values_and_the_interval_flags():
     assert d["correction"] == AUTO_DENSE and d["correction_rule"] == "auto"
     assert d["synergy_null"] == "both"
     assert set(d["p_values"]) == {*ATOMS, "total"} and d["n_permutations"] >= 20
-    assert d["interval_method"] == "boundary" and d["interval_calibrated"]
+    assert d["interval_method"] == "hull" and d["interval_calibrated"]
     assert d["interval_note"].startswith("calibrated at this n: 125.0 samples per occupied cell")
     # XOR: both unique informations are 0, so both boundary regimes widen the intervals.
     assert d["interval_boundary"] == ["unique1", "unique2"]
@@ -53,7 +53,7 @@ def test_seeds_reproduce_and_every_correction_gives_a_valid_decomposition():
 @pytest.mark.parametrize("kwargs, message", [
     ({"correction": "jackknife"}, "correction must be one of auto, shuffle, bootstrap, extrapolation"),
     ({"n_permutations": -1}, "n_permutations must be an integer >= 0; received -1"),
-    ({"interval": "basic"}, "interval must be one of boundary, centered, bca, percentile"),
+    ({"interval": "basic"}, "interval must be one of hull, boundary, centered, bca, percentile"),
 ])
 def test_bad_options(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -101,11 +101,35 @@ def test_independent_30_levels_default_call_over_20_seeds():
 
 @pytest.mark.filterwarnings("ignore::pid_bench.info.sampling.SamplingWarning")
 @pytest.mark.parametrize("interval, measure, n, note", [
-    ("centered", "broja", 2000, "NOT calibrated: 'centered' intervals miss atoms at 0"),
-    ("boundary", "mmi", 2000, "NOT calibrated: coverage is measured for broja only"),
-    ("boundary", "broja", 24, "NOT calibrated at this n: 6.0 samples per occupied cell"),
+    ("centered", "broja", 2000, "NOT calibrated: 'centered' intervals cover some atoms"),
+    ("boundary", "broja", 2000, "NOT calibrated: 'boundary' intervals cover some atoms"),
+    ("hull", "mmi", 2000, "NOT calibrated: coverage is measured for broja only"),
+    ("hull", "broja", 24, "NOT calibrated at this n: 6.0 samples per occupied cell"),
 ])
 def test_intervals_say_when_they_are_not_calibrated(interval, measure, n, note):
     r = pid_bench.pid_from_samples(*_xor(n, 0), measure=measure, interval=interval,
                                    n_permutations=0, n_bootstrap=10, seed=0)
     assert not r.details["interval_calibrated"] and r.details["interval_note"].startswith(note)
+
+
+def test_the_default_hull_interval_is_the_hull_around_the_bootstrap_and_nsb_corrections():
+    # Same seed, same bootstrap replicates: the default interval (around the bootstrap
+    # correction, 'auto' at 24 samples per cell) spans the boundary intervals around the
+    # bootstrap and around the NSB correction, and nothing more; on this noisy sum mod 3 the
+    # NSB correction is the lower one, so the hull reaches lower in synergy and total.
+    rng = np.random.default_rng(4)
+    x1, x2 = rng.integers(0, 3, (2, 432))
+    y = (x1 + x2 + rng.integers(0, 2, 432)) % 3
+    kw = {"n_permutations": 0, "n_bootstrap": 30, "seed": 5}
+    hull = pid_bench.pid_from_samples(x1, x2, y, **kw)
+    again = pid_bench.pid_from_samples(x1, x2, y, **kw)
+    boot = pid_bench.pid_from_samples(x1, x2, y, interval="boundary", **kw)
+    nsb = pid_bench.pid_from_samples(x1, x2, y, correction="nsb", interval="boundary", **kw)
+    assert hull.details["interval_method"] == "hull" and hull.details["correction"] == "bootstrap"
+    assert hull.intervals == again.intervals
+    assert np.array_equal(hull.atoms(), boot.atoms())
+    for key, (lo, hi) in hull.intervals.items():
+        assert lo == min(boot.intervals[key][0], nsb.intervals[key][0]), key
+        assert hi == max(boot.intervals[key][1], nsb.intervals[key][1]), key
+    assert hull.intervals["synergy"][0] < boot.intervals["synergy"][0] - 0.005
+    assert hull.intervals["synergy"][1] == boot.intervals["synergy"][1]

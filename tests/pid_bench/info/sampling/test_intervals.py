@@ -101,3 +101,37 @@ def test_signed_measures_get_the_centered_interval_without_clipping_atoms(noisy_
     want = np.quantile(draws[:, 0], [0.025, 0.975]) - draws[:, 0].mean() - 0.1
     assert iv["redundancy"] == pytest.approx(tuple(want), abs=1e-12) and want[1] < 0
     assert iv["total"][0] >= 0
+
+
+def test_hull_spans_the_boundary_intervals_around_every_correction(noisy_and):
+    table = noisy_and[0]
+    corrected = np.array([0.3, 0.2, 0.25, 0.4])   # both U clearly positive: centered intervals
+    other = corrected + np.array([0.0, 0.0, -0.01, 0.03])
+    draws = _draws(corrected + 0.01, 0.02, seed=4)
+    args = (table, _solve, corrected, corrected, draws, 0.95)
+    cent = bootstrap_interval(*args, "centered", None)
+    iv = bootstrap_interval(*args, "hull", None, others=[other])
+    # The centered interval around `other` is the one around `corrected` shifted by the
+    # difference, so the hull moves the low limit by min(0, d) and the high one by max(0, d).
+    shift = dict(zip(("redundancy", "unique1", "unique2", "synergy", "total"),
+                     [*(other - corrected), (other - corrected).sum()]))
+    for key, d in shift.items():
+        assert iv[key] == pytest.approx((cent[key][0] + min(d, 0), cent[key][1] + max(d, 0)),
+                                        abs=1e-12), key
+    assert bootstrap_interval(*args, "hull", None) == bootstrap_interval(*args, "boundary", None)
+    assert bootstrap_interval(*args, "boundary", None, others=[other]) == \
+        bootstrap_interval(*args, "boundary", None)
+
+
+def test_hull_widens_each_correction_over_its_own_boundary_regimes(noisy_and):
+    table = noisy_and[0]
+    corrected = np.array([0.3, 0.2, 0.25, 0.4])
+    other = np.array([0.3, 0.04, 0.25, 0.4])       # U1 within 1.96 sd of 0 here only
+    draws = _draws(corrected, 0.03, seed=5)
+    args = (table, _solve, corrected, corrected, draws, 0.95)
+    near = bootstrap_interval(table, _solve, other, other, draws, 0.95, "boundary", None)
+    assert near["unique1"][0] == 0.0
+    iv = bootstrap_interval(*args, "hull", None, others=[other])
+    assert iv["unique1"][0] == 0.0
+    for key, (lo, hi) in bootstrap_interval(*args, "boundary", None).items():
+        assert iv[key][0] == min(lo, near[key][0]) and iv[key][1] == max(hi, near[key][1]), key
