@@ -23,9 +23,10 @@ log-sum-exp_y(-lambda - mu) < 0 on every block: nu is feasible for the dual of
 ``pid_bench.info.discrete.broja``, and its objective exceeds H_q(Y | X1, X2) by exactly
 sum_c q_c t / q_c = n t nats. The barrier thus leaves the ill-conditioning of the thin cells
 to the arithmetic: the iterates and Newton systems are held in ``decimal`` numbers of
-:data:`DIGITS` significant digits (Newton matrices of condition numbers up to 1e21 arise on
-joints with cells of 1e-22 next to cells of 0.4), and only the result is rounded to double
-and certified by the caller's certificate, in double as everywhere.
+:data:`DIGITS` significant digits (the double solvers' Newton matrices reach condition
+numbers of 1e21 on joints with cells of 1e-22 next to cells of 0.4, and this method's mix
+entries from 1 down to 1e-170 where cells go down to 1e-90), and only the result is rounded to
+double and certified by the caller's certificate, in double as everywhere.
 
 Cost: 15 to 59 Newton steps (median 24) on the 1,004 joints among every 4th of the fuzz set
 (pid_bench.testing.fuzz, sides 2 to 5) that need an iterative solve, each of a few dozen
