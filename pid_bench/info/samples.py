@@ -240,7 +240,7 @@ def pid_from_samples(x1: object, x2: object, y: object, *, measure: str = "broja
     >>> round(r.details["p_values"]["synergy"], 4), r.details["correction"]
     (0.005, 'bootstrap')
     >>> [round(v, 2) for v in r.intervals["synergy"]]  # 95% interval of the corrected synergy
-    [0.98, 1.01]
+    [0.97, 1.01]
 
     Continuous samples through a named estimator: for Y = X1 + X2 + noise with independent
     standard normal terms the exact MMI decomposition is R = 1/2 log2(3/2) = 0.292481,

@@ -129,8 +129,8 @@ def plugin_pid(table: SampleTable, *, measure: str = "broja",
         ``p_values`` (atoms and total, or None), ``n_permutations`` (done),
         ``n_bootstrap``, ``interval_method``, ``interval_calibrated`` and ``interval_note``
         (:func:`~pid_bench.info.sampling.intervals.calibration`), ``interval_boundary`` (the
-        unique informations consistent with 0, whose boundary regime widened the
-        ``"hull"`` and ``"boundary"`` intervals), ``shape``,
+        unique informations that the reported atoms leave consistent with 0, whose boundary
+        regime widened the ``"hull"`` and ``"boundary"`` intervals), ``shape``,
         ``occupied_cells``, ``samples_per_cell`` (per occupied cell), ``undersampled`` and
         ``clipped`` (whether the projection to a valid decomposition moved anything).
     warning : str
