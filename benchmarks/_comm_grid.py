@@ -82,7 +82,7 @@ def run_grid(args: argparse.Namespace) -> tuple[pd.DataFrame, float, float | Non
     results = run_experiment(config, args.out, progress=not args.quiet)
     wall = time.perf_counter() - start
     resolved = load_config(config)
-    fresh = (len(runs_table(args.out)) - before) / (len(resolved.methods) * len(resolved.datasets))
+    fresh = (len(runs_table(args.out)) - before) / len(resolved.cells())
     return results, wall, wall / fresh if fresh > 0 else None
 
 
