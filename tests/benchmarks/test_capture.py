@@ -71,3 +71,95 @@ def test_a_tiny_grid_prints_both_probes_for_every_row(bench, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "load average before" in printed and "train_seconds" in printed
     assert "when one modality is shuffled (seed 0)" in printed
+
+
+# The kept outputs of the runs that docs/results/capture.md reports.
+
+def _final(name: str) -> pd.DataFrame:
+    table = pd.read_csv(KEPT / name)
+    last = table.groupby(["dataset", "method", "seed"])["epoch"].transform("max")
+    return table[table.epoch == last]
+
+
+def _per_seed(table: pd.DataFrame, task: str, method: str, metric: str) -> pd.Series:
+    rows = table[(table.task == task) & (table.method == method) & (table.metric == metric)]
+    return rows.set_index("seed")["value"].sort_index()
+
+
+@pytest.fixture(scope="module")
+def kept():
+    return _final("latent_capture_results.csv")
+
+
+def test_every_row_of_the_kept_table_has_both_probes(kept):
+    tasks = {"redundancy", "unique1", "unique2", "synergy", "synergy_xor"}
+    for (method, seed), run in kept.groupby(["method", "seed"]):
+        for metric in ("balanced_accuracy", "captured_bits", "captured_fraction"):
+            for suffix in ("", "_mlp"):
+                assert set(run[run.metric == metric + suffix].task) == tasks, (method, seed,
+                                                                              metric + suffix)
+
+
+def test_kept_table_has_five_seeds_per_cell_but_factorcl(kept):
+    seeds = kept.groupby("method")["seed"].nunique().to_dict()
+    assert seeds == {"comm": 5, "coral": 5, "infmasking": 5, "cross": 5, "cross_self": 5,
+                     "supervised": 5, "random": 5, "factorcl": 1}
+
+
+def test_comm_holds_the_synergy_that_its_linear_probe_misses(kept):
+    for task, atom in (("synergy", 0.811), ("synergy_xor", 2.0)):
+        linear = _per_seed(kept, task, "comm", "captured_fraction")
+        mlp = _per_seed(kept, task, "comm", "captured_fraction_mlp")
+        assert (mlp > 0.97).all() and (linear < 0.4).all(), (task, linear, mlp)
+        assert (mlp - linear).min() > 0.55
+    for task in ("redundancy", "unique1", "unique2"):
+        assert (_per_seed(kept, task, "comm", "captured_bits") > 1.8).all()
+
+
+def test_cross_methods_hold_the_synergy_for_the_mlp_only(kept):
+    for method in ("cross", "cross_self"):
+        for task in ("synergy", "synergy_xor"):
+            assert (_per_seed(kept, task, method, "captured_fraction") < 0.02).all()
+            assert (_per_seed(kept, task, method, "captured_fraction_mlp") > 0.97).all()
+    assert (_per_seed(kept, "unique2", "cross", "captured_bits_mlp") < 0.1).all()
+
+
+def test_coral_reads_more_synergy_linearly_than_comm_in_four_of_five_seeds(kept):
+    coral = _per_seed(kept, "synergy", "coral", "captured_bits")
+    comm = _per_seed(kept, "synergy", "comm", "captured_bits")
+    assert (coral > comm.max() + 0.3).sum() == 4
+
+
+def test_infmasking_loses_a_unique_factor_in_four_of_five_seeds(kept):
+    u1 = _per_seed(kept, "unique1", "infmasking", "captured_bits")
+    u2 = _per_seed(kept, "unique2", "infmasking", "captured_bits")
+    lost = (u1 < 0.1) | (u2 < 0.1)
+    assert lost.sum() == 4 and ((u1 < 0.1) & (u2 < 0.1)).sum() == 0
+    assert (_per_seed(kept, "redundancy", "infmasking", "captured_bits") > 1.9).all()
+
+
+def test_the_screen_shows_infmasking_ignoring_the_second_modality():
+    text = (KEPT / "infmasking_screen.txt").read_text()
+    rows = [line.split() for line in text.splitlines() if line.startswith("(latent_seed5,")]
+    assert len(rows) == 3
+    for row in rows:
+        x1, x2 = float(row[-2]), float(row[-1])
+        assert x1 > 1.0 and x2 < 0.03, row
+
+
+def test_unbiased_pretraining_lifts_comms_linear_xor_synergy(kept):
+    study = _final("synergy_limits_results.csv")
+    unbiased = _per_seed(study[study.dataset == "latent_unbiased"], "synergy_xor", "comm",
+                         "captured_bits")
+    biased = _per_seed(kept, "synergy_xor", "comm", "captured_bits")
+    assert len(unbiased) == len(biased) == 5
+    assert unbiased.min() > biased.max() and unbiased.mean() > 1.8 * biased.mean()
+
+
+def test_batch_64_lifts_comms_linear_synergy_on_every_seed(kept):
+    study = _final("synergy_limits_results.csv")
+    for task in ("synergy", "synergy_xor"):
+        small = _per_seed(study, task, "comm_batch64", "captured_bits")
+        table = _per_seed(kept, task, "comm", "captured_bits")
+        assert len(small) == len(table) == 5
+        assert small.min() > table.max() and small.mean() > 1.8 * table.mean(), task
