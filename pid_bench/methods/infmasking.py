@@ -136,10 +136,10 @@ class InfMasking(CoMM):
 
     A modality must keep at least one token: a vector modality has ``vector_tokens`` tokens
     (1 by default, which a ratio of 0.7 masks entirely), so give vector data
-    ``vector_tokens`` >= 4 with the default ratio. With these defaults on the main job's latent
-    data (one seed, ``vector_tokens`` 4, the weight ramped over training) it kept R and U1 but
-    lost U2 and most of the synergy, where CoMM with the same tokens kept them
-    (docs/results/mlp_probe.md): a recipe for such data is not chosen yet.
+    ``vector_tokens`` >= 4 with the default ratio. On the main job's latent data (4 tokens per
+    vector) its fused embedding collapses onto one modality in most seeds, with 6 or 2 masks,
+    with or without the spread term and at ratio 0.5, and loses that modality's unique factor
+    and the synergy (docs/results/capture.md, "InfMasking at these sizes").
 
     Parameters
     ----------
