@@ -86,14 +86,19 @@ def run_grid(args: argparse.Namespace) -> tuple[pd.DataFrame, float, float | Non
     return results, wall, wall / fresh if fresh > 0 else None
 
 
+def final_values(results: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The rows of one metric at each run's (dataset, method, seed) final epoch."""
+    last = results.groupby(["dataset", "method", "seed"])["epoch"].transform("max")
+    return results[(results.epoch == last) & (results.metric == metric)]
+
+
 def final_accuracy(results: pd.DataFrame, dataset: str | None = None) -> pd.DataFrame:
     """Final-epoch balanced accuracy (%), one column per seed.
 
     Rows are (dataset, task, method), or (task, method) for the one ``dataset`` given (empty
     when it has no results).
     """
-    last = results.groupby(["dataset", "method", "seed"])["epoch"].transform("max")
-    final = results[(results.epoch == last) & (results.metric == "balanced_accuracy")]
+    final = final_values(results, "balanced_accuracy")
     if dataset is None:
         return final.pivot_table(index=["dataset", "task", "method"], columns="seed",
                                  values="value")

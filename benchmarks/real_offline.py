@@ -38,7 +38,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from _comm_grid import ROOT, Check, build_parser, final_accuracy, run_grid, runs_table
+from _comm_grid import (ROOT, Check, build_parser, final_accuracy, final_values, run_grid,
+                        runs_table)
 from pid_sampling import _markdown as markdown
 from pid_bench.experiment import (
     ExperimentConfig,
@@ -63,11 +64,10 @@ def not_applicable(config: ExperimentConfig) -> set[tuple[str, str]]:
     return {(d.label, m.label) for d in config.datasets for m in config.methods} - cells
 
 
-def final_values(results: pd.DataFrame, metric: str) -> pd.DataFrame:
+def task_values(results: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Final-epoch values of one metric of :data:`TASK`: columns dataset, method, seed, value."""
-    rows = results[(results.metric == metric) & (results.task == TASK)]
-    last = rows.groupby(["dataset", "method", "seed"])["epoch"].transform("max")
-    return rows[rows.epoch == last][["dataset", "method", "seed", "value"]]
+    rows = final_values(results, metric)
+    return rows[rows.task == TASK][["dataset", "method", "seed", "value"]]
 
 
 def _mean_sd(values: pd.Series, digits: int) -> str:
@@ -82,8 +82,8 @@ def cell_table(results: pd.DataFrame, datasets: Sequence[str], methods: Sequence
     Accuracy in % and captured bits, mean ± sample standard deviation over the seeds; "n/a"
     where the method does not apply, "not run" where it has no result.
     """
-    acc = final_values(results, "balanced_accuracy")
-    bits = final_values(results, "captured_bits")
+    acc = task_values(results, "balanced_accuracy")
+    bits = task_values(results, "captured_bits")
     table = pd.DataFrame(index=pd.Index(list(methods), name="method"), columns=list(datasets),
                          dtype=object)
     for d in datasets:
@@ -101,7 +101,7 @@ def cell_table(results: pd.DataFrame, datasets: Sequence[str], methods: Sequence
 def checks(results: pd.DataFrame, datasets: Sequence[str], methods: Sequence[str],
            skipped: set[tuple[str, str]], n_seeds: int) -> list[Check]:
     """The conditions of the module docstring, per dataset, from a results table."""
-    acc = final_values(results, "balanced_accuracy")
+    acc = task_values(results, "balanced_accuracy")
     out: list[Check] = []
     for d in datasets:
         here = acc[acc.dataset == d]
