@@ -27,7 +27,7 @@ from pid_bench.methods.base import Batch, Method, Shard
 from pid_bench.settings import TrainConfig, check_device_name
 
 __all__ = ["TrainConfig", "TrainResult", "train", "embed", "resolve_device", "check_data",
-           "checkpoint_identity", "CHECKPOINT_NAME"]
+           "checkpoint_identity", "checkpoint_record", "retag_checkpoint", "CHECKPOINT_NAME"]
 
 #: File name of the checkpoint inside ``checkpoint_dir``.
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -170,6 +170,25 @@ def _read_checkpoint(path: Path) -> dict[str, Any]:
     return state
 
 
+def checkpoint_record(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """What a checkpoint says of itself, without its tensors.
+
+    Returns
+    -------
+    dict
+        ``method`` (its name), ``config`` (the train settings that fix its numbers),
+        ``identity`` (see :func:`train`; ``None`` for a checkpoint written without one) and
+        ``epoch`` (the last epoch it holds, 1-based).
+
+    Raises
+    ------
+    ValueError
+        A file that cannot be read as a pid-bench checkpoint.
+    """
+    state = _read_checkpoint(Path(path))
+    return {key: state.get(key) for key in ("method", "config", "identity", "epoch")}
+
+
 def checkpoint_identity(path: str | os.PathLike[str]) -> str | None:
     """The ``identity`` a checkpoint was written with (see :func:`train`).
 
@@ -183,8 +202,25 @@ def checkpoint_identity(path: str | os.PathLike[str]) -> str | None:
     ValueError
         A file that cannot be read as a pid-bench checkpoint.
     """
-    identity = _read_checkpoint(Path(path)).get("identity")
+    identity = checkpoint_record(path)["identity"]
     return None if identity is None else str(identity)
+
+
+def retag_checkpoint(source: str | os.PathLike[str], destination: str | os.PathLike[str],
+                     identity: str) -> None:
+    """Write the checkpoint ``source`` to ``destination`` (atomically) under ``identity``.
+
+    Everything else (weights, optimiser, schedule, generator states, history, records) is
+    kept, so :func:`train` with ``checkpoint_dir`` at ``destination``'s folder and that
+    ``identity`` resumes from it; at its last epoch it trains nothing. ``source`` is only read.
+
+    Raises
+    ------
+    ValueError
+        ``source`` cannot be read as a pid-bench checkpoint.
+    """
+    state = _read_checkpoint(Path(source))
+    _write_checkpoint(Path(destination), {**state, "identity": identity})
 
 
 def _load_checkpoint(path: Path, method: Method, config: TrainConfig,
@@ -467,6 +503,10 @@ def _save(path: Path, method: Method, config: TrainConfig, identity: str | None,
              "scheduler": scheduler.state_dict(), "rng": rng,
              "history": _frame_to_state(_history_frame(history)),
              "records": [_frame_to_state(f) for f in frames]}
+    _write_checkpoint(path, state)
+
+
+def _write_checkpoint(path: Path, state: dict[str, Any]) -> None:
     # Serialised in memory, then written by Python: a full disk is an OSError (ENOSPC) naming
     # the file, not torch's "unexpected pos" RuntimeError.
     buffer = io.BytesIO()

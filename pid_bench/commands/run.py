@@ -65,6 +65,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rerun-invalid", action="store_true",
                         help="run again the runs whose files no longer match their done.json "
                              "(changed, truncated or deleted), instead of stopping with an error")
+    parser.add_argument("--weights-from", type=Path, default=None, metavar="OLD",
+                        help="re-probe without retraining: each run still to do in --out takes "
+                             "the final weights of the finished run of the same name in results "
+                             "directory OLD, where that run trained with the same dataset, "
+                             "method, seed and train settings (it may differ in probe, tasks, "
+                             "embed_batch_size), and is embedded and probed with this config's "
+                             "settings; the others train as usual. OLD is only read; needs "
+                             "probe_every: 0")
     parser.add_argument("--executor", choices=("local", "slurm", "dask"), default=None,
                         help="where the runs execute (default: the config's, else local): this "
                              "machine, SLURM job arrays (pip install 'pid-bench[slurm]') or a "
@@ -121,7 +129,9 @@ def run(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("results") / Path(path).stem
     with distributed.lead():
         results = experiment.run_experiment(config, out, progress=not args.quiet,
-                                            rerun_invalid=args.rerun_invalid)
+                                            rerun_invalid=args.rerun_invalid,
+                                            weights_from=args.weights_from,
+                                            notify=lambda line: print(line, flush=True))
     print(format_summary(experiment.summarize(results)))
     print(f"\nresults: {out / 'results.csv'} ({len(results)} rows)")
     return 0

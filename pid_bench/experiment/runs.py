@@ -6,7 +6,9 @@ an interrupted run resumes), its embeddings of ``train`` and ``test`` are probed
 (:func:`pid_bench.evaluate.probe_embeddings`), and ``done.json`` marks it finished, sealing
 its files with their digests (:mod:`pid_bench.results_dir`); a finished run is verified, and
 skipped, on rerun. The datasets' own seeds come from their ``args`` (0 by default) and stay
-fixed across runs: the grid's seeds vary initialisation, batches and augmentations.
+fixed across runs: the grid's seeds vary initialisation, batches and augmentations. With
+``weights_from``, runs take the final weights of another directory's finished runs and are
+probed anew without training (:mod:`pid_bench.experiment.reprobe`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import functools
 import json
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +44,7 @@ from pid_bench.experiment.config import (
 )
 from pid_bench.experiment.executors import batched, open_executor
 from pid_bench.experiment.provenance import environment
+from pid_bench.experiment.reprobe import check_weights_source, reuse_summary, why_not_reused
 from pid_bench.experiment.tables import (
     TRAINING_COLUMNS,
     ground_truth_table,
@@ -65,7 +69,7 @@ from pid_bench.results_dir import (
     writer_lock,
 )
 from pid_bench.settings import ProbeSettings, TrainConfig
-from pid_bench.train import embed, resolve_device, train
+from pid_bench.train import CHECKPOINT_NAME, embed, resolve_device, retag_checkpoint, train
 
 __all__ = ["Run", "execute_run", "grid_runs", "place_on_gpus", "run_experiment"]
 
@@ -186,7 +190,8 @@ def _overall_rate(history: pd.DataFrame) -> float | None:
 
 
 def execute_run(run: Run, progress: bool, config_id: str,
-                data: MultimodalDataset | None = None) -> None:
+                data: MultimodalDataset | None = None, *,
+                weights_from: str | None = None) -> None:
     """Train, embed, probe and write one run's files (in this process).
 
     Parameters
@@ -200,6 +205,10 @@ def execute_run(run: Run, progress: bool, config_id: str,
         Name of the grid's config in ``configs/``, recorded in ``done.json``.
     data : MultimodalDataset, optional
         The run's dataset when already built (else it is built from the spec).
+    weights_from : str, optional
+        The run directory whose final checkpoint the runner gave this run (retagged with its
+        identity, so training resumes at its last epoch and trains nothing); recorded in
+        ``done.json``.
     """
     start = time.perf_counter()
     directory = Path(run.directory)
@@ -230,13 +239,14 @@ def execute_run(run: Run, progress: bool, config_id: str,
                                     seed=run.seed)
     write_csv(history[list(TRAINING_COLUMNS)], directory / "training.csv")
     write_csv(ground_truth_table({run.dataset.label: data}), directory / "ground_truth.csv")
+    reused = {} if weights_from is None else {"weights_from": weights_from}
     seal_run(directory, {
         "run": run.run_id, "dataset": run.dataset.label, "method": run.method.label,
         "seed": run.seed, "epochs": final_epoch, "device": str(device),
         "torch_threads": int(torch.get_num_threads()), "seconds": time.perf_counter() - start,
         "train_seconds": float(result.history["seconds"].sum()),
         "pairs_per_second": _overall_rate(result.history),
-        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "config": config_id})
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "config": config_id, **reused})
 
 
 def _train_share(run: Run) -> None:
@@ -249,7 +259,9 @@ def _train_share(run: Run) -> None:
 
 def run_experiment(config: str | os.PathLike[str] | Mapping[str, Any] | ExperimentConfig,
                    out: str | os.PathLike[str], *, workers: int | None = None,
-                   progress: bool = True, rerun_invalid: bool = False) -> pd.DataFrame:
+                   progress: bool = True, rerun_invalid: bool = False,
+                   weights_from: str | os.PathLike[str] | None = None,
+                   notify: Callable[[str], None] | None = None) -> pd.DataFrame:
     """Run a grid of methods x datasets x seeds and write the results directory.
 
     The config is checked first (:func:`~pid_bench.experiment.building.check_config`); then
@@ -283,6 +295,16 @@ def run_experiment(config: str | os.PathLike[str] | Mapping[str, Any] | Experime
         Run again the grid's runs whose files do not match their ``done.json`` (changed,
         truncated or missing), from their checkpoint where it is theirs; without it such a run
         is an error.
+    weights_from : path, optional
+        A results directory (never written) whose finished runs give their final weights to
+        the runs of the same name still to do in ``out``, where they are the same training
+        (:mod:`pid_bench.experiment.reprobe`): those are embedded and probed with this grid's
+        settings, not trained, and their ``done.json`` records ``weights_from``. The others
+        train as usual. The grid's ``probe_every`` must be 0.
+    notify : callable, optional
+        With ``weights_from``: called once, before any run starts, with one line that says
+        how many runs reuse weights and why the others do not
+        (:func:`~pid_bench.experiment.reprobe.reuse_summary`).
 
     Returns
     -------
@@ -296,8 +318,9 @@ def run_experiment(config: str | os.PathLike[str] | Mapping[str, Any] | Experime
     pid_bench.results_dir.ResultsDirError
         (a ``ValueError``) Another runner writing ``out``, a damaged run
         (:class:`~pid_bench.results_dir.RunInvalid`), a run directory made with another
-        config, a read-only ``out`` with runs still to do, or a remote worker that cannot
-        reach ``out``.
+        config, a read-only ``out`` with runs still to do, a remote worker that cannot
+        reach ``out``, or a ``weights_from`` that is missing, not a results directory, or
+        ``out`` itself.
     OSError
         A file that cannot be read or written.
     """
@@ -305,6 +328,9 @@ def run_experiment(config: str | os.PathLike[str] | Mapping[str, Any] | Experime
     if workers is not None:
         config = dataclasses.replace(config, workers=positive_int(workers, "workers"))
     out = Path(out).absolute() if config.executor.remote else Path(out)
+    source = None if weights_from is None else Path(weights_from)
+    if source is not None:
+        check_weights_source(source, out, config.probe_every)
     datasets = check_config(config)
     runs = grid_runs(config, out)
     with contextlib.ExitStack() as stack:
@@ -318,9 +344,30 @@ def run_experiment(config: str | os.PathLike[str] | Mapping[str, Any] | Experime
         pending, reset = _plan(runs, out, rerun_invalid)
         for run in reset:
             reset_run(Path(run.directory), spec_text(run.identity()))
+        sources = {} if source is None else _take_weights(pending, source, notify)
         config_id = _record_config(config, out)
-        _run_pending(config, len(runs), pending, datasets, config_id, out, progress)
+        _run_pending(config, len(runs), pending, datasets, config_id, out, progress, sources)
         return write_tables(out)
+
+
+def _take_weights(pending: Sequence[Run], source: Path,
+                  notify: Callable[[str], None] | None) -> dict[str, str]:
+    """Give each pending run the final checkpoint of its namesake in ``source`` where that is
+    the same training (retagged with the run's identity, in the run's directory); return
+    run id -> the source run's directory, and tell ``notify`` how many and why not."""
+    sources, reasons = {}, Counter()
+    for run in pending:
+        old = source / "runs" / run.run_id
+        reason = why_not_reused(run.identity(), old, run.train.epochs)
+        if reason is not None:
+            reasons[reason] += 1
+            continue
+        retag_checkpoint(old / CHECKPOINT_NAME, Path(run.directory) / CHECKPOINT_NAME,
+                         text_digest(spec_text(run.identity())))
+        sources[run.run_id] = os.fspath(old.resolve())
+    if notify is not None:
+        notify(reuse_summary(source, len(sources), reasons))
+    return sources
 
 
 def _read_only(runs: Sequence[Run], out: Path, exc: OSError) -> pd.DataFrame:
@@ -350,8 +397,9 @@ def _record_config(config: ExperimentConfig, out: Path) -> str:
 
 def _run_pending(config: ExperimentConfig, total: int, pending: Sequence[Run],
                  datasets: Mapping[str, MultimodalDataset], config_id: str, out: Path,
-                 progress: bool) -> None:
-    """Execute ``pending`` on the config's executor, rewriting the tables after each run."""
+                 progress: bool, sources: Mapping[str, str]) -> None:
+    """Execute ``pending`` on the config's executor, rewriting the tables after each run;
+    ``sources``: run id -> where its weights came from (:func:`_take_weights`)."""
     if distributed.launched() and config.executor.name != "local":
         raise ValueError(f"under torchrun each run trains data-parallel over its processes, "
                          f"here; executor {config.executor.name!r} would send runs elsewhere: "
@@ -369,8 +417,10 @@ def _run_pending(config: ExperimentConfig, total: int, pending: Sequence[Run],
             with batched(executor):
                 for run in pending:
                     data = (datasets[run.dataset.label],) if inline else ()
+                    reused = ({"weights_from": sources[run.run_id]}
+                              if run.run_id in sources else {})
                     jobs.append(executor.submit(execute_run, run, progress and inline,
-                                                config_id, *data))
+                                                config_id, *data, **reused))
                     if inline:  # done at submission: stop at the first failed run
                         _finish(jobs[-1], out, bar)
                     else:

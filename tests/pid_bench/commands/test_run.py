@@ -134,3 +134,54 @@ def test_format_summary_shows_macro_f1_only_where_a_task_has_it():
              "balanced_accuracy_sd": float("nan"), "f1_macro": 47.5, "captured_bits": float("nan")}
     both = format_summary(pd.DataFrame([row, multi]))
     assert "f1_macro_%" in both and "47.5" in both
+
+
+def test_weights_from_reprobes_without_training_and_says_so(tmp_path, capsys):
+    config = _tiny_config(tmp_path / "grid.yaml")
+    old, new = tmp_path / "old", tmp_path / "new"
+    flags = ["--seeds", "0", "--epochs", "1", "--quiet"]
+    assert main(["run", str(config), "--out", str(old), *flags]) == 0
+    grid = yaml.safe_load(config.read_text())
+    grid["probe"] = {"c_grid": [1.0], "kind": "both",
+                     "mlp": {"widths": [8], "depths": [1], "alphas": [1e-3], "max_epochs": 20}}
+    config.write_text(yaml.safe_dump(grid))
+    capsys.readouterr()
+    assert main(["run", str(config), "--out", str(new), "--weights-from", str(old), *flags]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"weights from {old}: 1 of 1 runs to do reuse them (no training)\n")
+    assert re.search(r"latent\s+redundancy\s+cross\s+1\s", printed) and "bal_acc_mlp_%" in printed
+    done = json.loads((new / "runs" / "latent__cross__seed0" / "done.json").read_text())
+    assert done["weights_from"] == str((old / "runs" / "latent__cross__seed0").resolve())
+    linear = pd.read_csv(new / "results.csv").query("not metric.str.endswith('_mlp')")
+    pd.testing.assert_frame_equal(linear.reset_index(drop=True), pd.read_csv(old / "results.csv"))
+
+
+@pytest.mark.parametrize("source, message", [
+    ("missing", "missing does not exist; expected a results directory of finished runs"),
+    ("grid.yaml", "grid.yaml is not a directory; expected a results directory"),
+    ("out", "is the results directory being written (--out"),
+    (".", "is not a results directory: expected a runs/ folder of finished runs in it"),
+])
+def test_weights_from_that_cannot_work_is_refused(tmp_path, capsys, source, message):
+    config = _tiny_config(tmp_path / "grid.yaml")
+    out = tmp_path / "out"
+    out.mkdir()
+    status = main(["run", str(config), "--out", str(out), "--weights-from",
+                   str(tmp_path / source), "--quiet"])
+    assert status == 2
+    assert message in capsys.readouterr().err
+    assert not (out / "runs").exists()
+
+
+def test_weights_from_refuses_probing_during_training(tmp_path, capsys):
+    config = _tiny_config(tmp_path / "grid.yaml")
+    grid = yaml.safe_load(config.read_text())
+    grid["probe_every"] = 1
+    config.write_text(yaml.safe_dump(grid))
+    (tmp_path / "old" / "runs").mkdir(parents=True)
+    status = main(["run", str(config), "--out", str(tmp_path / "new"), "--weights-from",
+                   str(tmp_path / "old"), "--quiet"])
+    assert status == 2
+    assert ("probe_every is 1, but re-probing (--weights-from) loads the final weights only: "
+            "the intermediate epochs cannot be re-probed") in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()

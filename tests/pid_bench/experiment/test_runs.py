@@ -284,3 +284,138 @@ def test_a_method_runs_only_on_its_datasets_and_keeps_its_identity(tmp_path, mon
     plain = tiny_config(datasets=[latent], seeds=[0],
                         methods=[{"name": STAND_IN, "label": "only_latent"}])
     assert len(run_experiment(plain, tmp_path, progress=False)) == len(table)
+
+
+# ---------------------------------------------------------------------------- re-probing
+#: An untrained method (no weights to load) beside the stand-in, small enough to be fast.
+RANDOM = {"name": "random", "hparams": {"embed_dim": 8, "hidden_dim": 16}}
+#: Both probes, with a one-setting MLP grid (seconds).
+BOTH = {"c_grid": [0.1, 10.0], "kind": "both",
+        "mlp": {"widths": [8], "depths": [1], "alphas": [1e-3], "max_epochs": 20}}
+
+
+def _tree_digests(root: Path) -> dict[str, str]:
+    import hashlib
+
+    return {os.fspath(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def linear_grid(tmp_path_factory):
+    """A finished grid probed linearly only: the stand-in and an untrained method, 2 seeds."""
+    out = tmp_path_factory.mktemp("linear_grid")
+    run_experiment(tiny_config(methods=[STAND_IN, RANDOM]), out, progress=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def reprobed(linear_grid, tmp_path_factory):
+    """``linear_grid`` re-probed with both probes (twice, into two directories), counting the
+    stand-in's training steps and what the runner said."""
+    before = _tree_digests(linear_grid)
+    steps, lines, tables = [], [], []
+    for name in ("first", "second"):
+        LinearStandIn.steps = 0
+        out = tmp_path_factory.mktemp(name)
+        tables.append(run_experiment(tiny_config(methods=[STAND_IN, RANDOM], probe=BOTH), out,
+                                     progress=False, weights_from=linear_grid,
+                                     notify=lines.append))
+        steps.append(LinearStandIn.steps)
+    return {"out": out, "tables": tables, "steps": steps, "lines": lines, "before": before}
+
+
+def test_reprobing_trains_nothing_and_records_where_the_weights_came_from(linear_grid,
+                                                                          reprobed):
+    # check_config's dry run takes one step per (dataset, method); a trained grid takes 17.
+    assert reprobed["steps"] == [1, 1]
+    assert reprobed["lines"] == [
+        f"weights from {linear_grid}: 2 of 4 runs to do reuse them (no training), 2 runs as "
+        f"usual: 2 untrained (no weights to load)"] * 2
+    out = reprobed["out"]
+    for seed in (0, 1):
+        new, old = (d / "runs" / f"latent__linear__seed{seed}" for d in (out, linear_grid))
+        assert (new / "training.csv").read_bytes() == (old / "training.csv").read_bytes()
+        done = json.loads((new / "done.json").read_text())
+        assert done["weights_from"] == os.fspath(old.resolve())
+        assert done["epochs"] == 2
+        assert done["train_seconds"] == json.loads((old / "done.json").read_text())[
+            "train_seconds"]
+        spec = json.loads((new / "spec.json").read_text())
+        assert spec["probe"]["kind"] == "both"
+        untrained = json.loads((out / "runs" / f"latent__random__seed{seed}" / "done.json")
+                               .read_text())
+        assert "weights_from" not in untrained and untrained["epochs"] == 0
+
+
+def test_reprobing_keeps_the_linear_numbers_and_adds_the_mlp_probe(linear_grid, reprobed):
+    old = _read(linear_grid)
+    new = reprobed["tables"][0]
+    mlp = new.metric.str.endswith("_mlp")
+    assert set(new.metric[mlp]) == {f"{m}_mlp" for m in old.metric.unique()}
+    pd.testing.assert_frame_equal(new[~mlp].reset_index(drop=True), old)
+    assert new.loc[mlp, "value"].notna().all()
+
+
+def test_reprobing_twice_gives_the_same_numbers(reprobed):
+    pd.testing.assert_frame_equal(*reprobed["tables"])
+
+
+def test_reprobing_leaves_the_old_directory_as_it_was(linear_grid, reprobed):
+    assert _tree_digests(linear_grid) == reprobed["before"]
+
+
+def test_a_reprobed_directory_is_a_normal_results_directory(reprobed, monkeypatch):
+    # Rerun without the option: every run is finished, nothing runs; the checkpoint in each
+    # reprobed run is its own (its identity), so --rerun-invalid could re-probe it again.
+    from pid_bench.results_dir import text_digest
+    from pid_bench.train import checkpoint_identity
+
+    def never(*args, **kwargs):
+        raise AssertionError("a finished run was run again")
+
+    out = reprobed["out"]
+    monkeypatch.setattr("pid_bench.experiment.runs.execute_run", never)
+    config = tiny_config(methods=[STAND_IN, RANDOM], probe=BOTH)
+    pd.testing.assert_frame_equal(run_experiment(config, out, progress=False),
+                                  reprobed["tables"][1])
+    run = out / "runs" / "latent__linear__seed0"
+    assert checkpoint_identity(run / "checkpoint.pt") == text_digest(
+        (run / "spec.json").read_text())
+
+
+def test_runs_of_other_training_settings_are_trained_not_reused(linear_grid, tmp_path):
+    lines = []
+    LinearStandIn.steps = 0
+    config = tiny_config(seeds=[0], probe=BOTH, methods=[
+        STAND_IN, {"name": STAND_IN, "label": "slow", "train": {"lr": 1e-3}}], train={
+        **tiny_config()["train"], "epochs": 1})
+    run_experiment(config, tmp_path, progress=False, weights_from=linear_grid,
+                   notify=lines.append)
+    assert lines == [f"weights from {linear_grid}: 0 of 2 runs to do reuse them (no training), "
+                     f"2 runs as usual: 1 other training settings (train.epochs), 1 not there"]
+    assert LinearStandIn.steps == 2 + 2 * 4  # the dry runs, then 1 epoch of 4 steps each
+    done = json.loads((tmp_path / "runs" / "latent__linear__seed0" / "done.json").read_text())
+    assert "weights_from" not in done and done["epochs"] == 1
+
+
+@pytest.mark.parametrize("where, change, message", [
+    ("missing", {}, r"weights_from \(--weights-from\) .*missing does not exist; expected a "
+                    r"results directory"),
+    ("empty", {}, r"is not a results directory: expected a runs/ folder"),
+    ("out", {}, r"is the results directory being written \(--out .*\); write the re-probed "
+                r"runs to another --out"),
+    ("old", {"probe_every": 1}, r"probe_every is 1, but re-probing \(--weights-from\) loads the "
+                                r"final weights only: the intermediate epochs cannot be "
+                                r"re-probed"),
+])
+def test_a_reprobe_that_cannot_work_is_refused_before_anything_is_written(
+        linear_grid, tmp_path, where, change, message):
+    out = linear_grid if where == "out" else tmp_path / "new"
+    source = {"missing": tmp_path / "missing", "empty": tmp_path}.get(where, linear_grid)
+    before = _tree_digests(linear_grid)
+    with pytest.raises(ValueError, match=message):
+        run_experiment(tiny_config(methods=[STAND_IN, RANDOM], probe=BOTH, **change), out,
+                       progress=False, weights_from=source)
+    assert where == "out" or not (out / "runs").exists()
+    assert _tree_digests(linear_grid) == before
