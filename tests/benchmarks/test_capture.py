@@ -163,3 +163,41 @@ def test_batch_64_lifts_comms_linear_synergy_on_every_seed(kept):
         table = _per_seed(kept, task, "comm", "captured_bits")
         assert len(small) == len(table) == 5
         assert small.min() > table.max() and small.mean() > 1.8 * table.mean(), task
+
+
+@pytest.fixture(scope="module")
+def trifeature():
+    return _final("trifeature_capture_results.csv")
+
+
+def _on(table: pd.DataFrame, dataset: str, task: str, method: str, metric: str) -> pd.Series:
+    return _per_seed(table[table.dataset == dataset], task, method, metric)
+
+
+def test_infmasking_trifeature_synergy_reaches_its_published_77_on_five_seeds(trifeature):
+    synergy = _on(trifeature, "trifeature_biased", "synergy", "infmasking", "balanced_accuracy")
+    assert len(synergy) == 5 and synergy.mean() >= 77.0 and synergy.min() > 75.0
+
+
+def test_infmasking_trifeature_keeps_shape_and_both_textures(trifeature):
+    for task, low in (("redundancy", 97.0), ("unique1", 90.0), ("unique2", 90.0)):
+        values = _on(trifeature, "trifeature_unbiased", task, "infmasking", "balanced_accuracy")
+        assert len(values) == 5 and values.min() > low, task
+
+
+def test_the_mlp_probe_reads_half_again_the_linear_synergy_bits_on_trifeature(trifeature):
+    for method in ("comm", "infmasking"):
+        linear = _on(trifeature, "trifeature_biased", "synergy", method, "captured_bits")
+        mlp = _on(trifeature, "trifeature_biased", "synergy", method, "captured_bits_mlp")
+        assert (mlp > 1.5 * linear).all() and (mlp < 0.4690).all(), method
+
+
+def test_the_offline_capture_table_has_both_probes_and_the_new_methods():
+    table = _final("real_offline_capture_results.csv")
+    for metric in ("captured_bits", "captured_bits_mlp"):
+        rows = table[table.metric == metric]
+        seeds = rows.groupby(["dataset", "method"])["seed"].nunique()
+        assert len(seeds) == 22 and (seeds == 5).all(), metric
+    linear = table[table.metric == "captured_bits"].groupby("method")["value"]
+    mlp = table[table.metric == "captured_bits_mlp"].groupby("method")["value"]
+    assert linear.min().min() > 2.8 and (mlp.mean() - linear.mean()).max() < 0.15
