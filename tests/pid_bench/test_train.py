@@ -5,7 +5,8 @@ import torch
 
 from pid_bench.data import MultimodalDataset
 from pid_bench.methods import MethodContext, get_method
-from pid_bench.train import CHECKPOINT_NAME, TrainConfig, _schedule, embed, resolve_device, train
+from pid_bench.train import (CHECKPOINT_NAME, TrainConfig, _schedule, checkpoint_identity,
+                             checkpoint_record, embed, resolve_device, retag_checkpoint, train)
 
 torch.set_num_threads(1)
 TINY = {"embed_dim": 16, "hidden_dim": 16, "n_heads": 2, "cnn_width": 2}
@@ -136,6 +137,50 @@ def test_checkpoint_of_another_run_is_refused(tmp_path):
     (tmp_path / CHECKPOINT_NAME).write_bytes(b"not a checkpoint")
     with pytest.raises(ValueError, match="cannot read checkpoint"):
         train(_method(), DATA, CONFIG, checkpoint_dir=tmp_path)
+
+
+def test_checkpoint_record_says_what_the_checkpoint_holds(tmp_path):
+    train(_method(), DATA, CONFIG, checkpoint_dir=tmp_path / "a", identity="run-a")
+    record = checkpoint_record(tmp_path / "a" / CHECKPOINT_NAME)
+    assert set(record) == {"method", "config", "identity", "epoch"}
+    assert record["method"] == "comm" and record["identity"] == "run-a" and record["epoch"] == 3
+    assert record["config"]["epochs"] == 3 and record["config"]["seed"] == 7
+    assert "device" not in record["config"] and "progress" not in record["config"]
+    train(_method(), DATA, TrainConfig(**{**CONFIG.__dict__, "epochs": 1}),
+          checkpoint_dir=tmp_path / "b")
+    unnamed = checkpoint_record(tmp_path / "b" / CHECKPOINT_NAME)
+    assert unnamed["identity"] is None and unnamed["epoch"] == 1
+    assert checkpoint_identity(tmp_path / "b" / CHECKPOINT_NAME) is None
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="cannot read checkpoint"):
+        checkpoint_record(tmp_path / "junk.pt")
+
+
+def test_retagged_checkpoint_resumes_under_its_new_identity_only(reference, tmp_path):
+    method, _ = reference
+    first = train(_method(), DATA, CONFIG, checkpoint_dir=tmp_path / "old", identity="old")
+    source = tmp_path / "old" / CHECKPOINT_NAME
+    before = source.read_bytes()
+    (tmp_path / "new").mkdir()
+    retag_checkpoint(source, tmp_path / "new" / CHECKPOINT_NAME, "new")
+    assert source.read_bytes() == before
+    old, new = checkpoint_record(source), checkpoint_record(tmp_path / "new" / CHECKPOINT_NAME)
+    assert new == {**old, "identity": "new"}
+    again = _method(seed=5)
+
+    def never(batch):
+        raise AssertionError("a retagged final checkpoint must not train")
+
+    again.loss = never
+    out = train(again, DATA, CONFIG, checkpoint_dir=tmp_path / "new", identity="new")
+    assert out.resumed_from == 3 and _same_weights(method, again)
+    pd.testing.assert_frame_equal(first.history, out.history)
+    with pytest.raises(ValueError, match="written by another run"):
+        train(_method(), DATA, CONFIG, checkpoint_dir=tmp_path / "new", identity="old")
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="cannot read checkpoint"):
+        retag_checkpoint(tmp_path / "junk.pt", tmp_path / "copy.pt", "x")
+    assert not (tmp_path / "copy.pt").exists()
 
 
 def test_loss_decreases_on_a_tiny_problem():
