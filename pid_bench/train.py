@@ -8,6 +8,7 @@ import io
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -328,6 +329,11 @@ def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
     path = None if checkpoint_dir is None else Path(checkpoint_dir) / CHECKPOINT_NAME
     if not method.trainable:
         return _untrained(method, callback, device)
+    if config.precision == "bf16" and device.type == "cpu" and _cpu_has_bfloat16() is False:
+        warnings.warn("precision 'bf16' on a CPU without bfloat16 instructions (AVX512-BF16 or "
+                      "AMX): autocast emulates them, and a step can take ten times as long as "
+                      "in float32; train with precision 'fp32' (--precision fp32) here",
+                      RuntimeWarning, stacklevel=2)
 
     world = distributed.world_size()
     if world > 1 and config.epochs > 0 and config.batch_size % world:
@@ -339,6 +345,15 @@ def train(method: Method, data: MultimodalDataset, config: TrainConfig, *,
         result = _fit(method, _Tensors(data), config, device, path, callback, identity)
     method.eval()
     return result
+
+
+def _cpu_has_bfloat16() -> bool | None:
+    """Whether this CPU has bfloat16 instructions (AVX512-BF16 or AMX tiles); None where this
+    torch cannot tell (its checks are private and may go)."""
+    checks = [getattr(torch.cpu, name, None)
+              for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    checks = [check for check in checks if callable(check)]
+    return any(bool(check()) for check in checks) if checks else None
 
 
 def _fit(method: Method, tensors: _Tensors, config: TrainConfig, device: torch.device,

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -282,6 +284,7 @@ def test_bad_settings():
             TrainConfig(**bad)
 
 
+@pytest.mark.filterwarnings("ignore:precision 'bf16' on a CPU without")
 def test_bf16_precision_casts_the_forward_pass_only_and_is_seeded(tmp_path):
     seen = []
 
@@ -303,6 +306,21 @@ def test_bf16_precision_casts_the_forward_pass_only_and_is_seeded(tmp_path):
     assert result.history["loss"][0] == pytest.approx(full.history["loss"][0], rel=0.02)
 
 
+@pytest.mark.parametrize("native", [False, True])
+def test_bf16_on_a_cpu_without_bfloat16_instructions_warns(monkeypatch, native):
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: native, raising=False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False, raising=False)
+    bf16 = TrainConfig(**{**CONFIG.__dict__, "precision": "bf16", "epochs": 1})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        train(_method(), DATA, bf16)
+        train(_method(), DATA, TrainConfig(**{**CONFIG.__dict__, "epochs": 1}))
+    slow = [w for w in caught if "without bfloat16 instructions" in str(w.message)]
+    assert len(slow) == (0 if native else 1)
+    assert all(w.category is RuntimeWarning and "--precision fp32" in str(w.message) for w in slow)
+
+
+@pytest.mark.filterwarnings("ignore:precision 'bf16' on a CPU without")
 def test_bf16_run_resumes_like_an_uninterrupted_one(tmp_path):
     config = TrainConfig(**{**CONFIG.__dict__, "precision": "bf16"})
     whole = _method()

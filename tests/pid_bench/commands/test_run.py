@@ -31,6 +31,7 @@ def _tiny_config(path: Path) -> Path:
     return path
 
 
+@pytest.mark.filterwarnings("ignore:precision 'bf16' on a CPU without")
 def test_the_plug_in_example_runs_through_the_command(tmp_path, monkeypatch, capsys):
     monkeypatch.syspath_prepend(str(EXAMPLE.parent))
     out = tmp_path / "out"
