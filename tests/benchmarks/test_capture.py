@@ -201,3 +201,51 @@ def test_the_offline_capture_table_has_both_probes_and_the_new_methods():
     linear = table[table.metric == "captured_bits"].groupby("method")["value"]
     mlp = table[table.metric == "captured_bits_mlp"].groupby("method")["value"]
     assert linear.min().min() > 2.8 and (mlp.mean() - linear.mean()).max() < 0.15
+
+
+@pytest.fixture(scope="module")
+def trifeature_others():
+    return _final("trifeature_capture_others_results.csv")
+
+
+def test_coral_on_trifeature_keeps_every_atom_and_its_synergy_mostly_for_the_mlp(
+        trifeature_others):
+    for task in ("redundancy", "unique1", "unique2"):
+        values = _on(trifeature_others, "trifeature_unbiased", task, "coral", "balanced_accuracy")
+        assert len(values) == 1 and values.min() > 95.0, task
+    accuracy = _on(trifeature_others, "trifeature_biased", "synergy", "coral", "balanced_accuracy")
+    linear = _on(trifeature_others, "trifeature_biased", "synergy", "coral", "captured_bits")
+    mlp = _on(trifeature_others, "trifeature_biased", "synergy", "coral", "captured_bits_mlp")
+    assert accuracy.min() > 70.0 and (mlp > 2 * linear).all() and (mlp > 0.3).all()
+
+
+def test_random_cnn_features_hold_no_trifeature_synergy_for_either_probe(trifeature_others):
+    for metric in ("captured_bits", "captured_bits_mlp"):
+        values = _on(trifeature_others, "trifeature_biased", "synergy", "random", metric)
+        assert len(values) == 5 and (values < 0.02).all(), metric
+    shape = _on(trifeature_others, "trifeature_biased", "redundancy", "random", "captured_bits")
+    assert (shape < 1.5).all()
+
+
+def test_cross_self_holds_trifeature_synergy_for_the_mlp_only(trifeature_others):
+    linear = _on(trifeature_others, "trifeature_biased", "synergy", "cross_self", "captured_bits")
+    mlp = _on(trifeature_others, "trifeature_biased", "synergy", "cross_self",
+              "captured_bits_mlp")
+    assert len(mlp) == 1 and (linear < 0.02).all() and (mlp > 0.4).all()
+
+
+def test_more_steps_not_fewer_negatives_lift_comms_linear_synergy():
+    study = _final("synergy_limits_steps_results.csv")
+    for task in ("synergy", "synergy_xor"):
+        longest = _per_seed(study, task, "comm_epochs160", "captured_bits")
+        same_steps = _per_seed(study, task, "comm_batch64_epochs10", "captured_bits")
+        assert len(same_steps) == 5 and len(longest) == 1
+        assert longest.min() > same_steps.mean(), task
+
+
+def test_supervised_on_a_synergy_task_holds_it_linearly():
+    study = _final("synergy_limits_steps_results.csv")
+    for method, task, atom in (("supervised_synergy", "synergy", 0.811),
+                               ("supervised_synergy_xor", "synergy_xor", 2.0)):
+        bits = _per_seed(study[study.dataset == "latent_unbiased"], task, method, "captured_bits")
+        assert len(bits) == 2 and (bits > 0.97 * atom).all(), method
