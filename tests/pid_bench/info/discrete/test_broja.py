@@ -411,14 +411,16 @@ def test_fuzz_joints_that_stalled_the_robust_path_are_certified(index):
 def test_fuzz_joints_that_round_off_stalled_in_double_are_certified_in_decimal(index):
     # Dirichlet joints of the fuzz set with masses over 21 to 43 decades (cells of 5.9e-22,
     # 4e-43 and 6e-42 next to cells of 0.4 to 0.6): every solve in double stalled at gaps of
-    # 2.4e-9 to 2.7e-9 bits (8897 also in long double, at 8e-8); the barrier method in
-    # decimal arithmetic certifies them.
+    # 2.4e-9 to 2.7e-9 bits (8897 also in long double, at 8e-8) on an AVX-512 CPU, and the
+    # barrier method in decimal arithmetic certified them. Whether double stalls depends on
+    # the CPU's floating-point kernels (on an AVX2 CPU 8897 and 9653 certify in double), so
+    # the path is checked only where decimal was needed; the certificate everywhere.
     from pid_bench.testing.fuzz import fuzz_joint
 
     _, p = fuzz_joint(index)
     r = broja(p)
-    assert r.details["solver"] == "decimal"
-    assert 0 < r.details["iterations"] <= 60
+    if r.details["solver"] == "decimal":
+        assert 0 < r.details["iterations"] <= 60
     _assert_consistent(p, r)
     reference = broja_cvxpy(p)
     np.testing.assert_allclose(r.atoms(), reference.atoms(), rtol=0,
