@@ -94,6 +94,17 @@ def _check_augment_options(spec: DatasetSpec) -> None:
         raise ValueError(f"augment of dataset {spec.name!r}: {exc}") from None
 
 
+def _keeps_colour(spec: DatasetSpec) -> bool:
+    """Whether a dataset's image augmentations leave colour alone.
+
+    Trifeature's synergy task reads colour, so by default its augmentations leave out colour
+    jitter and greyscale; ``image.keep_colour: false`` puts them back. Other kinds change colour
+    unless ``image.keep_colour: true``.
+    """
+    options = spec.augment if isinstance(spec.augment, dict) else {}
+    return bool(options.get("image", {}).get("keep_colour", spec.name == "trifeature"))
+
+
 def build_augmentations(spec: DatasetSpec, data: MultimodalDataset) -> tuple[Any, ...]:
     """The augmentation of each modality of ``data`` that ``spec.augment`` asks for.
 
@@ -105,12 +116,10 @@ def build_augmentations(spec: DatasetSpec, data: MultimodalDataset) -> tuple[Any
     if spec.augment == "none":
         return (None,) * len(data.modalities)
     options = spec.augment if isinstance(spec.augment, dict) else {}
-    # Trifeature's synergy task reads colour: by default leave out the augmentations that change
-    # it (image.keep_colour: false puts them back). The generator's own needs
-    # (metadata["augment"]) are the defaults of the options.
-    keep_colour = options.get("image", {}).get("keep_colour", spec.name == "trifeature")
+    # The generator's own needs (metadata["augment"]) are the defaults of the options.
     try:
-        return dataset_augment(data, keep_colour=keep_colour, **_without_keep_colour(options))
+        return dataset_augment(data, keep_colour=_keeps_colour(spec),
+                               **_without_keep_colour(options))
     except ValueError as exc:
         raise ValueError(f"dataset {spec.label!r}: {exc}; set 'augment: none'") from None
 
@@ -174,7 +183,8 @@ def check_config(config: ExperimentConfig) -> dict[str, MultimodalDataset]:
     ------
     ValueError
         Unknown dataset kinds or method names, bad generator or augmentation arguments, tasks
-        or target tasks a dataset lacks, a supervised method without a target task, a method
+        or target tasks a dataset lacks, a supervised method without a target task, a
+        supervised method on Trifeature's synergy labels with colour augmentations, a method
         that cannot train or embed on a dataset.
     """
     for spec in config.datasets:
@@ -199,5 +209,13 @@ def check_config(config: ExperimentConfig) -> dict[str, MultimodalDataset]:
             raise ValueError(f"target_task {method.target_task!r} of method {method.label!r} "
                              f"is missing from dataset {spec.label!r}, whose tasks are "
                              f"{list(data.tasks)}")
+        if (method.target_task == "synergy" and spec.name == "trifeature"
+                and spec.augment != "none" and not _keeps_colour(spec)
+                and issubclass(get_method(method.name), Supervised)):
+            raise ValueError(f"method {method.label!r} trains on the labels of Trifeature's "
+                             f"'synergy' task, which depend on colour, but dataset "
+                             f"{spec.label!r} has image.keep_colour: false, whose colour "
+                             f"jitter and greyscale change those labels' inputs; train it on "
+                             f"a dataset entry without image.keep_colour: false")
         _dry_run(method, spec, data)
     return datasets

@@ -88,6 +88,23 @@ def test_trifeature_keeps_colour_unless_asked(keep_colour, expected):
     assert ("ColourJitter" in repr(first)) is expected
 
 
+@pytest.mark.parametrize("target_task", ["synergy", "redundancy"])
+def test_supervised_on_trifeature_synergy_is_refused_with_colour_augmentations(target_task):
+    args = {"n_pretrain": 8, "n_train": 20, "n_test": 20, "resolution": 16}
+    jitter = {"name": "trifeature", "args": args, "augment": {"image": {"keep_colour": False}}}
+    supervised = {"name": "supervised", "target_task": target_task}
+    config = load_config(tiny_config(datasets=[jitter], methods=[supervised], tasks=None))
+    if target_task == "synergy":
+        with pytest.raises(ValueError, match="depend on colour, but dataset 'trifeature' has "
+                                             "image.keep_colour: false"):
+            check_config(config)
+    else:
+        assert list(check_config(config)) == ["trifeature"]
+    kept = load_config(tiny_config(datasets=[{**jitter, "augment": "default"}],
+                                   methods=[supervised], tasks=None))
+    assert list(check_config(kept)) == ["trifeature"]
+
+
 def _three_modalities(path: Path) -> Path:
     rng = np.random.default_rng(0)
     data = MultimodalDataset.from_arrays(*(rng.normal(size=(40, 3)) for _ in range(3)),
