@@ -234,6 +234,26 @@ def test_cross_self_holds_trifeature_synergy_for_the_mlp_only(trifeature_others)
     assert len(mlp) == 1 and (linear < 0.02).all() and (mlp > 0.4).all()
 
 
+def test_cross_holds_trifeature_synergy_for_the_mlp_only_after_biased_pairs(trifeature_others):
+    linear = _on(trifeature_others, "trifeature_biased", "synergy", "cross", "captured_bits")
+    mlp = _on(trifeature_others, "trifeature_biased", "synergy", "cross", "captured_bits_mlp")
+    assert len(mlp) == 1 and (linear < 0.02).all() and (mlp > 0.45).all()
+    for metric in ("captured_bits", "captured_bits_mlp"):
+        unbiased = _on(trifeature_others, "trifeature_unbiased", "synergy", "cross", metric)
+        texture = _on(trifeature_others, "trifeature_unbiased", "unique1", "cross", metric)
+        assert (unbiased < 0.02).all() and (texture < 0.1).all(), metric
+
+
+def test_factorcl_and_supervised_hold_little_or_no_trifeature_synergy(trifeature_others):
+    factorcl = _on(trifeature_others, "trifeature_biased", "synergy", "factorcl",
+                   "captured_bits_mlp")
+    assert len(factorcl) == 1 and (factorcl < 0.1).all()
+    for metric in ("captured_bits", "captured_bits_mlp"):
+        supervised = _on(trifeature_others, "trifeature_unbiased_colour", "synergy", "supervised",
+                         metric)
+        assert len(supervised) == 1 and (supervised < 0.02).all(), metric
+
+
 def test_more_steps_lift_comms_linear_synergy_and_fewer_negatives_add_to_it(kept):
     study = _final("synergy_limits_steps_results.csv")
     batch64 = _final("synergy_limits_results.csv")
