@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -26,6 +27,11 @@ class Supervised(Method):
     ----------
     context : MethodContext
         Its ``target_task`` must be set.
+    class_weight : {None, "balanced"}
+        ``"balanced"`` (classification tasks only): every class present in a batch weighs the
+        same in its loss, which is then the mean over those classes of their mean
+        cross-entropy, so a rare class (the 10 % positives of Trifeature's synergy labels)
+        is not drowned by the frequent one. ``None``: the plain mean over samples.
     **arch
         Fields of :class:`~pid_bench.models.Architecture`.
     """
@@ -33,7 +39,8 @@ class Supervised(Method):
     name: ClassVar[str] = "supervised"
     display_name: ClassVar[str] = "Supervised"
 
-    def __init__(self, context: MethodContext, **arch: Any) -> None:
+    def __init__(self, context: MethodContext, *, class_weight: str | None = None,
+                 **arch: Any) -> None:
         super().__init__(context)
         if context.target_task is None:
             raise ValueError(f"method 'supervised' needs context.target_task, one of "
@@ -41,6 +48,13 @@ class Supervised(Method):
         self.target_task = context.target_task
         self.n_classes = int(context.n_classes[self.target_task])
         self.multilabel = self.target_task in context.multilabel
+        if class_weight not in (None, "balanced"):
+            raise ValueError(f"class_weight must be None or 'balanced'; received {class_weight!r}")
+        if class_weight is not None and (self.multilabel or self.n_classes == 0):
+            kind = "multi-label" if self.multilabel else "continuous"
+            raise ValueError(f"class_weight 'balanced' needs a classification task; "
+                             f"{self.target_task!r} is {kind}")
+        self.class_weight = class_weight
         self.arch = Architecture.from_options(arch)
         self.fusion = FusionTransformer(context.modality_shapes, self.arch)
         self.classifier = nn.Linear(self.arch.embed_dim, max(self.n_classes, 1))
@@ -56,8 +70,20 @@ class Supervised(Method):
             return F.binary_cross_entropy_with_logits(out, target.float())
         if self.n_classes == 0:
             return F.mse_loss(out.squeeze(1), target.float())
+        if self.class_weight == "balanced":
+            return _balanced_cross_entropy(out, target.long())
         return F.cross_entropy(out, target.long())
 
     def embed(self, batch: Batch) -> Tensor:
         self.check_batch(batch)
         return self.fusion(batch.modalities, batch.masks)
+
+
+def _balanced_cross_entropy(logits: Tensor, target: Tensor) -> Tensor:
+    """Mean over the classes present in ``target`` of their samples' mean cross-entropy.
+
+    ``logits`` (B, K), ``target`` (B,) class indices; nats.
+    """
+    per_sample = F.cross_entropy(logits, target, reduction="none")
+    _, inverse, counts = torch.unique(target, return_inverse=True, return_counts=True)
+    return (per_sample / (counts[inverse] * len(counts))).sum()

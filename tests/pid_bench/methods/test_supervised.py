@@ -55,3 +55,40 @@ def test_multilabel_task_uses_binary_cross_entropy_per_label(context, tiny, make
     assert method.classifier.out_features == 4
     with pytest.raises(ValueError, match=r"multilabel names unknown tasks \['h'\]"):
         MethodContext(context.modality_shapes, context.augment, {"g": 4}, multilabel=("h",))
+
+
+def test_balanced_class_weight_averages_the_mean_loss_of_each_present_class(context, tiny,
+                                                                             make_batch, replay):
+    method = get_method("supervised")(context, seed=0, class_weight="balanced", **tiny)
+    labels = torch.tensor([0, 0, 0, 0, 0, 0, 2, 2])
+    batch = make_batch(context)
+    batch.labels["y"] = labels
+    first, _ = replay(context, batch)
+    per_sample = F.cross_entropy(method.classifier(method.fusion(first)), labels,
+                                 reduction="none")
+    expected = (per_sample[:6].mean() + per_sample[6:].mean()) / 2
+    torch.testing.assert_close(method.loss(batch), expected)
+    assert not torch.allclose(per_sample.mean(), expected)
+
+
+def test_balanced_class_weight_is_the_plain_mean_when_classes_are_equally_frequent(
+        context, tiny, make_batch):
+    losses = []
+    for class_weight in ("balanced", None):
+        method = get_method("supervised")(context, seed=0, class_weight=class_weight, **tiny)
+        batch = make_batch(context)
+        batch.labels["y"] = torch.tensor([0, 2, 2, 0, 2, 0, 0, 2])
+        losses.append(method.loss(batch))
+    torch.testing.assert_close(losses[0], losses[1])
+
+
+def test_class_weight_is_checked(context, tiny):
+    with pytest.raises(ValueError, match="class_weight must be None or 'balanced'; received 'auto'"):
+        get_method("supervised")(context, class_weight="auto", **tiny)
+    ctx = MethodContext(context.modality_shapes, context.augment, context.n_classes, target_task="t")
+    with pytest.raises(ValueError, match="needs a classification task; 't' is continuous"):
+        get_method("supervised")(ctx, class_weight="balanced", **tiny)
+    ctx = MethodContext(context.modality_shapes, context.augment, {"g": 4}, target_task="g",
+                        multilabel=("g",))
+    with pytest.raises(ValueError, match="'g' is multi-label"):
+        get_method("supervised")(ctx, class_weight="balanced", **tiny)
