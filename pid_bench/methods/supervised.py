@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from pid_bench.distributed import all_reduce_sum, is_gathering, world_size
 from pid_bench.methods.base import Batch, Method, MethodContext
 from pid_bench.models import Architecture, FusionTransformer
 
@@ -31,7 +32,8 @@ class Supervised(Method):
         ``"balanced"`` (classification tasks only): every class present in a batch weighs the
         same in its loss, which is then the mean over those classes of their mean
         cross-entropy, so a rare class (the 10 % positives of Trifeature's synergy labels)
-        is not drowned by the frequent one. ``None``: the plain mean over samples.
+        is not drowned by the frequent one; in data-parallel training the classes are
+        counted over the global batch. ``None``: the plain mean over samples.
     **arch
         Fields of :class:`~pid_bench.models.Architecture`.
     """
@@ -80,10 +82,16 @@ class Supervised(Method):
 
 
 def _balanced_cross_entropy(logits: Tensor, target: Tensor) -> Tensor:
-    """Mean over the classes present in ``target`` of their samples' mean cross-entropy.
+    """Mean over the classes present in the batch of their samples' mean cross-entropy.
 
-    ``logits`` (B, K), ``target`` (B,) class indices; nats.
+    ``logits`` (b, K), ``target`` (b,) class indices; nats. In data-parallel training (inside
+    :func:`pid_bench.distributed.gathering`) the class counts are those of the global batch and
+    the local loss is scaled so that its mean over the processes is the global batch's loss.
     """
     per_sample = F.cross_entropy(logits, target, reduction="none")
-    _, inverse, counts = torch.unique(target, return_inverse=True, return_counts=True)
-    return (per_sample / (counts[inverse] * len(counts))).sum()
+    counts = torch.bincount(target, minlength=logits.shape[1]).to(per_sample.dtype)
+    scale = 1.0
+    if is_gathering():
+        counts, scale = all_reduce_sum(counts), float(world_size())
+    present = (counts > 0).sum()
+    return scale * (per_sample / (counts[target] * present)).sum()

@@ -36,11 +36,15 @@ CONFIG = TrainConfig(epochs=2, batch_size=16, lr=3e-3, warmup_epochs=1, seed=5, 
                      progress=False)
 #: Method -> hyper-parameters: CoMM with a batch-normalised head (NT-Xent, synced batch norm),
 #: Cross+Self with the MLP projection (CLIP loss with its temperature, NT-Xent, batch norm),
-#: supervised (labels of the local rows), FactorCL (critic scores of the local rows against the
-#: gathered ones), COrAL (NT-Xent, token masks drawn for the global batch, batch-normalised
-#: heads, squared cosines averaged over ranks).
-METHODS = {"comm": {"batch_norm": True}, "cross_self": {"projection": "mlp"},
-           "supervised": {}, "factorcl": {}, "coral": {"vector_tokens": 3}}
+#: supervised (labels of the local rows; with balanced classes, counted over the global batch),
+#: FactorCL (critic scores of the local rows against the gathered ones), COrAL (NT-Xent, token
+#: masks drawn for the global batch, batch-normalised heads, squared cosines averaged over
+#: ranks). Label -> (method, hyper-parameters).
+METHODS = {"comm": ("comm", {"batch_norm": True}),
+           "cross_self": ("cross_self", {"projection": "mlp"}),
+           "supervised": ("supervised", {}),
+           "supervised_balanced": ("supervised", {"class_weight": "balanced"}),
+           "factorcl": ("factorcl", {}), "coral": ("coral", {"vector_tokens": 3})}
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -60,10 +64,11 @@ def _dataset(n, seed):
 DATA, PROBE_TRAIN, PROBE_TEST = _dataset(64, 0), _dataset(300, 1), _dataset(300, 2)
 
 
-def _method(name):
+def _method(label):
+    name, hparams = METHODS[label]
     ctx = MethodContext.from_dataset(DATA, augment=(noise, noise),
                                      target_task="y" if name == "supervised" else None)
-    return get_method(name)(ctx, seed=3, **TINY, **METHODS[name])
+    return get_method(name)(ctx, seed=3, **TINY, **hparams)
 
 
 def _kill_at_epoch_2(epoch, method):

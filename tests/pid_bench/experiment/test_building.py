@@ -105,6 +105,20 @@ def test_supervised_on_trifeature_synergy_is_refused_with_colour_augmentations(t
     assert list(check_config(kept)) == ["trifeature"]
 
 
+
+def test_the_check_builds_supervised_class_weight_from_the_config():
+    args = {"n_pretrain": 8, "n_train": 20, "n_test": 20, "resolution": 16}
+    dataset = {"name": "trifeature", "args": args}
+    for class_weight in ("balanced", "auto"):
+        supervised = {"name": "supervised", "target_task": "synergy",
+                      "hparams": {"class_weight": class_weight}}
+        config = load_config(tiny_config(datasets=[dataset], methods=[supervised], tasks=None))
+        if class_weight == "balanced":
+            assert list(check_config(config)) == ["trifeature"]
+        else:
+            with pytest.raises(ValueError, match="class_weight must be None or 'balanced'"):
+                check_config(config)
+
 def _three_modalities(path: Path) -> Path:
     rng = np.random.default_rng(0)
     data = MultimodalDataset.from_arrays(*(rng.normal(size=(40, 3)) for _ in range(3)),

@@ -82,6 +82,17 @@ def test_balanced_class_weight_is_the_plain_mean_when_classes_are_equally_freque
     torch.testing.assert_close(losses[0], losses[1])
 
 
+def test_balanced_class_weight_on_a_batch_of_one_class_is_the_plain_mean(context, tiny,
+                                                                        make_batch):
+    losses = []
+    for class_weight in ("balanced", None):
+        method = get_method("supervised")(context, seed=0, class_weight=class_weight, **tiny)
+        batch = make_batch(context)
+        batch.labels["y"] = torch.full((8,), 1)
+        losses.append(method.loss(batch))
+    torch.testing.assert_close(losses[0], losses[1])
+
+
 def test_class_weight_is_checked(context, tiny):
     with pytest.raises(ValueError, match="class_weight must be None or 'balanced'; received 'auto'"):
         get_method("supervised")(context, class_weight="auto", **tiny)
