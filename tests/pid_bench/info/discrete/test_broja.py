@@ -398,12 +398,15 @@ def test_solver_names_the_path_that_certified(make, solver):
 def test_fuzz_joints_that_stalled_the_robust_path_are_certified(index):
     # Dirichlet joints of the fuzz set with masses over 16 to 33 decades, where round-off
     # stalled the interior-point method of the pruned joint at gaps of 1e-9 to 7e-7 bits;
-    # the fast path's regularised factorisation and active-set finish certify them.
+    # the fast path's regularised factorisation and active-set finish certify them. Which
+    # path certifies depends on the CPU's floating-point kernels (on one AVX2 CPU 9338 needs
+    # the decimal barrier), so the path is checked to be one of the two that can; the
+    # certificate everywhere.
     from pid_bench.testing.fuzz import fuzz_joint
 
     _, p = fuzz_joint(index)
     r = broja(p)
-    assert r.details["solver"] == "pruned"
+    assert r.details["solver"] in ("pruned", "decimal")
     _assert_consistent(p, r)
 
 
