@@ -270,6 +270,9 @@ def test_more_trifeature_seeds_keep_coral_near_comm_and_the_cross_methods_mlp_on
         linear = _on(seeds, "trifeature_biased", "synergy", method, "captured_bits")
         mlp = _on(seeds, "trifeature_biased", "synergy", method, "captured_bits_mlp")
         assert len(mlp) == n_seeds and (linear < 0.02).all() and (mlp > 0.42).all(), method
+    for metric in ("captured_bits", "captured_bits_mlp"):
+        factorcl = _on(seeds, "trifeature_biased", "synergy", "factorcl", metric)
+        assert len(factorcl) == 3 and (factorcl < 0.1).all(), metric
 
 
 def test_balanced_classes_do_not_make_supervised_learn_trifeature_synergy():
