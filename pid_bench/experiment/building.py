@@ -210,8 +210,7 @@ def check_config(config: ExperimentConfig) -> dict[str, MultimodalDataset]:
                              f"is missing from dataset {spec.label!r}, whose tasks are "
                              f"{list(data.tasks)}")
         if (method.target_task == "synergy" and spec.name == "trifeature"
-                and spec.augment != "none" and not _keeps_colour(spec)
-                and issubclass(get_method(method.name), Supervised)):
+                and not _keeps_colour(spec) and issubclass(get_method(method.name), Supervised)):
             raise ValueError(f"method {method.label!r} trains on the labels of Trifeature's "
                              f"'synergy' task, which depend on colour, but dataset "
                              f"{spec.label!r} has image.keep_colour: false, whose colour "

@@ -105,7 +105,6 @@ def test_supervised_on_trifeature_synergy_is_refused_with_colour_augmentations(t
     assert list(check_config(kept)) == ["trifeature"]
 
 
-
 def test_the_check_builds_supervised_class_weight_from_the_config():
     args = {"n_pretrain": 8, "n_train": 20, "n_test": 20, "resolution": 16}
     dataset = {"name": "trifeature", "args": args}

@@ -71,24 +71,15 @@ def test_balanced_class_weight_averages_the_mean_loss_of_each_present_class(cont
     assert not torch.allclose(per_sample.mean(), expected)
 
 
-def test_balanced_class_weight_is_the_plain_mean_when_classes_are_equally_frequent(
-        context, tiny, make_batch):
+@pytest.mark.parametrize("labels", [[0, 2, 2, 0, 2, 0, 0, 2], [1] * 8],
+                         ids=["equally_frequent", "one_class"])
+def test_balanced_class_weight_is_the_plain_mean_when_present_classes_are_equally_frequent(
+        context, tiny, make_batch, labels):
     losses = []
     for class_weight in ("balanced", None):
         method = get_method("supervised")(context, seed=0, class_weight=class_weight, **tiny)
         batch = make_batch(context)
-        batch.labels["y"] = torch.tensor([0, 2, 2, 0, 2, 0, 0, 2])
-        losses.append(method.loss(batch))
-    torch.testing.assert_close(losses[0], losses[1])
-
-
-def test_balanced_class_weight_on_a_batch_of_one_class_is_the_plain_mean(context, tiny,
-                                                                        make_batch):
-    losses = []
-    for class_weight in ("balanced", None):
-        method = get_method("supervised")(context, seed=0, class_weight=class_weight, **tiny)
-        batch = make_batch(context)
-        batch.labels["y"] = torch.full((8,), 1)
+        batch.labels["y"] = torch.tensor(labels)
         losses.append(method.loss(batch))
     torch.testing.assert_close(losses[0], losses[1])
 
