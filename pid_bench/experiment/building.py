@@ -209,7 +209,8 @@ def check_config(config: ExperimentConfig) -> dict[str, MultimodalDataset]:
             raise ValueError(f"target_task {method.target_task!r} of method {method.label!r} "
                              f"is missing from dataset {spec.label!r}, whose tasks are "
                              f"{list(data.tasks)}")
-        if (method.target_task == "synergy" and spec.name == "trifeature"
+        trained_on = (method.target_task, *method.hparams.get("auxiliary_tasks", ()))
+        if ("synergy" in trained_on and spec.name == "trifeature"
                 and not _keeps_colour(spec) and issubclass(get_method(method.name), Supervised)):
             raise ValueError(f"method {method.label!r} trains on the labels of Trifeature's "
                              f"'synergy' task, which depend on colour, but dataset "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import torch
@@ -24,6 +25,11 @@ class Supervised(Method):
     a linear regression. Inputs are augmented once per step (augmentations preserve labels). ``embed``
     returns the fused CLS embedding before the linear layer.
 
+    With ``auxiliary_tasks``, each of those tasks gets its own linear layer on the same CLS
+    embedding, and the loss is the target task's loss plus each auxiliary task's loss (of its
+    kind, as above, plain means): multi-task training whose extra labels can teach features
+    that the target's labels alone give no signal for.
+
     Parameters
     ----------
     context : MethodContext
@@ -33,7 +39,11 @@ class Supervised(Method):
         same in its loss, which is then the mean over those classes of their mean
         cross-entropy, so a rare class (the 10 % positives of Trifeature's synergy labels)
         is not drowned by the frequent one; in data-parallel training the classes are
-        counted over the global batch. ``None``: the plain mean over samples.
+        counted over the global batch. ``None``: the plain mean over samples. It weighs the
+        target task's loss only.
+    auxiliary_tasks : sequence of str
+        Tasks of the context, other than the target and each named once, whose labels are
+        trained on as well; empty (the default): the target task alone.
     **arch
         Fields of :class:`~pid_bench.models.Architecture`.
     """
@@ -42,7 +52,7 @@ class Supervised(Method):
     display_name: ClassVar[str] = "Supervised"
 
     def __init__(self, context: MethodContext, *, class_weight: str | None = None,
-                 **arch: Any) -> None:
+                 auxiliary_tasks: Sequence[str] = (), **arch: Any) -> None:
         super().__init__(context)
         if context.target_task is None:
             raise ValueError(f"method 'supervised' needs context.target_task, one of "
@@ -57,28 +67,56 @@ class Supervised(Method):
             raise ValueError(f"class_weight 'balanced' needs a classification task; "
                              f"{self.target_task!r} is {kind}")
         self.class_weight = class_weight
+        self.auxiliary_tasks = _checked_auxiliary_tasks(auxiliary_tasks, context)
         self.arch = Architecture.from_options(arch)
         self.fusion = FusionTransformer(context.modality_shapes, self.arch)
         self.classifier = nn.Linear(self.arch.embed_dim, max(self.n_classes, 1))
+        self.auxiliary_heads = nn.ModuleDict({
+            task: nn.Linear(self.arch.embed_dim, max(int(context.n_classes[task]), 1))
+            for task in self.auxiliary_tasks})
 
     def loss(self, batch: Batch) -> Tensor:
         self.check_batch(batch)
-        if self.target_task not in batch.labels:
-            raise ValueError(f"method 'supervised' needs labels of task {self.target_task!r}; "
+        missing = [t for t in (self.target_task, *self.auxiliary_tasks) if t not in batch.labels]
+        if missing:
+            raise ValueError(f"method 'supervised' needs labels of task {missing[0]!r}; "
                              f"the batch has {sorted(batch.labels)}")
-        out = self.classifier(self.fusion(self.augmented(batch), batch.masks)).float()
-        target = batch.labels[self.target_task]
-        if self.multilabel:
+        cls = self.fusion(self.augmented(batch), batch.masks)
+        loss = self._task_loss(self.classifier(cls).float(), self.target_task, batch,
+                               self.class_weight)
+        for task, head in self.auxiliary_heads.items():
+            loss = loss + self._task_loss(head(cls).float(), task, batch, None)
+        return loss
+
+    def _task_loss(self, out: Tensor, task: str, batch: Batch, class_weight: str | None) -> Tensor:
+        """The loss of one task's linear outputs ``out`` (B, K) against the batch's labels."""
+        target = batch.labels[task]
+        if task in self.context.multilabel:
             return F.binary_cross_entropy_with_logits(out, target.float())
-        if self.n_classes == 0:
+        if int(self.context.n_classes[task]) == 0:
             return F.mse_loss(out.squeeze(1), target.float())
-        if self.class_weight == "balanced":
+        if class_weight == "balanced":
             return _balanced_cross_entropy(out, target.long())
         return F.cross_entropy(out, target.long())
 
     def embed(self, batch: Batch) -> Tensor:
         self.check_batch(batch)
         return self.fusion(batch.modalities, batch.masks)
+
+
+def _checked_auxiliary_tasks(tasks: Sequence[str], context: MethodContext) -> tuple[str, ...]:
+    """``tasks`` as a tuple, or ``ValueError`` unless each is a distinct non-target task."""
+    if isinstance(tasks, str) or not all(isinstance(t, str) for t in tasks):
+        raise ValueError(f"auxiliary_tasks must be a list of task names; received {tasks!r}")
+    tasks = tuple(tasks)
+    unknown = [t for t in tasks if t not in context.n_classes]
+    if unknown:
+        raise ValueError(f"auxiliary_tasks names unknown tasks {unknown}; known tasks: "
+                         f"{', '.join(sorted(context.n_classes))}")
+    if context.target_task in tasks or len(set(tasks)) != len(tasks):
+        raise ValueError(f"auxiliary_tasks must name each task once and not the target task "
+                         f"{context.target_task!r}; received {list(tasks)}")
+    return tasks
 
 
 def _balanced_cross_entropy(logits: Tensor, target: Tensor) -> Tensor:

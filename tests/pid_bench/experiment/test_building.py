@@ -88,13 +88,16 @@ def test_trifeature_keeps_colour_unless_asked(keep_colour, expected):
     assert ("ColourJitter" in repr(first)) is expected
 
 
-@pytest.mark.parametrize("target_task", ["synergy", "redundancy"])
-def test_supervised_on_trifeature_synergy_is_refused_with_colour_augmentations(target_task):
+@pytest.mark.parametrize("target_task,auxiliary", [("synergy", []), ("redundancy", ["synergy"]),
+                                                    ("redundancy", ["unique1"])])
+def test_supervised_on_trifeature_synergy_is_refused_with_colour_augmentations(target_task,
+                                                                               auxiliary):
     args = {"n_pretrain": 8, "n_train": 20, "n_test": 20, "resolution": 16}
     jitter = {"name": "trifeature", "args": args, "augment": {"image": {"keep_colour": False}}}
-    supervised = {"name": "supervised", "target_task": target_task}
+    supervised = {"name": "supervised", "target_task": target_task,
+                  "hparams": {"auxiliary_tasks": auxiliary}}
     config = load_config(tiny_config(datasets=[jitter], methods=[supervised], tasks=None))
-    if target_task == "synergy":
+    if "synergy" in (target_task, *auxiliary):
         with pytest.raises(ValueError, match="depend on colour, but dataset 'trifeature' has "
                                              "image.keep_colour: false"):
             check_config(config)
@@ -117,6 +120,7 @@ def test_the_check_builds_supervised_class_weight_from_the_config():
         else:
             with pytest.raises(ValueError, match="class_weight must be None or 'balanced'"):
                 check_config(config)
+
 
 def _three_modalities(path: Path) -> Path:
     rng = np.random.default_rng(0)

@@ -94,3 +94,41 @@ def test_class_weight_is_checked(context, tiny):
                         multilabel=("g",))
     with pytest.raises(ValueError, match="'g' is multi-label"):
         get_method("supervised")(ctx, class_weight="balanced", **tiny)
+
+
+def test_auxiliary_tasks_add_their_own_heads_losses(context, tiny, make_batch, replay):
+    method = get_method("supervised")(context, seed=0, auxiliary_tasks=["t"],
+                                      class_weight="balanced", **tiny)
+    batch = make_batch(context)
+    batch.labels["y"] = torch.tensor([0, 0, 0, 0, 0, 0, 2, 2])
+    first, _ = replay(context, batch)
+    cls = method.fusion(first)
+    per_sample = F.cross_entropy(method.classifier(cls), batch.labels["y"], reduction="none")
+    balanced = (per_sample[:6].mean() + per_sample[6:].mean()) / 2
+    regression = ((method.auxiliary_heads["t"](cls)[:, 0] - batch.labels["t"]) ** 2).mean()
+    torch.testing.assert_close(method.loss(batch), balanced + regression)
+    assert method.auxiliary_heads["t"].out_features == 1
+    with pytest.raises(ValueError, match="needs labels of task 't'"):
+        method.loss(Batch(batch.modalities, {"y": batch.labels["y"]}, batch.generator))
+
+
+def test_auxiliary_heads_train_the_shared_fusion_and_leave_embed_alone(context, tiny, make_batch):
+    plain = get_method("supervised")(context, seed=0, **tiny)
+    method = get_method("supervised")(context, seed=0, auxiliary_tasks=["t"], **tiny)
+    batch = make_batch(context)
+    torch.testing.assert_close(method.embed(Batch(batch.modalities)),
+                               plain.embed(Batch(batch.modalities)))
+    method.loss(batch).backward()
+    assert method.auxiliary_heads["t"].weight.grad.abs().sum() > 0
+    assert all(p.grad is not None for p in method.fusion.parameters() if p.requires_grad)
+
+
+@pytest.mark.parametrize("tasks,message", [
+    ("t", "must be a list of task names; received 't'"),
+    (["z"], r"names unknown tasks \['z'\]; known tasks: t, y"),
+    (["y"], "not the target task 'y'; received \\['y'\\]"),
+    (["t", "t"], "must name each task once"),
+])
+def test_auxiliary_tasks_are_checked(context, tiny, tasks, message):
+    with pytest.raises(ValueError, match=message):
+        get_method("supervised")(context, auxiliary_tasks=tasks, **tiny)
