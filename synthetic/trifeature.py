@@ -33,6 +33,7 @@ keyed by a hash of the generator's arguments.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -54,6 +55,7 @@ __all__ = [
     "COLOURS",
     "TEXTURES",
     "TASKS",
+    "COLOUR_TASKS",
     "make_trifeature",
     "draw_attributes",
     "draw_geometry",
@@ -82,6 +84,8 @@ TEXTURES = ("solid", "stripes", "grid", "hexgrid", "dots", "noise", "triangles",
 
 #: Task names, in the order of the ground-truth table.
 TASKS = ("redundancy", "unique1", "unique2", "synergy")
+#: Optional tasks (``make_trifeature(colour_tasks=True)``): the colour of image 1 / image 2.
+COLOUR_TASKS = ("colour1", "colour2")
 
 #: Bump when the rendered pixels or the sampling change, so that old cache files are not reused.
 RENDER_VERSION = 1
@@ -399,7 +403,8 @@ def task_joint(task: str) -> Array:
     The sources are the attributes of image 1 and of image 2 that the task depends on:
     ``redundancy``: (shape, shape, shape); ``unique1`` / ``unique2``: (texture 1, texture 2,
     texture 1 / texture 2); ``synergy``: (texture 1, colour 2, label), with the identity as
-    bijection (a relabelling of colours changes no information quantity).
+    bijection (a relabelling of colours changes no information quantity); ``colour1`` /
+    ``colour2``: (colour 1, colour 2, colour 1 / colour 2).
 
     Returns
     -------
@@ -415,33 +420,48 @@ def task_joint(task: str) -> Array:
         return from_function(lambda t1, t2: (t1, t2, t2), k, k)
     if task == "synergy":
         return from_function(lambda t1, c2: (t1, c2, int(c2 == t1)), k, k)
-    raise ValueError(f"unknown Trifeature task {task!r}; known tasks: {', '.join(TASKS)}")
+    if task == "colour1":
+        return from_function(lambda c1, c2: (c1, c2, c1), k, k)
+    if task == "colour2":
+        return from_function(lambda c1, c2: (c1, c2, c2), k, k)
+    raise ValueError(f"unknown Trifeature task {task!r}; known tasks: "
+                     f"{', '.join(TASKS + COLOUR_TASKS)}")
 
 
 @lru_cache(maxsize=None)
-def _ground_truth(measure: str) -> pd.DataFrame:
+def _ground_truth(measure: str, colour_tasks: bool) -> pd.DataFrame:
     rows = {}
-    for task in TASKS:
+    for task in TASKS + (COLOUR_TASKS if colour_tasks else ()):
         r = pid_bench.pid(task_joint(task), measure)
         rows[task] = [*r.atoms(), r.total]
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(GROUND_TRUTH_COLUMNS)
                                   ).rename_axis("task")
 
 
-def trifeature_ground_truth(measure: str = "broja") -> pd.DataFrame:
+def trifeature_ground_truth(measure: str = "broja", *, colour_tasks: bool = False
+                            ) -> pd.DataFrame:
     """Exact decomposition of each Trifeature task under unbiased pairs, in bits.
 
     Parameters
     ----------
     measure : str, default "broja"
         Discrete PID measure (``pid_bench.measures()``) applied to :func:`task_joint`.
+    colour_tasks : bool, default False
+        Add the rows of ``COLOUR_TASKS`` (U1 / U2 = log2 10 each).
 
     Returns
     -------
     pandas.DataFrame
-        Index ``TASKS``; columns ``redundancy, unique1, unique2, synergy, total``.
+        Index ``TASKS`` (then ``COLOUR_TASKS``); columns ``redundancy, unique1, unique2,
+        synergy, total``.
     """
-    return _ground_truth(measure).copy()
+    return _ground_truth(measure, _checked_flag("colour_tasks", colour_tasks)).copy()
+
+
+def _checked_flag(name: str, value: object) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False; received {value!r}")
+    return bool(value)
 
 
 # ---------------------------------------------------------------------------- cache
@@ -487,7 +507,7 @@ def make_trifeature(*, n_pretrain: int = 10_000, n_train: int = 5_000, n_test: i
                     seed: int | np.random.Generator = 0, supersample: int = 2,
                     dtype: Literal["float32", "uint8"] = "float32",
                     cache_dir: str | os.PathLike[str] | Literal[False] | None = None,
-                    ) -> MultimodalDataset:
+                    colour_tasks: bool = False) -> MultimodalDataset:
     """Bimodal Trifeature pairs with exact ground-truth interactions (CoMM's benchmark).
 
     Parameters
@@ -510,12 +530,18 @@ def make_trifeature(*, n_pretrain: int = 10_000, n_train: int = 5_000, n_test: i
         Pixel type: floats in [0, 1] (the 8-bit values / 255), or the bytes 0..255.
     cache_dir : path, None or False
         Folder of the on-disk cache; ``None``: :func:`default_cache_dir`; ``False``: no cache.
+    colour_tasks : bool, default False
+        Add the tasks ``colour1`` and ``colour2`` (10 classes each: the colour of image 1 /
+        image 2; U1 / U2 = log2 10), e.g. to train on colour labels or to probe whether a
+        representation holds the colour that the synergy label depends on. The images, and
+        the cache entry, are the same either way.
 
     Returns
     -------
     MultimodalDataset
         Modalities ``image1``, ``image2`` of shape (n, 3, resolution, resolution); tasks
-        ``redundancy`` (10 classes), ``unique1`` (10), ``unique2`` (10), ``synergy`` (2);
+        ``redundancy`` (10 classes), ``unique1`` (10), ``unique2`` (10), ``synergy`` (2),
+        then ``colour1`` and ``colour2`` (10 each) with ``colour_tasks``;
         splits in the order pretrain, train, test; latents ``shape, texture1, colour1,
         texture2, colour2``; ground truth from :func:`trifeature_ground_truth`; metadata with
         the arguments, the bijection and the attribute names.
@@ -524,7 +550,7 @@ def make_trifeature(*, n_pretrain: int = 10_000, n_train: int = 5_000, n_test: i
     ------
     ValueError
         Negative or non-integer counts, no train or test pairs, a resolution or supersampling
-        factor out of range, an unknown dtype or an invalid seed.
+        factor out of range, an unknown dtype, a flag that is not a bool, or an invalid seed.
 
     Examples
     --------
@@ -565,20 +591,29 @@ def make_trifeature(*, n_pretrain: int = 10_000, n_train: int = 5_000, n_test: i
         raise ValueError(f"supersample must be in 1..4; received {supersample}")
     if dtype not in ("float32", "uint8"):
         raise ValueError(f"dtype must be 'float32' or 'uint8'; received {dtype!r}")
-    if not isinstance(biased, (bool, np.bool_)):
-        raise ValueError(f"biased must be True or False; received {biased!r}")
+    biased = _checked_flag("biased", biased)
+    colour_tasks = _checked_flag("colour_tasks", colour_tasks)
     entropy = _seed_entropy(seed)
     key = {"generator": "trifeature", "version": RENDER_VERSION, "counts": counts,
-           "resolution": resolution, "biased": bool(biased), "seed": entropy,
+           "resolution": resolution, "biased": biased, "seed": entropy,
            "supersample": supersample}
     path = _cache_path(cache_dir, key)
-    cached = _load_cached(path, key) if path is not None else None
-    if cached is not None:
-        return _as_dtype(cached, dtype)
-    data = _generate(key, counts, resolution, bool(biased), entropy, supersample)
-    if path is not None:
-        data.save(path)
+    data = _load_cached(path, key) if path is not None else None
+    if data is None:
+        data = _generate(key, counts, resolution, biased, entropy, supersample)
+        if path is not None:
+            data.save(path)
+    if colour_tasks:
+        data = _with_colour_tasks(data)
     return _as_dtype(data, dtype)
+
+
+def _with_colour_tasks(data: MultimodalDataset) -> MultimodalDataset:
+    """``data`` with the tasks ``COLOUR_TASKS`` (from its colour latents) and their ground truth."""
+    return dataclasses.replace(
+        data, tasks={**data.tasks, **{t: data.latents[t] for t in COLOUR_TASKS}},
+        n_classes={**data.n_classes, **dict.fromkeys(COLOUR_TASKS, _N_VALUES)},
+        ground_truth=trifeature_ground_truth(colour_tasks=True))
 
 
 def _generate(key: dict[str, object], counts: dict[str, int], resolution: int, biased: bool,

@@ -94,6 +94,10 @@ def _check_augment_options(spec: DatasetSpec) -> None:
         raise ValueError(f"augment of dataset {spec.name!r}: {exc}") from None
 
 
+#: Trifeature tasks whose labels read colour.
+_TRIFEATURE_COLOUR_LABELS = ("synergy", "colour1", "colour2")
+
+
 def _keeps_colour(spec: DatasetSpec) -> bool:
     """Whether a dataset's image augmentations leave colour alone.
 
@@ -210,10 +214,11 @@ def check_config(config: ExperimentConfig) -> dict[str, MultimodalDataset]:
                              f"is missing from dataset {spec.label!r}, whose tasks are "
                              f"{list(data.tasks)}")
         trained_on = (method.target_task, *method.hparams.get("auxiliary_tasks", ()))
-        if ("synergy" in trained_on and spec.name == "trifeature"
+        on_colour = [t for t in trained_on if t in _TRIFEATURE_COLOUR_LABELS]
+        if (on_colour and spec.name == "trifeature"
                 and not _keeps_colour(spec) and issubclass(get_method(method.name), Supervised)):
             raise ValueError(f"method {method.label!r} trains on the labels of Trifeature's "
-                             f"'synergy' task, which depend on colour, but dataset "
+                             f"{on_colour[0]!r} task, which depend on colour, but dataset "
                              f"{spec.label!r} has image.keep_colour: false, whose colour "
                              f"jitter and greyscale change those labels' inputs; train it on "
                              f"a dataset entry without image.keep_colour: false")

@@ -254,25 +254,31 @@ def test_factorcl_and_supervised_hold_little_or_no_trifeature_synergy(trifeature
         assert len(supervised) == 1 and (supervised < 0.02).all(), metric
 
 
-def test_more_trifeature_seeds_keep_coral_near_comm_and_the_cross_methods_mlp_only():
+def test_five_trifeature_seeds_keep_coral_near_comm_and_the_cross_methods_mlp_only():
     seeds = pd.concat([_final("trifeature_capture_others_results.csv"),
                        _final("trifeature_capture_seeds_results.csv")])
     coral = _on(seeds, "trifeature_biased", "synergy", "coral", "balanced_accuracy")
     infmasking = _on(_final("trifeature_capture_results.csv"), "trifeature_biased", "synergy",
                      "infmasking", "balanced_accuracy")
-    # below InfMasking's mean (and CoMM's 81.3), inside the seed ranges of both (CoMM's lowest
-    # of 5 seeds is 79.0, docs/results/comm_trifeature.md)
-    assert len(coral) == 3 and coral.mean() < infmasking.mean()
+    # below InfMasking's mean (and CoMM's 81.3), inside the seed ranges of both on some seeds
+    # (CoMM's lowest of 5 seeds is 79.0, docs/results/comm_trifeature.md)
+    assert len(coral) == 5 and coral.mean() < infmasking.mean()
     assert coral.max() > max(infmasking.min(), 79.0)
     coral_mlp = _on(seeds, "trifeature_biased", "synergy", "coral", "captured_bits_mlp")
     assert (coral_mlp > 0.3).all()
-    for method, n_seeds in (("cross", 5), ("cross_self", 3)):
+    for method in ("cross", "cross_self"):
         linear = _on(seeds, "trifeature_biased", "synergy", method, "captured_bits")
         mlp = _on(seeds, "trifeature_biased", "synergy", method, "captured_bits_mlp")
-        assert len(mlp) == n_seeds and (linear < 0.02).all() and (mlp > 0.42).all(), method
-    for metric in ("captured_bits", "captured_bits_mlp"):
-        factorcl = _on(seeds, "trifeature_biased", "synergy", "factorcl", metric)
-        assert len(factorcl) == 3 and (factorcl < 0.1).all(), metric
+        assert len(mlp) == 5 and (linear < 0.02).all() and (mlp > 0.42).all(), method
+    # on biased pairs Cross drops texture 2 and Cross+Self keeps most of it, on every seed
+    cross_u2 = _on(seeds, "trifeature_biased", "unique2", "cross", "captured_bits")
+    cross_self_u2 = _on(seeds, "trifeature_biased", "unique2", "cross_self", "captured_bits")
+    assert len(cross_u2) == len(cross_self_u2) == 5
+    assert cross_u2.max() < 1.0 and cross_self_u2.min() > 2.5
+    linear = _on(seeds, "trifeature_biased", "synergy", "factorcl", "captured_bits")
+    mlp = _on(seeds, "trifeature_biased", "synergy", "factorcl", "captured_bits_mlp")
+    assert len(linear) == len(mlp) == 5 and (linear < 0.02).all()
+    assert mlp.mean() < 0.1 and mlp.max() < 0.3
 
 
 def test_balanced_classes_do_not_make_supervised_learn_trifeature_synergy():

@@ -14,6 +14,7 @@ from pid_bench.data import GROUND_TRUTH_COLUMNS
 from pid_bench.info.samples import joint_from_samples
 from synthetic import trifeature as tf
 from synthetic.trifeature import (
+    COLOUR_TASKS,
     TASKS,
     draw_attributes,
     make_trifeature,
@@ -31,6 +32,8 @@ CLOSED_FORM = {
     "unique1": (0.0, LOG2_10, 0.0, 0.0),
     "unique2": (0.0, 0.0, LOG2_10, 0.0),
     "synergy": (0.0, 0.0, 0.0, HB_01),
+    "colour1": (0.0, LOG2_10, 0.0, 0.0),
+    "colour2": (0.0, 0.0, LOG2_10, 0.0),
 }
 
 SMALL = dict(n_pretrain=60, n_train=30, n_test=30, resolution=32, cache_dir=False)
@@ -43,8 +46,10 @@ def small() -> pid_bench.MultimodalDataset:
 
 # ---------------------------------------------------------------------------- ground truth
 def test_ground_truth_matches_closed_forms() -> None:
-    gt = trifeature_ground_truth()
-    assert list(gt.index) == list(TASKS) and list(gt.columns) == list(GROUND_TRUTH_COLUMNS)
+    assert list(trifeature_ground_truth().index) == list(TASKS)
+    gt = trifeature_ground_truth(colour_tasks=True)
+    assert list(gt.index) == [*TASKS, *COLOUR_TASKS]
+    assert list(gt.columns) == list(GROUND_TRUTH_COLUMNS)
     assert HB_01 == pytest.approx(0.468996, abs=1e-6)
     for task, atoms in CLOSED_FORM.items():
         np.testing.assert_allclose(gt.loc[task, ["redundancy", "unique1", "unique2", "synergy"]],
@@ -52,13 +57,13 @@ def test_ground_truth_matches_closed_forms() -> None:
         assert gt.loc[task, "total"] == pytest.approx(sum(atoms), abs=1e-6)
 
 
-@pytest.mark.parametrize("task", TASKS)
+@pytest.mark.parametrize("task", TASKS + COLOUR_TASKS)
 def test_ground_truth_agrees_with_independent_broja_and_mmi(task: str) -> None:
     from pid_bench.testing.cvxpy_broja import broja_cvxpy
 
     ref = broja_cvxpy(task_joint(task))
     mmi = pid_bench.pid(task_joint(task), "mmi")
-    ours = trifeature_ground_truth().loc[task]
+    ours = trifeature_ground_truth(colour_tasks=True).loc[task]
     for atom in ("redundancy", "unique1", "unique2", "synergy"):
         assert ours[atom] == pytest.approx(getattr(ref, atom), abs=1e-4), atom
         assert ours[atom] == pytest.approx(getattr(mmi, atom), abs=1e-6), atom
@@ -69,13 +74,14 @@ def test_task_joints_match_sampled_attributes_and_plug_in_decomposition() -> Non
     rng = np.random.default_rng(0)
     bij = trifeature_bijection(11)
     a = draw_attributes(200_000, bijection=bij, biased=False, rng=rng)
-    tasks = tf._tasks(a, bij)
+    tasks = {**tf._tasks(a, bij), "colour1": a["colour1"], "colour2": a["colour2"]}
     # The exact synergy joint uses the identity bijection: relabel colour 2 by its texture.
     colour_as_texture = np.argsort(bij)[a["colour2"]]
     sources = {"redundancy": (a["shape"], a["shape"]), "unique1": (a["texture1"], a["texture2"]),
                "unique2": (a["texture1"], a["texture2"]),
-               "synergy": (a["texture1"], colour_as_texture)}
-    for task in TASKS:
+               "synergy": (a["texture1"], colour_as_texture),
+               "colour1": (a["colour1"], a["colour2"]), "colour2": (a["colour1"], a["colour2"])}
+    for task in TASKS + COLOUR_TASKS:
         empirical = joint_from_samples(*sources[task], tasks[task])
         exact = task_joint(task)
         assert empirical.shape == exact.shape
@@ -117,6 +123,23 @@ def test_tasks_are_the_planted_functions_of_the_latents(small: pid_bench.Multimo
     np.testing.assert_array_equal(t["unique1"], lat["texture1"])
     np.testing.assert_array_equal(t["unique2"], lat["texture2"])
     np.testing.assert_array_equal(t["synergy"], lat["colour2"] == bij[lat["texture1"]])
+
+
+def test_colour_tasks_are_the_colour_latents_of_the_same_cached_images(tmp_path) -> None:
+    plain = make_trifeature(**{**SMALL, "cache_dir": tmp_path}, seed=3)
+    coloured = make_trifeature(**{**SMALL, "cache_dir": tmp_path}, seed=3, colour_tasks=True)
+    assert len(list(tmp_path.glob("*.npz"))) == 1
+    assert list(coloured.tasks) == [*TASKS, *COLOUR_TASKS]
+    for k in plain.modalities:
+        np.testing.assert_array_equal(plain.modalities[k], coloured.modalities[k])
+    for task in TASKS:
+        np.testing.assert_array_equal(plain.tasks[task], coloured.tasks[task])
+    for task in COLOUR_TASKS:
+        np.testing.assert_array_equal(coloured.tasks[task], coloured.latents[task])
+        assert coloured.n_classes[task] == 10 and coloured.task_kind(task) == "classification"
+    pd.testing.assert_frame_equal(coloured.ground_truth,
+                                  trifeature_ground_truth(colour_tasks=True))
+    assert list(plain.tasks) == list(TASKS)
 
 
 def test_biased_pretraining_follows_the_bijection_and_probe_splits_do_not() -> None:
@@ -245,6 +268,7 @@ def test_cache_location_from_environment_and_disabled(tmp_path, monkeypatch) -> 
     ({"supersample": 5}, "supersample must be in 1..4; received 5"),
     ({"dtype": "float64"}, "dtype must be 'float32' or 'uint8'; received 'float64'"),
     ({"biased": "yes"}, "biased must be True or False; received 'yes'"),
+    ({"colour_tasks": 1}, "colour_tasks must be True or False; received 1"),
     ({"seed": -3}, "seed must be an integer >= 0; received -3"),
     ({"seed": "a"}, "seed must be an integer >= 0; received 'a'"),
 ])

@@ -88,18 +88,20 @@ def test_trifeature_keeps_colour_unless_asked(keep_colour, expected):
     assert ("ColourJitter" in repr(first)) is expected
 
 
-@pytest.mark.parametrize("target_task,auxiliary", [("synergy", []), ("redundancy", ["synergy"]),
-                                                    ("redundancy", ["unique1"])])
-def test_supervised_on_trifeature_synergy_is_refused_with_colour_augmentations(target_task,
-                                                                               auxiliary):
-    args = {"n_pretrain": 8, "n_train": 20, "n_test": 20, "resolution": 16}
+@pytest.mark.parametrize("target_task,auxiliary,refused", [
+    ("synergy", [], "synergy"), ("redundancy", ["synergy"], "synergy"),
+    ("redundancy", ["unique1"], None), ("unique1", ["colour2"], "colour2"),
+    ("colour1", ["unique2"], "colour1")])
+def test_supervised_on_trifeature_colour_labels_is_refused_with_colour_augmentations(
+        target_task, auxiliary, refused):
+    args = {"n_pretrain": 8, "n_train": 20, "n_test": 20, "resolution": 16, "colour_tasks": True}
     jitter = {"name": "trifeature", "args": args, "augment": {"image": {"keep_colour": False}}}
     supervised = {"name": "supervised", "target_task": target_task,
                   "hparams": {"auxiliary_tasks": auxiliary}}
     config = load_config(tiny_config(datasets=[jitter], methods=[supervised], tasks=None))
-    if "synergy" in (target_task, *auxiliary):
-        with pytest.raises(ValueError, match="depend on colour, but dataset 'trifeature' has "
-                                             "image.keep_colour: false"):
+    if refused:
+        with pytest.raises(ValueError, match=f"'{refused}' task, which depend on colour, but "
+                                             "dataset 'trifeature' has image.keep_colour: false"):
             check_config(config)
     else:
         assert list(check_config(config)) == ["trifeature"]
