@@ -20,6 +20,7 @@ from pid_bench.experiment import (
     summarize,
     with_overrides,
 )
+from pid_bench.results_dir import DirectoryBusy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,6 +71,11 @@ def run_grid(args: argparse.Namespace) -> tuple[pd.DataFrame, float, float | Non
     seconds_per_seed : float or None
         ``wall`` divided by the number of seeds' worth of runs executed in this call (None when
         every run was reused): the time of one seed of the grid, validation included.
+
+    Raises
+    ------
+    SystemExit
+        With a one-line message, when another run is writing ``args.out``.
     """
     config = with_overrides(
         read_config(args.config), seeds=[int(s) for s in args.seeds.split(",")],
@@ -79,7 +85,10 @@ def run_grid(args: argparse.Namespace) -> tuple[pd.DataFrame, float, float | Non
         threads=args.threads)
     before = len(runs_table(args.out)) if (args.out / "runs").is_dir() else 0
     start = time.perf_counter()
-    results = run_experiment(config, args.out, progress=not args.quiet)
+    try:
+        results = run_experiment(config, args.out, progress=not args.quiet)
+    except DirectoryBusy as exc:
+        raise SystemExit(f"error: {exc}") from None
     wall = time.perf_counter() - start
     resolved = load_config(config)
     fresh = (len(runs_table(args.out)) - before) / len(resolved.cells())

@@ -37,3 +37,19 @@ def test_datasets_flag_runs_only_the_chosen_datasets(grid, tmp_path):
     results, _, _ = grid.run_grid(args)
     assert set(results.dataset) == {"keep"}
     assert [p.name for p in (tmp_path / "out" / "runs").iterdir()] == ["keep__random__seed0"]
+
+
+def test_a_busy_out_directory_ends_in_one_line_not_a_traceback(grid, tmp_path):
+    from pid_bench.results_dir import writer_lock
+
+    config = {"datasets": [{"name": "latent", "args": {"n_pretrain": 64, "n_train": 60,
+                                                        "n_test": 60, "mixtures": []}}],
+              "methods": ["random"], "seeds": [0], "train": {"epochs": 1, "batch_size": 32}}
+    path = tmp_path / "grid.yaml"
+    path.write_text(yaml.safe_dump(config))
+    out = tmp_path / "out"
+    args = grid.build_parser("t", path, "0", str(out)).parse_args(["--quiet", "--workers", "1"])
+    out.mkdir()
+    with writer_lock(out), pytest.raises(SystemExit, match="^error: another pid-bench run"):
+        grid.run_grid(args)
+    assert not (out / "runs").exists()
