@@ -11,6 +11,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[2]
 KEPT = ROOT / "benchmarks" / "results" / "capture"
+#: H_b(0.1), the planted synergy of Trifeature's synergy task, bits.
+HB_01 = -(0.1 * np.log2(0.1) + 0.9 * np.log2(0.9))
 
 
 @pytest.fixture(scope="module")
@@ -293,6 +295,29 @@ def test_balanced_classes_do_not_make_supervised_learn_trifeature_synergy():
             assert (abs(accuracy - 50.0) < within).all(), (method, metric)
         losses = training[(training.method == method) & (training.epoch >= 2)]["loss"]
         assert len(losses) == 23 and (abs(losses - np.log(2)) < 0.002).all(), method
+
+
+def test_supervised_learns_trifeature_synergy_only_with_texture1_and_colour2_labels():
+    table = _final("trifeature_supervised_aux_results.csv")
+    colour = "trifeature_unbiased_colour_tasks"
+    for metric in ("captured_bits", "captured_bits_mlp"):
+        ceiling = _on(table, colour, "synergy", "supervised_aux_texture1_colour2", metric)
+        assert len(ceiling) >= 1 and (ceiling > 0.9 * HB_01).all(), metric
+        for method in ("supervised_aux_texture1", "supervised_aux_all"):
+            bits = _on(table, "trifeature_unbiased_colour", "synergy", method, metric)
+            assert len(bits) == 1 and (bits < 0.02).all(), (method, metric)
+    # the auxiliary labels are learned in every entry
+    for dataset, method, tasks in (
+            ("trifeature_unbiased_colour", "supervised_aux_texture1", ["unique1"]),
+            ("trifeature_unbiased_colour", "supervised_aux_all",
+             ["redundancy", "unique1", "unique2"]),
+            (colour, "supervised_aux_texture1_colour2", ["unique1", "colour2"])):
+        for task in tasks:
+            bits = _on(table, dataset, task, method, "captured_bits")
+            assert (bits > 3.2).all(), (method, task)
+    # what it is not trained on it barely keeps: texture 2 at chance
+    untrained = _on(table, colour, "unique2", "supervised_aux_texture1_colour2", "captured_bits")
+    assert (untrained < 0.1).all()
 
 
 def test_more_steps_lift_comms_linear_synergy_and_fewer_negatives_add_to_it(kept):
