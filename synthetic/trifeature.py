@@ -611,9 +611,10 @@ def make_trifeature(*, n_pretrain: int = 10_000, n_train: int = 5_000, n_test: i
 def _with_colour_tasks(data: MultimodalDataset) -> MultimodalDataset:
     """``data`` with the tasks ``COLOUR_TASKS`` (from its colour latents) and their ground truth."""
     return dataclasses.replace(
-        data, tasks={**data.tasks, **{t: data.latents[t] for t in COLOUR_TASKS}},
+        data, tasks={**data.tasks, **{t: data.latents[t].copy() for t in COLOUR_TASKS}},
         n_classes={**data.n_classes, **dict.fromkeys(COLOUR_TASKS, _N_VALUES)},
-        ground_truth=trifeature_ground_truth(colour_tasks=True))
+        ground_truth=trifeature_ground_truth(colour_tasks=True),
+        metadata={**data.metadata, "colour_tasks": True})
 
 
 def _generate(key: dict[str, object], counts: dict[str, int], resolution: int, biased: bool,

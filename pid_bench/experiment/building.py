@@ -188,7 +188,8 @@ def check_config(config: ExperimentConfig) -> dict[str, MultimodalDataset]:
     ValueError
         Unknown dataset kinds or method names, bad generator or augmentation arguments, tasks
         or target tasks a dataset lacks, a supervised method without a target task, a
-        supervised method on Trifeature's synergy labels with colour augmentations, a method
+        supervised method on Trifeature's colour-dependent labels (``synergy``, ``colour1``,
+        ``colour2``, as target or auxiliary task) with colour augmentations, a method
         that cannot train or embed on a dataset.
     """
     for spec in config.datasets:

@@ -50,6 +50,7 @@ def test_a_busy_out_directory_ends_in_one_line_not_a_traceback(grid, tmp_path):
     out = tmp_path / "out"
     args = grid.build_parser("t", path, "0", str(out)).parse_args(["--quiet", "--workers", "1"])
     out.mkdir()
-    with writer_lock(out), pytest.raises(SystemExit, match="^error: another pid-bench run"):
+    with writer_lock(out), pytest.raises(SystemExit, match="^error: another pid-bench run") as exc:
         grid.run_grid(args)
+    assert "\n" not in str(exc.value)
     assert not (out / "runs").exists()

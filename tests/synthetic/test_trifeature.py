@@ -136,10 +136,12 @@ def test_colour_tasks_are_the_colour_latents_of_the_same_cached_images(tmp_path)
         np.testing.assert_array_equal(plain.tasks[task], coloured.tasks[task])
     for task in COLOUR_TASKS:
         np.testing.assert_array_equal(coloured.tasks[task], coloured.latents[task])
+        assert not np.shares_memory(coloured.tasks[task], coloured.latents[task])
         assert coloured.n_classes[task] == 10 and coloured.task_kind(task) == "classification"
     pd.testing.assert_frame_equal(coloured.ground_truth,
                                   trifeature_ground_truth(colour_tasks=True))
-    assert list(plain.tasks) == list(TASKS)
+    assert list(plain.tasks) == list(TASKS) and "colour_tasks" not in plain.metadata
+    assert coloured.metadata["colour_tasks"] is True
 
 
 def test_biased_pretraining_follows_the_bijection_and_probe_splits_do_not() -> None:

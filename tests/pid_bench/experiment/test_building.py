@@ -88,13 +88,14 @@ def test_trifeature_keeps_colour_unless_asked(keep_colour, expected):
     assert ("ColourJitter" in repr(first)) is expected
 
 
-@pytest.mark.parametrize("target_task,auxiliary,refused", [
-    ("synergy", [], "synergy"), ("redundancy", ["synergy"], "synergy"),
-    ("redundancy", ["unique1"], None), ("unique1", ["colour2"], "colour2"),
-    ("colour1", ["unique2"], "colour1")])
+@pytest.mark.parametrize("target_task,auxiliary,refused,colour_tasks", [
+    ("synergy", [], "synergy", False), ("redundancy", ["synergy"], "synergy", False),
+    ("redundancy", ["unique1"], None, False), ("synergy", [], "synergy", True),
+    ("unique1", ["colour2"], "colour2", True), ("colour1", ["unique2"], "colour1", True)])
 def test_supervised_on_trifeature_colour_labels_is_refused_with_colour_augmentations(
-        target_task, auxiliary, refused):
-    args = {"n_pretrain": 8, "n_train": 20, "n_test": 20, "resolution": 16, "colour_tasks": True}
+        target_task, auxiliary, refused, colour_tasks):
+    args = {"n_pretrain": 8, "n_train": 20, "n_test": 20, "resolution": 16,
+            "colour_tasks": colour_tasks}
     jitter = {"name": "trifeature", "args": args, "augment": {"image": {"keep_colour": False}}}
     supervised = {"name": "supervised", "target_task": target_task,
                   "hparams": {"auxiliary_tasks": auxiliary}}
