@@ -283,6 +283,20 @@ def test_five_trifeature_seeds_keep_coral_near_comm_and_the_cross_methods_mlp_on
     assert mlp.mean() < 0.1 and mlp.max() < 0.3
 
 
+def test_five_unbiased_trifeature_seeds_keep_crosss_shape_alone_and_factorcls_partly():
+    seeds = pd.concat([_final("trifeature_capture_others_results.csv"),
+                       _final("trifeature_capture_seeds_results.csv")])
+    for method, texture_bits in (("cross", (0.0, 0.2)), ("factorcl", (0.4, 1.5))):
+        shape = _on(seeds, "trifeature_unbiased", "redundancy", method, "captured_bits")
+        assert len(shape) == 5 and (shape > 3.1).all(), method
+        for task in ("unique1", "unique2"):
+            bits = _on(seeds, "trifeature_unbiased", task, method, "captured_bits")
+            assert len(bits) == 5 and bits.between(*texture_bits).all(), (method, task)
+        for metric in ("captured_bits", "captured_bits_mlp"):
+            synergy = _on(seeds, "trifeature_unbiased", "synergy", method, metric)
+            assert len(synergy) == 5 and (synergy < 0.02).all(), (method, metric)
+
+
 def test_balanced_classes_do_not_make_supervised_learn_trifeature_synergy():
     table = _final("trifeature_supervised_balanced_results.csv")
     training = pd.read_csv(KEPT / "trifeature_supervised_balanced_training.csv")
