@@ -283,7 +283,7 @@ def test_five_trifeature_seeds_keep_coral_near_comm_and_the_cross_methods_mlp_on
     assert mlp.mean() < 0.1 and mlp.max() < 0.3
 
 
-def test_five_unbiased_trifeature_seeds_keep_crosss_shape_alone_and_factorcls_partly():
+def test_unbiased_trifeature_seeds_cross_keeps_the_shape_alone_cross_self_every_factor():
     seeds = pd.concat([_final("trifeature_capture_others_results.csv"),
                        _final("trifeature_capture_seeds_results.csv")])
     for method, texture_bits in (("cross", (0.0, 0.2)), ("factorcl", (0.4, 1.5))):
@@ -295,6 +295,13 @@ def test_five_unbiased_trifeature_seeds_keep_crosss_shape_alone_and_factorcls_pa
         for metric in ("captured_bits", "captured_bits_mlp"):
             synergy = _on(seeds, "trifeature_unbiased", "synergy", method, metric)
             assert len(synergy) == 5 and (synergy < 0.02).all(), (method, metric)
+    # Cross+Self (2 seeds) keeps both textures, and only the MLP reads any synergy from it
+    for task in ("unique1", "unique2"):
+        bits = _on(seeds, "trifeature_unbiased", task, "cross_self", "captured_bits")
+        assert len(bits) == 2 and (bits > 2.5).all(), task
+    linear = _on(seeds, "trifeature_unbiased", "synergy", "cross_self", "captured_bits")
+    mlp = _on(seeds, "trifeature_unbiased", "synergy", "cross_self", "captured_bits_mlp")
+    assert (linear < 0.02).all() and (mlp > 0.05).all()
 
 
 def test_balanced_classes_do_not_make_supervised_learn_trifeature_synergy():
