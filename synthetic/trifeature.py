@@ -56,6 +56,7 @@ __all__ = [
     "TEXTURES",
     "TASKS",
     "COLOUR_TASKS",
+    "COLOUR_READING_TASKS",
     "make_trifeature",
     "draw_attributes",
     "draw_geometry",
@@ -86,6 +87,8 @@ TEXTURES = ("solid", "stripes", "grid", "hexgrid", "dots", "noise", "triangles",
 TASKS = ("redundancy", "unique1", "unique2", "synergy")
 #: Optional tasks (``make_trifeature(colour_tasks=True)``): the colour of image 1 / image 2.
 COLOUR_TASKS = ("colour1", "colour2")
+#: Tasks whose labels depend on colour, which colour jitter and greyscale would change.
+COLOUR_READING_TASKS = ("synergy", *COLOUR_TASKS)
 
 #: Bump when the rendered pixels or the sampling change, so that old cache files are not reused.
 RENDER_VERSION = 1

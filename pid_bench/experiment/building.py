@@ -21,6 +21,7 @@ from pid_bench.methods import Method, MethodContext, get_method
 from pid_bench.methods.supervised import Supervised
 from pid_bench.train import TrainConfig, embed, train
 from synthetic.augment import dataset_augment, default_augment
+from synthetic.trifeature import COLOUR_READING_TASKS
 
 __all__ = ["DATASET_KINDS", "build_augmentations", "build_dataset", "build_method",
            "check_config"]
@@ -92,10 +93,6 @@ def _check_augment_options(spec: DatasetSpec) -> None:
         default_augment((), **_without_keep_colour(spec.augment))
     except (TypeError, ValueError) as exc:
         raise ValueError(f"augment of dataset {spec.name!r}: {exc}") from None
-
-
-#: Trifeature tasks whose labels read colour.
-_TRIFEATURE_COLOUR_LABELS = ("synergy", "colour1", "colour2")
 
 
 def _keeps_colour(spec: DatasetSpec) -> bool:
@@ -215,7 +212,7 @@ def check_config(config: ExperimentConfig) -> dict[str, MultimodalDataset]:
                              f"is missing from dataset {spec.label!r}, whose tasks are "
                              f"{list(data.tasks)}")
         trained_on = (method.target_task, *method.hparams.get("auxiliary_tasks", ()))
-        on_colour = [t for t in trained_on if t in _TRIFEATURE_COLOUR_LABELS]
+        on_colour = [t for t in trained_on if t in COLOUR_READING_TASKS]
         if (on_colour and spec.name == "trifeature"
                 and not _keeps_colour(spec) and issubclass(get_method(method.name), Supervised)):
             raise ValueError(f"method {method.label!r} trains on the labels of Trifeature's "

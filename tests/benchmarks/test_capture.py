@@ -256,9 +256,14 @@ def test_factorcl_and_supervised_hold_little_or_no_trifeature_synergy(trifeature
         assert len(supervised) == 1 and (supervised < 0.02).all(), metric
 
 
+def _trifeature_seeds() -> pd.DataFrame:
+    """Final-epoch rows of every Trifeature seed outside the InfMasking/CoMM table."""
+    return pd.concat([_final("trifeature_capture_others_results.csv"),
+                      _final("trifeature_capture_seeds_results.csv")])
+
+
 def test_five_trifeature_seeds_keep_coral_near_comm_and_the_cross_methods_mlp_only():
-    seeds = pd.concat([_final("trifeature_capture_others_results.csv"),
-                       _final("trifeature_capture_seeds_results.csv")])
+    seeds = _trifeature_seeds()
     coral = _on(seeds, "trifeature_biased", "synergy", "coral", "balanced_accuracy")
     infmasking = _on(_final("trifeature_capture_results.csv"), "trifeature_biased", "synergy",
                      "infmasking", "balanced_accuracy")
@@ -284,8 +289,7 @@ def test_five_trifeature_seeds_keep_coral_near_comm_and_the_cross_methods_mlp_on
 
 
 def test_unbiased_trifeature_seeds_cross_keeps_the_shape_alone_cross_self_every_factor():
-    seeds = pd.concat([_final("trifeature_capture_others_results.csv"),
-                       _final("trifeature_capture_seeds_results.csv")])
+    seeds = _trifeature_seeds()
     for method, texture_bits in (("cross", (0.0, 0.2)), ("factorcl", (0.4, 1.5))):
         shape = _on(seeds, "trifeature_unbiased", "redundancy", method, "captured_bits")
         assert len(shape) == 5 and (shape > 3.1).all(), method
