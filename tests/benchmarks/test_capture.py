@@ -288,7 +288,7 @@ def test_five_trifeature_seeds_keep_coral_near_comm_and_the_cross_methods_mlp_on
     assert mlp.mean() < 0.1 and mlp.max() < 0.3
 
 
-def test_unbiased_trifeature_seeds_cross_keeps_the_shape_alone_cross_self_every_factor():
+def test_the_trifeature_factors_each_method_keeps_after_unbiased_pretraining():
     seeds = _trifeature_seeds()
     for method, texture_bits in (("cross", (0.0, 0.2)), ("factorcl", (0.4, 1.5))):
         shape = _on(seeds, "trifeature_unbiased", "redundancy", method, "captured_bits")
@@ -306,6 +306,13 @@ def test_unbiased_trifeature_seeds_cross_keeps_the_shape_alone_cross_self_every_
     linear = _on(seeds, "trifeature_unbiased", "synergy", "cross_self", "captured_bits")
     mlp = _on(seeds, "trifeature_unbiased", "synergy", "cross_self", "captured_bits_mlp")
     assert (linear < 0.02).all() and (mlp > 0.05).all()
+    # COrAL (5 seeds) keeps every factor, and only the MLP reads any synergy from it
+    for task in ("redundancy", "unique1", "unique2"):
+        bits = _on(seeds, "trifeature_unbiased", task, "coral", "captured_bits")
+        assert len(bits) == 5 and (bits > 2.9).all(), task
+    linear = _on(seeds, "trifeature_unbiased", "synergy", "coral", "captured_bits")
+    mlp = _on(seeds, "trifeature_unbiased", "synergy", "coral", "captured_bits_mlp")
+    assert len(mlp) == 5 and (linear < 0.02).all() and (mlp > 0.1).all()
 
 
 def test_balanced_classes_do_not_make_supervised_learn_trifeature_synergy():
