@@ -299,20 +299,17 @@ def test_the_trifeature_factors_each_method_keeps_after_unbiased_pretraining():
         for metric in ("captured_bits", "captured_bits_mlp"):
             synergy = _on(seeds, "trifeature_unbiased", "synergy", method, metric)
             assert len(synergy) == 5 and (synergy < 0.02).all(), (method, metric)
-    # Cross+Self (4 seeds) keeps both textures, and only the MLP reads any synergy from it
-    for task in ("unique1", "unique2"):
-        bits = _on(seeds, "trifeature_unbiased", task, "cross_self", "captured_bits")
-        assert len(bits) == 4 and (bits > 2.5).all(), task
-    linear = _on(seeds, "trifeature_unbiased", "synergy", "cross_self", "captured_bits")
-    mlp = _on(seeds, "trifeature_unbiased", "synergy", "cross_self", "captured_bits_mlp")
-    assert (linear < 0.02).all() and (mlp > 0.05).all()
-    # COrAL (5 seeds) keeps every factor, and only the MLP reads any synergy from it
-    for task in ("redundancy", "unique1", "unique2"):
-        bits = _on(seeds, "trifeature_unbiased", task, "coral", "captured_bits")
-        assert len(bits) == 5 and (bits > 2.9).all(), task
-    linear = _on(seeds, "trifeature_unbiased", "synergy", "coral", "captured_bits")
-    mlp = _on(seeds, "trifeature_unbiased", "synergy", "coral", "captured_bits_mlp")
-    assert len(mlp) == 5 and (linear < 0.02).all() and (mlp > 0.1).all()
+    # Cross+Self (4 seeds) keeps both textures, COrAL (5 seeds) every factor, and only the MLP
+    # reads any synergy from either
+    for method, n_seeds, tasks, factor_bits, mlp_bits in (
+            ("cross_self", 4, ("unique1", "unique2"), 2.5, 0.05),
+            ("coral", 5, ("redundancy", "unique1", "unique2"), 2.9, 0.1)):
+        for task in tasks:
+            bits = _on(seeds, "trifeature_unbiased", task, method, "captured_bits")
+            assert len(bits) == n_seeds and (bits > factor_bits).all(), (method, task)
+        linear = _on(seeds, "trifeature_unbiased", "synergy", method, "captured_bits")
+        mlp = _on(seeds, "trifeature_unbiased", "synergy", method, "captured_bits_mlp")
+        assert len(mlp) == n_seeds and (linear < 0.02).all() and (mlp > mlp_bits).all(), method
 
 
 def test_balanced_classes_do_not_make_supervised_learn_trifeature_synergy():
