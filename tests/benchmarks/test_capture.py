@@ -299,10 +299,10 @@ def test_the_trifeature_factors_each_method_keeps_after_unbiased_pretraining():
         for metric in ("captured_bits", "captured_bits_mlp"):
             synergy = _on(seeds, "trifeature_unbiased", "synergy", method, metric)
             assert len(synergy) == 5 and (synergy < 0.02).all(), (method, metric)
-    # Cross+Self (4 seeds) keeps both textures, COrAL (5 seeds) every factor, and only the MLP
+    # Cross+Self (5 seeds) keeps both textures, COrAL (5 seeds) every factor, and only the MLP
     # reads any synergy from either
     for method, n_seeds, tasks, factor_bits, mlp_bits in (
-            ("cross_self", 4, ("unique1", "unique2"), 2.5, 0.05),
+            ("cross_self", 5, ("unique1", "unique2"), 2.5, 0.05),
             ("coral", 5, ("redundancy", "unique1", "unique2"), 2.9, 0.1)):
         for task in tasks:
             bits = _on(seeds, "trifeature_unbiased", task, method, "captured_bits")
@@ -310,6 +310,23 @@ def test_the_trifeature_factors_each_method_keeps_after_unbiased_pretraining():
         linear = _on(seeds, "trifeature_unbiased", "synergy", method, "captured_bits")
         mlp = _on(seeds, "trifeature_unbiased", "synergy", method, "captured_bits_mlp")
         assert len(mlp) == n_seeds and (linear < 0.02).all() and (mlp > mlp_bits).all(), method
+
+
+def test_comm_in_float32_keeps_every_trifeature_factor_for_both_probes():
+    table = _final("trifeature_comm_fp32_results.csv")
+    for task in ("redundancy", "unique1", "unique2"):
+        for metric in ("captured_bits", "captured_bits_mlp"):
+            bits = _on(table, "trifeature_unbiased", task, "comm", metric)
+            assert len(bits) == 5 and (bits > 2.9).all(), (task, metric)
+    # after unbiased pretraining the synergy is there for the MLP only; after biased
+    # pretraining (seed 2) the linear probe reads part of it too, and the MLP more
+    linear = _on(table, "trifeature_unbiased", "synergy", "comm", "captured_bits")
+    mlp = _on(table, "trifeature_unbiased", "synergy", "comm", "captured_bits_mlp")
+    assert len(mlp) == 5 and (linear < 0.02).all() and (mlp > 0.1).all()
+    biased = {metric: _on(table, "trifeature_biased", "synergy", "comm", metric).to_numpy()
+              for metric in ("captured_bits", "captured_bits_mlp")}
+    assert len(biased["captured_bits"]) == 1
+    assert biased["captured_bits_mlp"][0] > biased["captured_bits"][0] > 0.1
 
 
 def test_balanced_classes_do_not_make_supervised_learn_trifeature_synergy():
