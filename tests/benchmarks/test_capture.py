@@ -319,14 +319,15 @@ def test_comm_in_float32_keeps_every_trifeature_factor_for_both_probes():
             bits = _on(table, "trifeature_unbiased", task, "comm", metric)
             assert len(bits) == 5 and (bits > 2.9).all(), (task, metric)
     # after unbiased pretraining the synergy is there for the MLP only; after biased
-    # pretraining (seed 2) the linear probe reads part of it too, and the MLP more
+    # pretraining (seeds 2-4) the linear probe reads part of it too, and the MLP more
     linear = _on(table, "trifeature_unbiased", "synergy", "comm", "captured_bits")
     mlp = _on(table, "trifeature_unbiased", "synergy", "comm", "captured_bits_mlp")
     assert len(mlp) == 5 and (linear < 0.02).all() and (mlp > 0.1).all()
     biased = {metric: _on(table, "trifeature_biased", "synergy", "comm", metric).to_numpy()
               for metric in ("captured_bits", "captured_bits_mlp")}
-    assert len(biased["captured_bits"]) == 1
-    assert biased["captured_bits_mlp"][0] > biased["captured_bits"][0] > 0.1
+    assert len(biased["captured_bits"]) == 3
+    assert (biased["captured_bits_mlp"] > biased["captured_bits"]).all()
+    assert (biased["captured_bits"] > 0.1).all()
 
 
 def test_balanced_classes_do_not_make_supervised_learn_trifeature_synergy():
