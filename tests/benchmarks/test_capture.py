@@ -409,3 +409,17 @@ def test_supervised_on_a_synergy_task_holds_it_linearly():
                                ("supervised_synergy_xor", "synergy_xor", 2.0)):
         bits = _per_seed(study[study.dataset == "latent_unbiased"], task, method, "captured_bits")
         assert len(bits) == 5 and (bits > 0.97 * atom).all(), method
+
+
+def test_batch64_does_not_lift_comms_linear_trifeature_synergy():
+    batch64 = _final("trifeature_batch64_results.csv")
+    batch128 = _on(_final("trifeature_comm_fp32_results.csv"), "trifeature_biased", "synergy",
+                   "comm", "captured_bits")
+    linear = _on(batch64, "trifeature_biased", "synergy", "comm_batch64", "captured_bits")
+    mlp = _on(batch64, "trifeature_biased", "synergy", "comm_batch64", "captured_bits_mlp")
+    assert len(linear) == 1 and len(batch128) == 3
+    # within 0.02 bits of the batch-128 seeds, linearly; the MLP reads more than twice that
+    assert batch128.min() - 0.02 < linear.iloc[0] < batch128.max() + 0.02
+    assert mlp.iloc[0] > 2 * linear.iloc[0]
+    for task in ("redundancy", "unique1", "unique2"):
+        assert (_on(batch64, "trifeature_biased", task, "comm_batch64", "captured_bits") > 3.0).all()
