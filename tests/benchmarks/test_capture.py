@@ -411,7 +411,7 @@ def test_supervised_on_a_synergy_task_holds_it_linearly():
         assert len(bits) == 5 and (bits > 0.97 * atom).all(), method
 
 
-def test_batch64_does_not_lift_comms_linear_trifeature_synergy():
+def test_batch64_does_not_lift_the_linear_trifeature_synergy_of_comm_or_infmasking():
     batch64 = _final("trifeature_batch64_results.csv")
     batch128 = _on(_final("trifeature_comm_fp32_results.csv"), "trifeature_biased", "synergy",
                    "comm", "captured_bits")
@@ -423,3 +423,9 @@ def test_batch64_does_not_lift_comms_linear_trifeature_synergy():
     assert mlp.iloc[0] > 2 * linear.iloc[0]
     for task in ("redundancy", "unique1", "unique2"):
         assert (_on(batch64, "trifeature_biased", task, "comm_batch64", "captured_bits") > 3.0).all()
+    # InfMasking at batch 64 against its five batch-128 seeds
+    batch128 = _on(_final("trifeature_capture_results.csv"), "trifeature_biased", "synergy",
+                   "infmasking", "captured_bits")
+    linear = _on(batch64, "trifeature_biased", "synergy", "infmasking_batch64", "captured_bits")
+    assert len(linear) == 1 and len(batch128) == 5
+    assert batch128.min() - 0.02 < linear.iloc[0] < batch128.max() + 0.02
