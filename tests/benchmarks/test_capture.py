@@ -369,6 +369,22 @@ def test_supervised_learns_trifeature_synergy_only_with_texture1_and_colour2_lab
     # what it is not trained on it barely keeps: texture 2 at chance where the synergy is learned
     untrained = _on(table, colour, "unique2", "supervised_aux_texture1_colour2", "captured_bits")
     assert (untrained[texture1 > 3.0] < 0.1).all()
+    # without colour-2 labels colour 2, the synergy's other input, is not learned
+    for method, most in (("supervised_aux_texture1", 0.02), ("supervised_aux_all", 0.6)):
+        for metric in ("captured_bits", "captured_bits_mlp"):
+            bits = _on(table, colour, "colour2", method, metric)
+            assert len(bits) == 1 and (bits < most).all(), (method, metric)
+
+
+def test_supervised_aux_reruns_on_the_colour_tasks_give_the_first_runs_numbers():
+    table = _final("trifeature_supervised_aux_results.csv")
+    for method in ("supervised_aux_texture1", "supervised_aux_all"):
+        first, rerun = (table[(table.method == method) & (table.dataset == dataset)]
+                        .set_index(["task", "metric", "seed"])["value"]
+                        for dataset in ("trifeature_unbiased_colour",
+                                        "trifeature_unbiased_colour_tasks"))
+        assert len(first) == 32 and first.index.isin(rerun.index).all(), method
+        assert np.allclose(first, rerun.reindex(first.index), rtol=0, atol=1e-9), method
 
 
 def test_more_steps_lift_comms_linear_synergy_and_fewer_negatives_add_to_it(kept):
