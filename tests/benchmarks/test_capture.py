@@ -429,18 +429,20 @@ def test_supervised_on_a_synergy_task_holds_it_linearly():
 
 def test_batch64_does_not_lift_the_linear_trifeature_synergy_of_comm_or_infmasking():
     batch64 = _final("trifeature_batch64_results.csv")
-    # each method at batch 64 against its batch-128 seeds: within 0.02 bits of them, linearly
-    for method, kept_file, reference, n_seeds in (
-            ("comm_batch64", "trifeature_comm_fp32_results.csv", "comm", 3),
-            ("infmasking_batch64", "trifeature_capture_results.csv", "infmasking", 5)):
-        batch128 = _on(_final(kept_file), "trifeature_biased", "synergy", reference,
-                       "captured_bits")
+    batch128 = pd.concat([_final("trifeature_capture_results.csv"),
+                          _final("trifeature_comm_fp32_results.csv")])
+    for method, reference, n_seeds in (("comm_batch64", "comm", 5),
+                                       ("infmasking_batch64", "infmasking", 3)):
+        before = _on(batch128, "trifeature_biased", "synergy", reference, "captured_bits")
         linear = _on(batch64, "trifeature_biased", "synergy", method, "captured_bits")
-        assert len(linear) == 1 and len(batch128) == n_seeds, method
-        assert batch128.min() - 0.02 < linear.iloc[0] < batch128.max() + 0.02, method
-    # CoMM's MLP reads more than twice its linear synergy, and R and U stay above 3 bits
-    linear = _on(batch64, "trifeature_biased", "synergy", "comm_batch64", "captured_bits")
-    mlp = _on(batch64, "trifeature_biased", "synergy", "comm_batch64", "captured_bits_mlp")
-    assert mlp.iloc[0] > 2 * linear.iloc[0]
-    for task in ("redundancy", "unique1", "unique2"):
-        assert (_on(batch64, "trifeature_biased", task, "comm_batch64", "captured_bits") > 3.0).all()
+        assert len(linear) == n_seeds and len(before) == 5, method
+        # every seed within 0.02 bits of batch 128's range, the mean within 0.02 bits of its
+        # mean: no lift like the latent data's (+88 % for CoMM there)
+        assert (linear > before.min() - 0.02).all() and (linear < before.max() + 0.02).all()
+        assert abs(linear.mean() - before.mean()) < 0.02 and linear.mean() < 1.2 * before.mean()
+        # the MLP reads more than the linear probe on every seed, and R and U stay above 3 bits
+        mlp = _on(batch64, "trifeature_biased", "synergy", method, "captured_bits_mlp")
+        assert (mlp > 1.5 * linear).all(), method
+        for task in ("redundancy", "unique1", "unique2"):
+            bits = _on(batch64, "trifeature_biased", task, method, "captured_bits")
+            assert len(bits) == n_seeds and (bits > 3.0).all(), (method, task)
