@@ -431,18 +431,18 @@ def test_batch64_does_not_lift_the_linear_trifeature_synergy_of_comm_or_infmaski
     batch64 = _final("trifeature_batch64_results.csv")
     batch128 = pd.concat([_final("trifeature_capture_results.csv"),
                           _final("trifeature_comm_fp32_results.csv")])
-    for method, reference, n_seeds in (("comm_batch64", "comm", 5),
-                                       ("infmasking_batch64", "infmasking", 3)):
+    for method, reference in (("comm_batch64", "comm"), ("infmasking_batch64", "infmasking")):
         before = _on(batch128, "trifeature_biased", "synergy", reference, "captured_bits")
         linear = _on(batch64, "trifeature_biased", "synergy", method, "captured_bits")
-        assert len(linear) == n_seeds and len(before) == 5, method
-        # every seed within 0.02 bits of batch 128's range, the mean within 0.02 bits of its
-        # mean: no lift like the latent data's (+88 % for CoMM there)
-        assert (linear > before.min() - 0.02).all() and (linear < before.max() + 0.02).all()
-        assert abs(linear.mean() - before.mean()) < 0.02 and linear.mean() < 1.2 * before.mean()
+        assert len(linear) == len(before) == 5, method
+        # the mean moves by under a quarter and every seed stays under half of the planted
+        # 0.469 bits: no lift like the latent data's (+88 % for CoMM there, 17-fold for
+        # InfMasking)
+        assert abs(linear.mean() - before.mean()) < 0.25 * before.mean(), method
+        assert (linear < 0.5 * HB_01).all(), method
         # the MLP reads more than the linear probe on every seed, and R and U stay above 3 bits
         mlp = _on(batch64, "trifeature_biased", "synergy", method, "captured_bits_mlp")
         assert (mlp > 1.5 * linear).all(), method
         for task in ("redundancy", "unique1", "unique2"):
             bits = _on(batch64, "trifeature_biased", task, method, "captured_bits")
-            assert len(bits) == n_seeds and (bits > 3.0).all(), (method, task)
+            assert len(bits) == 5 and (bits > 3.0).all(), (method, task)
