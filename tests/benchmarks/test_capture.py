@@ -469,3 +469,20 @@ def test_batch64_does_not_lift_the_linear_trifeature_synergy_of_comm_or_infmaski
         for task in ("redundancy", "unique1", "unique2"):
             bits = _on(batch64, "trifeature_biased", task, method, "captured_bits")
             assert len(bits) == 5 and (bits > 3.0).all(), (method, task)
+
+
+def test_a_larger_mlp_grid_reads_no_more_trifeature_synergy_than_the_one_setting():
+    grid = _final("trifeature_mlp_grid_results.csv")
+    single = _final("trifeature_mlp_single_results.csv")
+    for method, seeds in (("comm", [2, 3, 4]), ("infmasking_batch64", [0, 1])):
+        read = {name: {metric: _on(table, "trifeature_biased", "synergy", method, metric)
+                       for metric in ("captured_bits", "captured_bits_mlp")}
+                for name, table in (("grid", grid), ("single", single))}
+        # the same weights: the linear probe reads the same bits from both
+        assert list(read["grid"]["captured_bits"].index) == seeds, method
+        assert np.allclose(read["grid"]["captured_bits"], read["single"]["captured_bits"],
+                           rtol=0, atol=1e-9), method
+        # 8 fits chosen on the validation part read no more than the grid's one setting
+        gain = read["grid"]["captured_bits_mlp"] - read["single"]["captured_bits_mlp"]
+        assert (gain < 0.01).all() and gain.mean() < 0.005, (method, gain)
+        assert (read["single"]["captured_bits_mlp"] < HB_01).all(), method
