@@ -273,9 +273,10 @@ def run_experiment(config: str | os.PathLike[str] | Mapping[str, Any] | Experime
     (:mod:`pid_bench.experiment.executors`); with ``device: cuda`` and several local workers,
     run i trains on GPU i mod (number of GPUs).
 
-    On CPU a run's numbers depend on its seed and on its number of threads only (thread count
-    can change the order of floating-point sums): with ``threads`` set, any ``workers`` and any
-    executor give the same table.
+    On one CPU a run's numbers depend on its seed and on its number of threads only (thread
+    count can change the order of floating-point sums): with ``threads`` set, any ``workers``
+    and any executor give the same table. Another instruction set (AVX-512 against AVX2) picks
+    other kernels, so float32 training there can give other numbers from the same seed.
 
     Parameters
     ----------
